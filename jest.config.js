@@ -1,0 +1,47 @@
+// @ts-check
+/** Unit tests sit beside the code and need no server; integration tests (`*.int.test.ts`) get
+ * real Kafka, MongoDB (FerretDB here) and the SES endpoint from test/global-setup.ts. */
+const transform = {
+  '^.+\\.ts$': [
+    '@swc/jest',
+    {
+      jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
+      module: { type: 'commonjs' },
+      sourceMaps: 'inline',
+    },
+  ],
+};
+const moduleNameMapper = {
+  '^@privacy-relay/shared/(.*)$': '<rootDir>/shared/src/$1',
+  '^@privacy-relay/infra$': '<rootDir>/infra/src',
+  '^@privacy-relay/(intake|relay)/(.*)$': '<rootDir>/services/$1/src/$2',
+};
+const common = {
+  rootDir: __dirname,
+  transform,
+  moduleNameMapper,
+  testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{shared,infra,services/*}/src/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{test,services/*/test}/**/*.int.test.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+      testTimeout: 120_000,
+      slowTestThreshold: 60,
+    },
+  ],
+};

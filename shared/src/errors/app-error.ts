@@ -1,0 +1,56 @@
+/**
+ * One error type for operational failures: bad input, a dependency that is down, a conflict.
+ * Programmer errors stay plain `Error`s and crash loudly.
+ */
+export interface AppErrorOptions {
+  /** HTTP status an entry point answers with; 500 when absent. */
+  httpStatus?: number;
+  /** True when the same operation may succeed later (dependency down, timeout). */
+  retriable?: boolean;
+  /** Extra, non-personal facts for logs and clients (never request content). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly httpStatus: number;
+  readonly retriable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = options.httpStatus ?? 500;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details;
+  }
+}
+
+// Driver errors that mean "the database is not reachable right now", not "this input is bad".
+const RETRIABLE_ERROR_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongooseServerSelectionError',
+  'MongoTopologyClosedError',
+  'KafkaJSConnectionError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSBrokerNotFound',
+]);
+
+/**
+ * Whether retrying the failed operation can help. AppError and KafkaJS errors say so
+ * themselves (`retriable`); driver network errors are recognised by name.
+ */
+export function isRetriableError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const flagged = (error as { retriable?: unknown }).retriable;
+  if (typeof flagged === 'boolean' && flagged) return true;
+  if (RETRIABLE_ERROR_NAMES.has(error.name)) return true;
+  const labels = (error as { errorLabelSet?: Set<string> }).errorLabelSet;
+  return labels instanceof Set && labels.has('RetryableWriteError');
+}

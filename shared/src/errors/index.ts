@@ -1,0 +1,2 @@
+export { AppError, isRetriableError } from './app-error';
+export type { AppErrorOptions } from './app-error';

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { defineEventContract, type EnvelopeOf, type PayloadOf } from '../contract';
+import { emailSchema, isoDateTimeSchema, regimeSchema, tenantIdSchema } from '../common';
+
+const domainSchema = z
+  .string()
+  .min(3)
+  .max(253)
+  .regex(/^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'a DNS domain name');
+
+/**
+ * `tenant.directory.changed` v1 — the platform changed a customer (tenant) in the directory the
+ * relay matches against. Keyed by tenant id so one tenant's changes stay in order.
+ * Counterparty emails travel in clear here and are stored by the relay only as keyed hashes.
+ * Since v1 (initial contract).
+ */
+export const tenantDirectoryChangedV1 = defineEventContract({
+  type: 'tenant.directory.changed',
+  version: 1,
+  description: 'A tenant was added, changed or removed in the directory.',
+  keyOf: (payload) => payload.tenantId,
+  payload: z
+    .object({
+      tenantId: tenantIdSchema,
+      changedAt: isoDateTimeSchema,
+      change: z.enum(['upserted', 'deleted']),
+      /** The tenant as it now stands; required for "upserted". */
+      tenant: z
+        .object({
+          legalName: z.string().min(1).max(300),
+          aliases: z.array(z.string().min(1).max(300)).max(100).default([]),
+          domains: z.array(domainSchema).max(100).default([]),
+          contacts: z
+            .array(
+              z.object({
+                email: emailSchema,
+                role: z.enum(['privacy', 'admin']),
+                name: z.string().max(200).optional(),
+              }),
+            )
+            .max(50)
+            .default([]),
+          regime: regimeSchema.default('uk-gdpr'),
+          /** Overrides of the escalation ladder, in days after forwarding. */
+          escalation: z
+            .object({
+              reminderAfterWorkingDays: z.number().int().positive().optional(),
+              allAdminsAfterDays: z.number().int().positive().optional(),
+              privacyTeamAfterDays: z.number().int().positive().optional(),
+            })
+            .optional(),
+        })
+        .optional(),
+      counterpartyEmailsAdded: z.array(emailSchema).max(10_000).optional(),
+      counterpartyEmailsRemoved: z.array(emailSchema).max(10_000).optional(),
+    })
+    .refine((payload) => payload.change === 'deleted' || payload.tenant !== undefined, {
+      message: 'an upserted tenant carries its record',
+      path: ['tenant'],
+    }),
+});
+export type TenantDirectoryChangedV1 = EnvelopeOf<typeof tenantDirectoryChangedV1>;
+export type TenantDirectoryChangedV1Payload = PayloadOf<typeof tenantDirectoryChangedV1>;

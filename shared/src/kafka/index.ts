@@ -1,0 +1,10 @@
+export { createKafkaClient } from './kafka-client';
+export type { KafkaClientOptions } from './kafka-client';
+export { KafkaEventPublisher, EVENT_HEADERS, envelopeHeaders } from './event-publisher';
+export type { EventPublisher, KafkaEventPublisherOptions } from './event-publisher';
+export { runConsumer, route, DEAD_LETTER_HEADERS } from './consumer-runner';
+export type { ConsumerHandle, ConsumerRoute, MessageContext, RunConsumerOptions } from './consumer-runner';
+export { ensureTopics } from './topics';
+export type { EnsureTopicsOptions } from './topics';
+export { KafkaHealthCheck } from './health';
+export { withTimeout } from './with-timeout';

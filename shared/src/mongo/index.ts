@@ -1,0 +1,2 @@
+export { connectMongo, pingMongo, closeMongo, isDuplicateKeyError } from './connection';
+export type { MongoConnectionOptions } from './connection';

@@ -1,0 +1,2 @@
+export { runUntilSignalled } from './run-until-signalled';
+export type { Service } from './run-until-signalled';
