@@ -7,7 +7,15 @@ export default tseslint.config(
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -22,8 +30,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['kafkajs', 'mongoose', 'mongodb', '@aws-sdk/*', 'fastify', 'smtp-server', 'nodemailer'], message: 'I/O belongs in adapters/.' },
-            { group: ['@privacy-relay/shared/kafka', '@privacy-relay/shared/mongo', '@privacy-relay/shared/http'], message: 'I/O belongs in adapters/.' },
+            {
+              group: ['kafkajs', 'mongoose', 'mongodb', '@aws-sdk/*', 'fastify', 'smtp-server', 'nodemailer'],
+              message: 'I/O belongs in adapters/.',
+            },
+            {
+              group: ['@privacy-relay/shared/kafka', '@privacy-relay/shared/mongo', '@privacy-relay/shared/http'],
+              message: 'I/O belongs in adapters/.',
+            },
           ],
         },
       ],

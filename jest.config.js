@@ -31,7 +31,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{shared,infra,services/*}/src/**/*.test.ts'],
+      testMatch: ['<rootDir>/{shared,infra,services/*}/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$'],
     },
     {

@@ -54,9 +54,13 @@ function truncate(value: string): string {
 
 /** A Markdown table of a spec's variables, for the README. */
 export function describeConfig(spec: ConfigSpec): string {
+  const shownDefault = (variable: ConfigVariable): string => {
+    if (variable.default === '') return '*(empty)*';
+    if (variable.default !== undefined) return `\`${variable.default}\``;
+    return variable.schema.safeParse(undefined).success ? '*(unset)*' : '*(required)*';
+  };
   const rows = Object.values(spec).map(
-    (variable) =>
-      `| \`${variable.env}\` | ${variable.default === undefined ? '*(required)*' : `\`${variable.default}\``} | ${variable.doc} |`,
+    (variable) => `| \`${variable.env}\` | ${shownDefault(variable)} | ${variable.doc} |`,
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

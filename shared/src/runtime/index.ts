@@ -1,2 +1,5 @@
 export { runUntilSignalled } from './run-until-signalled';
 export type { Service } from './run-until-signalled';
+export { ServiceRuntime } from './service-runtime';
+export type { ServiceRuntimeOptions, CommonConfig } from './service-runtime';
+export { runMain } from './run-main';

@@ -1,0 +1,63 @@
+import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { RelayRequestRepository } from '../../application/ports';
+import type { RelayRequest } from '../../domain/relay-request';
+
+interface RelayRequestDocument extends Omit<RelayRequest, 'requestId'> {
+  _id: string;
+}
+
+const relayRequestSchema = new Schema<RelayRequestDocument>(
+  {
+    // The request id is the primary key: inserting the same request twice is a duplicate-key no-op.
+    _id: { type: String, required: true },
+    reference: { type: String, required: true },
+    channel: { type: String, required: true },
+    receivedAt: { type: Date, required: true },
+    requester: { name: { type: String, required: true }, email: { type: String, required: true } },
+    rights: { type: [String], required: true },
+    otherRightText: String,
+    company: { name: String, email: String },
+    text: { type: String, default: '' },
+    regimeHint: String,
+    status: { type: String, required: true },
+    verifiedAt: Date,
+    sourceEventId: { type: String, required: true },
+  },
+  { collection: 'requests', versionKey: false, timestamps: true },
+);
+// Serves the requester's "everything you hold about me" export (PRODUCT.md, Retention).
+relayRequestSchema.index({ 'requester.email': 1 });
+
+export class MongoRelayRequestRepository implements RelayRequestRepository {
+  private readonly model: Model<RelayRequestDocument>;
+
+  constructor(connection: Connection) {
+    this.model = connection.model<RelayRequestDocument>('RelayRequest', relayRequestSchema);
+  }
+
+  async insertIfAbsent(request: RelayRequest): Promise<boolean> {
+    const { requestId, ...rest } = request;
+    try {
+      await this.model.create({ _id: requestId, ...rest });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  async markVerified(requestId: string, verifiedAt: Date): Promise<boolean> {
+    const result = await this.model.updateOne({ _id: requestId }, { $set: { status: 'verified', verifiedAt } });
+    return result.matchedCount > 0;
+  }
+
+  async findById(requestId: string): Promise<RelayRequest | undefined> {
+    const document = await this.model.findById(requestId).lean<RelayRequestDocument>();
+    if (!document) return undefined;
+    const { _id, ...rest } = document as RelayRequestDocument & { createdAt?: Date; updatedAt?: Date };
+    delete (rest as { createdAt?: Date }).createdAt;
+    delete (rest as { updatedAt?: Date }).updatedAt;
+    return { requestId: _id, ...rest };
+  }
+}

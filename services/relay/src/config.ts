@@ -1,0 +1,28 @@
+import { commonConfigSpec, envSchemas, type ConfigOf, type ConfigSpec } from '@privacy-relay/shared/config';
+import { z } from 'zod';
+
+/** Every variable the relay reads (the README table lists them). */
+export const relayConfigSpec = {
+  ...commonConfigSpec,
+  host: {
+    env: 'RELAY_HOST',
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+    doc: 'Address the relay HTTP server binds.',
+  },
+  port: { env: 'RELAY_PORT', schema: envSchemas.port, default: '3001', doc: 'Relay HTTP port (0 picks a free one).' },
+  mongodbDatabase: {
+    env: 'RELAY_MONGODB_DATABASE',
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name'),
+    default: 'privacy_relay',
+    doc: "Database holding the relay's requests, cases and directory.",
+  },
+  kafkaGroupId: {
+    env: 'RELAY_KAFKA_GROUP_ID',
+    schema: z.string().min(1).max(200),
+    default: 'privacy-relay',
+    doc: 'Kafka consumer group of the relay.',
+  },
+} satisfies ConfigSpec;
+
+export type RelayConfig = ConfigOf<typeof relayConfigSpec>;
