@@ -40,7 +40,7 @@ module.exports = {
       testMatch: ['<rootDir>/{test,services/*/test}/**/*.int.test.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeouts.ts'],
       slowTestThreshold: 60,
     },
   ],

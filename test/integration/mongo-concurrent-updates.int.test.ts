@@ -28,7 +28,7 @@ describe('Shared mongoose connection under concurrent single-document updates', 
 
     const results = await Promise.allSettled(
       Array.from({ length: 32 }, (_, i) =>
-        Counter.findOneAndUpdate({ _id: 'c1' }, { $inc: { hits: 1 }, $push: { by: i } }, { new: true }),
+        Counter.findOneAndUpdate({ _id: 'c1' }, { $inc: { hits: 1 }, $push: { by: i } }, { returnDocument: 'after' }),
       ),
     );
 
@@ -47,7 +47,11 @@ describe('Shared mongoose connection under concurrent single-document updates', 
 
     const outcomes = await Promise.all(
       Array.from({ length: 32 }, (_, i) =>
-        Doc.findOneAndUpdate({ _id: 'g1', version: 0 }, { $set: { owner: i }, $inc: { version: 1 } }, { new: true }),
+        Doc.findOneAndUpdate(
+          { _id: 'g1', version: 0 },
+          { $set: { owner: i }, $inc: { version: 1 } },
+          { returnDocument: 'after' },
+        ),
       ),
     );
 

@@ -38,6 +38,8 @@ export async function pingMongo(connection: Connection, timeoutMs = 2000): Promi
 }
 
 export async function closeMongo(connection: Connection): Promise<void> {
+  // A close we asked for is not a lost connection: keep that warning for real losses.
+  connection.removeAllListeners('disconnected');
   await connection.close();
 }
 
