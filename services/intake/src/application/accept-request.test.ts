@@ -1,0 +1,98 @@
+import { AppError } from '@privacy-relay/shared/errors';
+import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
+import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
+import { acceptRequest, type AcceptRequestDeps } from './accept-request';
+import type { LedgerEntry, RequestLedger } from './ports';
+
+class InMemoryLedger implements RequestLedger {
+  readonly entries = new Map<string, LedgerEntry>();
+  async claim(entry: LedgerEntry) {
+    const existing = this.entries.get(entry.idempotencyKey);
+    if (existing) return { entry: existing, created: false };
+    this.entries.set(entry.idempotencyKey, entry);
+    return { entry, created: true };
+  }
+  async markPublished(key: string, at: Date) {
+    const entry = this.entries.get(key);
+    if (entry) this.entries.set(key, { ...entry, publishedAt: at, event: undefined });
+  }
+  async findByRequestId(requestId: string) {
+    return [...this.entries.values()].find((entry) => entry.requestId === requestId);
+  }
+}
+
+function harness() {
+  const published: RequestReceivedV1[] = [];
+  let kafkaUp = true;
+  let next = 0;
+  const deps: AcceptRequestDeps = {
+    ledger: new InMemoryLedger(),
+    clock: { now: () => new Date('2026-03-02T09:15:00.000Z') },
+    ids: { newRequestId: () => `0193a1c2-7d4e-7a10-9b7c-${String(next++).padStart(12, '0')}` },
+    publisher: {
+      async publishReceived(event) {
+        if (!kafkaUp) throw new AppError('KAFKA_UNAVAILABLE', 'down', { retriable: true, httpStatus: 503 });
+        published.push(event);
+      },
+    },
+  };
+  return { deps, published, setKafka: (up: boolean) => (kafkaUp = up) };
+}
+
+const incoming = (key: string): IncomingRequest => ({
+  channel: 'api',
+  idempotencyKey: key,
+  verification: { status: 'pending' },
+  request: intakeRequestSchema.parse({
+    requester: { name: 'Ada Example', email: 'ada@example.org' },
+    rights: ['access', 'erasure', 'access'],
+    company: { name: 'Juro Online Limited' },
+    text: 'Please.',
+  }),
+});
+
+describe('acceptRequest', () => {
+  it('When a request is accepted, then one schema-valid event is published with its reference', async () => {
+    const { deps, published } = harness();
+    const accepted = await acceptRequest(deps, incoming('api:k1'));
+    expect(accepted.duplicate).toBe(false);
+    expect(accepted.reference).toMatch(/^PR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(published).toHaveLength(1);
+    const event = EVENTS.requestReceivedV1.parse(published[0]);
+    expect(event.payload).toMatchObject({
+      requestId: accepted.requestId,
+      reference: accepted.reference,
+      rights: ['access', 'erasure'],
+      idempotencyKey: 'api:k1',
+    });
+  });
+
+  it('When the same key comes again, then the same reference is returned and nothing more is published', async () => {
+    const { deps, published } = harness();
+    const first = await acceptRequest(deps, incoming('api:k1'));
+    const second = await acceptRequest(deps, incoming('api:k1'));
+    expect(second).toEqual({ ...first, duplicate: true });
+    expect(published).toHaveLength(1);
+  });
+
+  it('When Kafka is down, then the call fails retriably; when it is back, the retry publishes the very same event once', async () => {
+    const { deps, published, setKafka } = harness();
+    setKafka(false);
+    await expect(acceptRequest(deps, incoming('api:k2'))).rejects.toMatchObject({ retriable: true, httpStatus: 503 });
+    expect(published).toHaveLength(0);
+    setKafka(true);
+    const retried = await acceptRequest(deps, incoming('api:k2'));
+    expect(published).toHaveLength(1);
+    expect(published[0]?.payload.requestId).toBe(retried.requestId);
+    await acceptRequest(deps, incoming('api:k2'));
+    expect(published).toHaveLength(1);
+  });
+
+  it('When two keys differ, then they are two requests with different references', async () => {
+    const { deps } = harness();
+    const a = await acceptRequest(deps, incoming('api:a'));
+    const b = await acceptRequest(deps, incoming('api:b'));
+    expect(a.requestId).not.toBe(b.requestId);
+    expect(a.reference).not.toBe(b.reference);
+  });
+});

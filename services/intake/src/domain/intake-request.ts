@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { LIMITS, REGIMES, RIGHTS, type Channel, type Right } from '@privacy-relay/shared/events';
+
+// Header injection and invisible tricks: no control characters in one-line fields.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const oneLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must be a single line without control characters');
+
+/** An address we would send mail to: RFC-shaped, one line, bounded. */
+export const requesterEmailSchema = z
+  .string()
+  .trim()
+  .max(LIMITS.emailMax)
+  .refine((value) => !CONTROL_CHARACTERS.test(value), 'must be a single line without control characters')
+  .pipe(z.email({ message: 'must be an email address' }));
+
+/**
+ * What a requester submits, whatever the channel: the body of `POST /v1/requests`, the web form
+ * once decoded, or what was extracted from an email. Unknown fields are refused, not ignored:
+ * a client that sends something we do not read should hear so.
+ */
+export const intakeRequestSchema = z
+  .strictObject({
+    requester: z.strictObject({ name: oneLine(LIMITS.nameMax), email: requesterEmailSchema }),
+    rights: z
+      .array(z.enum(RIGHTS))
+      .min(1, 'name at least one right')
+      .max(LIMITS.rightsMax)
+      .transform((rights) => [...new Set(rights)]),
+    otherRightText: z.string().trim().max(LIMITS.otherRightTextMax).optional(),
+    company: z
+      .strictObject({
+        name: oneLine(LIMITS.companyNameMax).optional(),
+        email: requesterEmailSchema.optional(),
+      })
+      .optional(),
+    text: z.string().max(LIMITS.freeTextMax).default(''),
+    regimeHint: z.enum(REGIMES).optional(),
+  })
+  .refine(
+    (request) => !request.rights.includes('other') || (request.otherRightText ?? request.text).trim().length > 0,
+    {
+      message: 'say in otherRightText or text what the "other" right is',
+      path: ['otherRightText'],
+    },
+  );
+
+export type IntakeRequest = z.output<typeof intakeRequestSchema>;
+export type IntakeRequestInput = z.input<typeof intakeRequestSchema>;
+
+/** How the requester's ownership of the email address stands when the request arrives. */
+export type VerificationAtIntake =
+  { status: 'pending' } | { status: 'verified'; method: 'ses-verdicts' | 'smtp-policy' };
+
+/** A validated request and where it came from, ready to be accepted. */
+export interface IncomingRequest {
+  channel: Channel;
+  /** Channel-scoped: the same key on another channel is another request. */
+  idempotencyKey: string;
+  request: IntakeRequest;
+  verification: VerificationAtIntake;
+  attachments?: Array<{ filename: string; contentType: string; size: number }>;
+}
+
+export type { Right };
