@@ -35,3 +35,16 @@ export interface RequestLedger {
 export interface ReceivedRequestPublisher {
   publishReceived(event: RequestReceivedV1): Promise<void>;
 }
+
+/** One email to one recipient. Plain text always; HTML optional and escaped by whoever builds it. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/** Sends mail (SES in production and tests); resolves with the provider's message id. */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+}
