@@ -1,0 +1,129 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from '../support/test-env';
+
+// The README's start command, as a user runs it: `up --services` starts real servers and both
+// services; SIGTERM (what Ctrl-C and process managers send) must leave no process behind.
+// It starts a second stack of its own, so it needs the local stack's Java, PostgreSQL and Go.
+const describeLocal = process.env.TEST_STACK_SOURCE === 'local' ? describe : describe.skip;
+const root = join(__dirname, '..', '..');
+const cli = join(root, 'infra', 'dist', 'cli.js');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every process below `pid` right now (ps), however deep. */
+function descendantsOf(pid: number): number[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [child, ppid] of rows) {
+      if (ppid === parent) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+describeLocal('The start command (npm start = infra cli `up --services`)', () => {
+  let runDir: string;
+  let up: ChildProcess | undefined;
+  let output = '';
+
+  beforeAll(() => {
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (npm test runs tsc -b before jest)`);
+    runDir = mkdtempSync(join(tmpdir(), 'privacy-relay-up-'));
+  });
+
+  afterAll(() => {
+    if (up?.pid && alive(up.pid)) up.kill('SIGKILL');
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('When started, then servers and both services answer; when sent SIGTERM, then no process is left', async () => {
+    const [kafka, controller, postgres, ferretdb, ses, intakePort, relayPort] = await Promise.all(
+      Array.from({ length: 7 }, freePort),
+    );
+    // The stack's own endpoints must be used, not the test stack's from the environment.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of ['KAFKA_BROKERS', 'MONGODB_URI', 'SES_ENDPOINT', 'KAFKA_TOPIC_PREFIX']) delete env[name];
+    Object.assign(env, {
+      STACK_KAFKA_PORT: String(kafka),
+      STACK_KAFKA_CONTROLLER_PORT: String(controller),
+      STACK_POSTGRES_PORT: String(postgres),
+      STACK_FERRETDB_PORT: String(ferretdb),
+      STACK_SES_PORT: String(ses),
+      INTAKE_PORT: String(intakePort),
+      RELAY_PORT: String(relayPort),
+      LOG_LEVEL: 'warn',
+    });
+    const child = spawn(process.execPath, [cli, 'up', '--services', '--run-dir', runDir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    up = child;
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+
+    const ready = async (port: number) => {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    };
+    try {
+      await eventually(() => ready(intakePort), 120_000, 'intake /readyz 200');
+      await eventually(() => ready(relayPort), 60_000, 'relay /readyz 200');
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- up output ---\n${output.slice(-4000)}`);
+    }
+    expect((await fetch(`http://127.0.0.1:${intakePort}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${relayPort}/healthz`)).status).toBe(200);
+
+    const state = JSON.parse(readFileSync(join(runDir, 'stack.json'), 'utf8')) as {
+      servers: Record<string, { pid?: number } | undefined>;
+    };
+    const serverPids = Object.values(state.servers).flatMap((server) => (server?.pid ? [server.pid] : []));
+    const tracked = [...new Set([...descendantsOf(child.pid ?? -1), ...serverPids])];
+    expect(serverPids.length).toBeGreaterThanOrEqual(4);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code).toBe(0);
+    const survivors = await eventually(
+      async () => {
+        const left = tracked.filter(alive);
+        return left.length === 0 ? left : undefined;
+      },
+      20_000,
+      'every process of the stack to end',
+    ).catch(() => tracked.filter(alive));
+    expect(survivors).toEqual([]);
+  });
+});
