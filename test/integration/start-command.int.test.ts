@@ -68,9 +68,16 @@ describeLocal('The start command (npm start = infra cli `up --services`)', () =>
   });
 
   it('When started, then servers and both services answer; when sent SIGTERM, then no process is left', async () => {
-    const [kafka, controller, postgres, ferretdb, ses, intakePort, relayPort] = await Promise.all(
-      Array.from({ length: 7 }, freePort),
-    );
+    const ports = await Promise.all(Array.from({ length: 7 }, freePort));
+    const [kafka, controller, postgres, ferretdb, ses, intakePort, relayPort] = ports as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     // The stack's own endpoints must be used, not the test stack's from the environment.
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of ['KAFKA_BROKERS', 'MONGODB_URI', 'SES_ENDPOINT', 'KAFKA_TOPIC_PREFIX']) delete env[name];
