@@ -1,0 +1,5 @@
+export * from './counterparty-hash';
+export * from './email-domains';
+export * from './normalise';
+export * from './tenant-index';
+export * from './tenant-matcher';

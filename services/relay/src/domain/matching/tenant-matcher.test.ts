@@ -1,0 +1,162 @@
+import { hashCounterpartyEmail } from './counterparty-hash';
+import { TenantIndex, type DirectoryTenant } from './tenant-index';
+import { TenantMatcher, type MatchDecision } from './tenant-matcher';
+
+const KEY = 'unit-test-hmac-key';
+
+function directory(tenants: DirectoryTenant[], counterparties: Record<string, string[]> = {}): TenantMatcher {
+  const index = new TenantIndex();
+  for (const tenant of tenants) index.upsert(tenant);
+  for (const [tenantId, emails] of Object.entries(counterparties)) {
+    index.addCounterparties(
+      tenantId,
+      emails.map((email) => hashCounterpartyEmail(KEY, email)),
+    );
+  }
+  return new TenantMatcher(index);
+}
+
+const forwardedTo = (decision: MatchDecision): string[] =>
+  decision.decision === 'forward' ? decision.tenants.map((t) => t.tenantId).sort() : [];
+
+const base: DirectoryTenant[] = [
+  { tenantId: 'joro', legalName: 'Joro Home Ltd', domains: ['joro.example'], contactEmails: ['privacy@joro.example'] },
+  {
+    tenantId: 'juro',
+    legalName: 'Juro Online Limited',
+    aliases: ['Juro'],
+    domains: ['juro.example'],
+    contactEmails: ['dpo@juro.example'],
+  },
+  { tenantId: 'acme-holdings', legalName: 'Acme Holdings plc', domains: ['acme.example'] },
+  { tenantId: 'acme-retail', legalName: 'Acme Retail Limited', domains: ['acme.example', 'shop.acme.example'] },
+  { tenantId: 'brightwater', legalName: 'Brightwater Logistics Limited', domains: ['brightwater.example'] },
+  { tenantId: 'northwind', legalName: 'Northwind Traders GmbH', contactEmails: ['datenschutz@northwind.example'] },
+  { tenantId: 'fabrikam', legalName: 'Fabrikam Inc.', domains: ['fabrikam.example'] },
+];
+
+describe('TenantMatcher — hard cases', () => {
+  const matcher = directory(base, { juro: ['ada@gmail.com'], fabrikam: ['ada@gmail.com', 'bob@gmail.com'] });
+
+  it('When a request names "Juro", then it goes to Juro Online and never to Joro Home', () => {
+    const decision = matcher.match({ companyName: 'Juro' });
+    expect(forwardedTo(decision)).toEqual(['juro']);
+    expect(decision.candidates.map((c) => c.tenantId)).not.toContain('joro');
+  });
+
+  it('When a request names "Juro Ltd" and Juro were absent, then it is not forwarded to Joro', () => {
+    const withoutJuro = directory(base.filter((t) => t.tenantId !== 'juro'));
+    const decision = withoutJuro.match({ companyName: 'Juro Ltd' });
+    expect(decision.decision).toBe('triage');
+  });
+
+  it('When a request names "Joro Home", then it goes to Joro', () => {
+    expect(forwardedTo(matcher.match({ companyName: 'joro home' }))).toEqual(['joro']);
+  });
+
+  it('When a parent and a subsidiary share a domain and only the address is named, then it goes to triage', () => {
+    const decision = matcher.match({ companyEmail: 'hello@acme.example' });
+    expect(decision.decision).toBe('triage');
+    expect(decision.candidates.map((c) => c.tenantId).sort()).toEqual(['acme-holdings', 'acme-retail']);
+  });
+
+  it('When a parent and a subsidiary share a domain and the name says which, then it goes to that one', () => {
+    const decision = matcher.match({ companyEmail: 'hello@acme.example', companyName: 'Acme Retail' });
+    expect(forwardedTo(decision)).toEqual(['acme-retail']);
+  });
+
+  it('When the named address is at a free-mail domain, then the domain counts for nothing', () => {
+    const index = new TenantIndex();
+    index.upsert({ tenantId: 'gm', legalName: 'Gee Mail Ltd', domains: ['gmail.com'] });
+    const decision = new TenantMatcher(index).match({ companyEmail: 'someone@gmail.com' });
+    expect(decision).toMatchObject({ decision: 'triage', reason: 'no-candidate' });
+  });
+
+  it('When the named address is at a disposable domain with a good name, then only the name counts', () => {
+    const decision = matcher.match({ companyName: 'Brightwater Logistics', companyEmail: 'x@mailinator.com' });
+    expect(forwardedTo(decision)).toEqual(['brightwater']);
+    expect(decision.candidates[0]?.reasons.map((r) => r.signal)).toEqual(['company-name']);
+  });
+
+  it('When the named email is a tenant contact, then it goes to that tenant with the contact as reason', () => {
+    const decision = matcher.match({ companyEmail: 'DATENSCHUTZ@northwind.example' });
+    expect(forwardedTo(decision)).toEqual(['northwind']);
+    expect(decision.candidates[0]?.reasons[0]?.signal).toBe('named-email-is-contact');
+  });
+
+  it('When the requester is a counterparty of two tenants and names none, then both get a case', () => {
+    const decision = matcher.match({ requesterHash: hashCounterpartyEmail(KEY, 'Ada@gmail.com') });
+    expect(forwardedTo(decision)).toEqual(['fabrikam', 'juro']);
+  });
+
+  it('When the requester is a counterparty of two tenants and names one, then only that one gets it', () => {
+    const decision = matcher.match({
+      requesterHash: hashCounterpartyEmail(KEY, 'ada@gmail.com'),
+      companyName: 'Fabrikam',
+    });
+    expect(forwardedTo(decision)).toEqual(['fabrikam']);
+  });
+
+  it('When the requester is a counterparty of one tenant but names another, then it goes to triage', () => {
+    const decision = matcher.match({
+      requesterHash: hashCounterpartyEmail(KEY, 'bob@gmail.com'),
+      companyName: 'Zyxwv Ltd',
+    });
+    expect(decision).toMatchObject({ decision: 'triage', reason: 'conflicting-signals' });
+  });
+
+  it('When the named company is not in the directory, then it goes to triage with no candidate', () => {
+    expect(matcher.match({ companyName: 'Contoso Pharmaceuticals AG' })).toMatchObject({
+      decision: 'triage',
+      reason: 'no-candidate',
+    });
+  });
+
+  it('When the named company and the named address point to different tenants, then it goes to triage', () => {
+    const decision = matcher.match({ companyName: 'Brightwater Logistics', companyEmail: 'privacy@fabrikam.example' });
+    expect(decision).toMatchObject({ decision: 'triage', reason: 'conflicting-signals' });
+  });
+
+  it('When the name has a typo in a long word, then it still finds the tenant', () => {
+    const decision = matcher.match({ companyName: 'Brigthwater Logistics Ltd' });
+    expect(forwardedTo(decision)).toEqual(['brightwater']);
+  });
+
+  it('When the words come in another order and with accents, then it still finds the tenant', () => {
+    expect(forwardedTo(matcher.match({ companyName: 'LOGISTICS BRIGHTWÂTER limited' }))).toEqual(['brightwater']);
+  });
+
+  it('When a tenant said "not ours", then it is never offered again', () => {
+    const decision = matcher.match({ companyName: 'Juro Online', excludedTenantIds: ['juro'] });
+    expect(decision.candidates.map((c) => c.tenantId)).not.toContain('juro');
+    expect(decision.decision).toBe('triage');
+  });
+
+  it('When two companies differ only in legal form, then naming neither form goes to triage', () => {
+    const twins = directory([
+      { tenantId: 'a', legalName: 'Meridian Partners Ltd' },
+      { tenantId: 'b', legalName: 'Meridian Partners Inc' },
+    ]);
+    expect(twins.match({ companyName: 'Meridian Partners' })).toMatchObject({
+      decision: 'triage',
+      reason: 'ambiguous',
+    });
+  });
+
+  it('When a decision is made, then every candidate carries its reasons and the decision its explanation', () => {
+    const decision = matcher.match({ companyName: 'Juro' });
+    expect(decision.explanation.length).toBeGreaterThan(10);
+    for (const candidate of decision.candidates) expect(candidate.reasons.length).toBeGreaterThan(0);
+  });
+
+  it('When a tenant is removed or renamed, then the index forgets its old name', () => {
+    const index = new TenantIndex();
+    index.upsert({ tenantId: 't1', legalName: 'Quillfeather Analytics Ltd' });
+    index.upsert({ tenantId: 't1', legalName: 'Sparrowhawk Analytics Ltd' });
+    const m = new TenantMatcher(index);
+    expect(m.match({ companyName: 'Quillfeather Analytics' }).decision).toBe('triage');
+    expect(forwardedTo(m.match({ companyName: 'Sparrowhawk Analytics' }))).toEqual(['t1']);
+    index.remove('t1');
+    expect(m.match({ companyName: 'Sparrowhawk Analytics' })).toMatchObject({ reason: 'no-candidate' });
+  });
+});

@@ -1,0 +1,405 @@
+import { companyDomainOf, canonicalEmail } from './email-domains';
+import { MIN_FUZZY_TOKEN_LENGTH, type TenantIndex } from './tenant-index';
+import { deletionsOf, withinOneEdit } from './fuzzy';
+import { normaliseCompanyName } from './normalise';
+
+/** What a verified request tells the matcher (never the requester's address in clear). */
+export interface MatchQuery {
+  /** The company the requester named, as typed. */
+  readonly companyName?: string;
+  /** The company address the requester named. */
+  readonly companyEmail?: string;
+  /** Keyed hash of the requester's own address (see `CounterpartyHasher`). */
+  readonly requesterHash?: string;
+  /** Tenants that must not be offered (they said "not ours"). */
+  readonly excludedTenantIds?: readonly string[];
+}
+
+export type MatchSignal =
+  'requester-is-counterparty' | 'named-email-is-contact' | 'named-email-domain' | 'company-name' | 'company-alias';
+
+export interface MatchReason {
+  readonly signal: MatchSignal;
+  readonly score: number;
+  readonly detail?: string;
+}
+
+export interface MatchCandidate {
+  readonly tenantId: string;
+  /** Combined confidence in [0, 1]. */
+  readonly score: number;
+  readonly reasons: readonly MatchReason[];
+}
+
+export type TriageReason = 'no-candidate' | 'low-confidence' | 'ambiguous' | 'conflicting-signals';
+
+/** The matcher's answer; `explanation` says in one sentence why. */
+export type MatchDecision =
+  | {
+      readonly decision: 'forward';
+      readonly tenants: readonly MatchCandidate[];
+      readonly candidates: readonly MatchCandidate[];
+      readonly explanation: string;
+    }
+  | {
+      readonly decision: 'triage';
+      readonly reason: TriageReason;
+      readonly candidates: readonly MatchCandidate[];
+      readonly explanation: string;
+    };
+
+/** Tuning of the matcher; the defaults are what the evaluation set was tuned with. */
+export interface MatcherTuning {
+  /** Signal strengths, strongest first (PRODUCT.md, Matching). */
+  readonly counterpartyScore: number;
+  readonly contactScore: number;
+  /** When a contact address belongs to several tenants (a group DPO). */
+  readonly sharedContactScore: number;
+  readonly domainScore: number;
+  /** When a domain belongs to several tenants (a parent and its subsidiaries). */
+  readonly sharedDomainScore: number;
+  /** Quality of a one-typo token match, for tokens shorter than `longTokenLength` and for longer ones. */
+  readonly shortTypoQuality: number;
+  readonly longTypoQuality: number;
+  readonly longTokenLength: number;
+  /** Multiplier when both names carry a legal form and the forms differ (Ltd vs GmbH). */
+  readonly legalFormMismatch: number;
+  /** Auto-forward only at or above this combined score… */
+  readonly confident: number;
+  /** …when the runner-up's doubt is at least this many times the leader's: (1 − s₂) ≥ k (1 − s₁)… */
+  readonly doubtRatio: number;
+  /** …and the lead is at least this wide. */
+  readonly minLead: number;
+  /** A named company this similar to a tenant counts as naming it; below, it contradicts other signals. */
+  readonly consistentName: number;
+  /** Most tenants one request may be forwarded to on counterparty evidence alone. */
+  readonly maxTenantsPerRequest: number;
+  /** Candidates returned for triage. */
+  readonly maxCandidates: number;
+  /** Names scored per query at most; a name made only of very common words goes to triage. */
+  readonly maxNamesScored: number;
+  /** A query token in more names than this is not enumerated (unless it is the rarest). */
+  readonly commonTokenNames: number;
+}
+
+export const DEFAULT_TUNING: MatcherTuning = {
+  counterpartyScore: 0.9,
+  contactScore: 0.96,
+  sharedContactScore: 0.75,
+  domainScore: 0.9,
+  sharedDomainScore: 0.7,
+  shortTypoQuality: 0.7,
+  longTypoQuality: 0.85,
+  longTokenLength: 7,
+  legalFormMismatch: 0.9,
+  confident: 0.85,
+  doubtRatio: 2.5,
+  minLead: 0.04,
+  consistentName: 0.5,
+  maxTenantsPerRequest: 5,
+  maxCandidates: 10,
+  maxNamesScored: 60_000,
+  commonTokenNames: 3_000,
+};
+
+interface Evidence {
+  slot: number;
+  name: number;
+  nameKind: 0 | 1;
+  nameDetail: string;
+  contact: number;
+  domain: number;
+  counterparty: number;
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+const noisyOr = (scores: readonly number[]): number => 1 - scores.reduce((doubt, s) => doubt * (1 - s), 1);
+
+function combined(e: Evidence): number {
+  return Math.min(0.999, noisyOr([e.name, e.contact, e.domain, e.counterparty]));
+}
+
+function namedScore(e: Evidence): number {
+  return Math.min(0.999, noisyOr([e.name, e.contact, e.domain]));
+}
+
+/** Per query token: the vocabulary tokens it matches, each with a match quality. */
+interface QueryToken {
+  readonly matches: Map<number, number>;
+  readonly weight: number;
+}
+
+/**
+ * Matches verified requests against the tenant directory. Pure: reads the index, returns a
+ * decision with its explanation, never forwards on doubt.
+ */
+export class TenantMatcher {
+  constructor(
+    private readonly index: TenantIndex,
+    private readonly tuning: MatcherTuning = DEFAULT_TUNING,
+  ) {}
+
+  match(query: MatchQuery): MatchDecision {
+    const t = this.tuning;
+    const excluded = new Set(query.excludedTenantIds ?? []);
+    const evidence = new Map<number, Evidence>();
+    const get = (slot: number): Evidence => {
+      let e = evidence.get(slot);
+      if (!e) {
+        e = { slot, name: 0, nameKind: 0, nameDetail: '', contact: 0, domain: 0, counterparty: 0 };
+        evidence.set(slot, e);
+      }
+      return e;
+    };
+
+    const nameTokens = query.companyName ? normaliseCompanyName(query.companyName) : undefined;
+    const nameGiven = nameTokens !== undefined && nameTokens.tokens.length > 0;
+    let tooGeneric = false;
+    if (nameGiven) {
+      tooGeneric = this.scoreNames(nameTokens.tokens, nameTokens.legalForm, get);
+    }
+
+    let emailGiven = false;
+    if (query.companyEmail) {
+      const contactSlots = this.index.slotsForContact(query.companyEmail);
+      for (const slot of contactSlots) {
+        get(slot).contact = contactSlots.length === 1 ? t.contactScore : t.sharedContactScore;
+        emailGiven = true;
+      }
+      const domain = companyDomainOf(canonicalEmail(query.companyEmail));
+      if (domain !== undefined) {
+        emailGiven = true;
+        const domainSlots = this.index.slotsForDomain(domain);
+        for (const slot of domainSlots) {
+          get(slot).domain = domainSlots.length === 1 ? t.domainScore : t.sharedDomainScore;
+        }
+      }
+    }
+
+    const counterpartySlots = query.requesterHash ? this.index.slotsForCounterparty(query.requesterHash) : [];
+    for (const slot of counterpartySlots) get(slot).counterparty = t.counterpartyScore;
+
+    const ranked = [...evidence.values()]
+      .filter((e) => !excluded.has(this.index.tenantIdOf(e.slot)))
+      .map((e) => ({ e, score: combined(e) }))
+      .filter((c) => c.score > 0)
+      .sort((a, b) => b.score - a.score || a.e.slot - b.e.slot);
+    const candidates = ranked.slice(0, t.maxCandidates).map((c) => this.toCandidate(c.e, c.score));
+
+    if (ranked.length === 0) {
+      return {
+        decision: 'triage',
+        reason: 'no-candidate',
+        candidates,
+        explanation: 'No tenant shares a name, contact, domain or counterparty with the request.',
+      };
+    }
+
+    // Nothing named: the requester's own address is the only evidence, and it may point to several tenants.
+    if (!nameGiven && !emailGiven) {
+      const tenants = ranked.filter((c) => c.e.counterparty > 0);
+      if (tenants.length > 0 && tenants.length <= t.maxTenantsPerRequest) {
+        return {
+          decision: 'forward',
+          tenants: tenants.map((c) => this.toCandidate(c.e, c.score)),
+          candidates,
+          explanation: `The request names no company; the requester is a known counterparty of ${tenants.length} tenant(s).`,
+        };
+      }
+      return {
+        decision: 'triage',
+        reason: tenants.length === 0 ? 'no-candidate' : 'ambiguous',
+        candidates,
+        explanation: 'The request names no company and the requester is a counterparty of too many tenants.',
+      };
+    }
+
+    const top = ranked[0] as { e: Evidence; score: number };
+    const second = ranked[1];
+    const secondScore = second?.score ?? 0;
+    const topCandidate = candidates[0] as MatchCandidate;
+
+    const conflict = this.conflictOf(top.e, ranked, nameGiven);
+    if (conflict) {
+      return { decision: 'triage', reason: 'conflicting-signals', candidates, explanation: conflict };
+    }
+    if (tooGeneric && top.e.contact === 0 && top.e.domain === 0 && top.e.counterparty === 0) {
+      return {
+        decision: 'triage',
+        reason: 'low-confidence',
+        candidates,
+        explanation: 'The named company consists of words too common to single out one tenant.',
+      };
+    }
+    if (top.score < t.confident) {
+      return {
+        decision: 'triage',
+        reason: 'low-confidence',
+        candidates,
+        explanation: `The best candidate scores ${round(top.score)}, below the ${t.confident} needed to forward.`,
+      };
+    }
+    if (1 - secondScore < t.doubtRatio * (1 - top.score) || top.score - secondScore < t.minLead) {
+      return {
+        decision: 'triage',
+        reason: second && this.kindsDiffer(top.e, second.e) ? 'conflicting-signals' : 'ambiguous',
+        candidates,
+        explanation: `The best candidate (${round(top.score)}) is not clearly ahead of the next (${round(secondScore)}).`,
+      };
+    }
+    return {
+      decision: 'forward',
+      tenants: [topCandidate],
+      candidates,
+      explanation: `One tenant is confident (${round(top.score)}) and clearly ahead of the next (${round(secondScore)}); no signal conflicts.`,
+    };
+  }
+
+  /** A reason to distrust the leader even when it scores well, or undefined. */
+  private conflictOf(top: Evidence, ranked: readonly { e: Evidence }[], nameGiven: boolean): string | undefined {
+    const t = this.tuning;
+    const emailEvidence = (e: Evidence) => e.contact > 0 || e.domain > 0;
+    // The named company points one way, the named address another.
+    const otherByEmail = ranked.find((c) => c.e !== top && emailEvidence(c.e) && c.e.name < t.consistentName);
+    if (nameGiven && top.name >= t.consistentName && !emailEvidence(top) && otherByEmail) {
+      return 'The named company and the named email address point to different tenants.';
+    }
+    if (nameGiven && top.name < t.consistentName) {
+      // Email or counterparty evidence says one tenant, yet the named company is not that tenant.
+      if (top.contact === 0 && top.domain === 0) {
+        return 'The named company does not match the tenant the requester is a counterparty of.';
+      }
+      if (ranked.some((c) => c.e !== top && c.e.name >= 0.7)) {
+        return 'The named email address belongs to one tenant, the named company resembles another.';
+      }
+    }
+    return undefined;
+  }
+
+  private kindsDiffer(a: Evidence, b: Evidence): boolean {
+    const kind = (e: Evidence) => (e.contact > 0 || e.domain > 0 ? 'email' : e.name > 0 ? 'name' : 'counterparty');
+    return kind(a) !== kind(b);
+  }
+
+  private toCandidate(e: Evidence, score: number): MatchCandidate {
+    const reasons: MatchReason[] = [];
+    if (e.counterparty > 0) reasons.push({ signal: 'requester-is-counterparty', score: round(e.counterparty) });
+    if (e.contact > 0) reasons.push({ signal: 'named-email-is-contact', score: round(e.contact) });
+    if (e.domain > 0) reasons.push({ signal: 'named-email-domain', score: round(e.domain) });
+    if (e.name > 0) {
+      reasons.push({
+        signal: e.nameKind === 0 ? 'company-name' : 'company-alias',
+        score: round(e.name),
+        detail: e.nameDetail.slice(0, 500),
+      });
+    }
+    return { tenantId: this.index.tenantIdOf(e.slot), score: round(score), reasons };
+  }
+
+  /**
+   * Scores every name sharing a (possibly mistyped) distinctive token with the query, and records
+   * each tenant's best. Returns true when the query is too generic to enumerate fully.
+   */
+  private scoreNames(
+    tokens: readonly string[],
+    legalForm: string | undefined,
+    get: (slot: number) => Evidence,
+  ): boolean {
+    const t = this.tuning;
+    const index = this.index;
+    const queryTokens: QueryToken[] = [];
+    const seen = new Set<string>();
+    for (const token of tokens) {
+      if (seen.has(token)) continue;
+      seen.add(token);
+      const matches = new Map<number, number>();
+      const exact = index.tokenId(token);
+      if (exact !== undefined && index.postingsOf(exact).length > 0) matches.set(exact, 1);
+      if (token.length >= MIN_FUZZY_TOKEN_LENGTH) {
+        const consider = (id: number) => {
+          if (matches.has(id)) return;
+          const other = index.tokenString(id);
+          if (other.length < MIN_FUZZY_TOKEN_LENGTH || !withinOneEdit(token, other)) return;
+          if (index.postingsOf(id).length === 0) return;
+          const short = Math.min(other.length, token.length) < t.longTokenLength;
+          matches.set(id, short ? t.shortTypoQuality : t.longTypoQuality);
+        };
+        // The query lost a letter, gained one, or changed/swapped one.
+        for (const id of index.tokensWithDeletion(token)) consider(id);
+        for (const variant of deletionsOf(token)) {
+          const id = index.tokenId(variant);
+          if (id !== undefined) consider(id);
+          for (const other of index.tokensWithDeletion(variant)) consider(other);
+        }
+      }
+      let weight = index.weightOf(undefined);
+      if (matches.size > 0) {
+        weight = 0;
+        for (const id of matches.keys()) weight = Math.max(weight, index.weightOf(id));
+      }
+      queryTokens.push({ matches, weight });
+    }
+
+    // Which vocabulary token answers which query token, and how well.
+    const answer = new Map<number, { q: number; quality: number }>();
+    queryTokens.forEach((q, i) => {
+      for (const [id, quality] of q.matches) {
+        const prior = answer.get(id);
+        if (!prior || prior.quality < quality) answer.set(id, { q: i, quality });
+      }
+    });
+
+    const byRarity = queryTokens
+      .map((q, i) => ({ i, df: [...q.matches.keys()].reduce((sum, id) => sum + index.postingsOf(id).length, 0) }))
+      .filter((x) => x.df > 0)
+      .sort((a, b) => a.df - b.df);
+    const queryWeight = queryTokens.reduce((sum, q) => sum + q.weight, 0);
+    const scored = new Set<number>();
+    let budget = t.maxNamesScored;
+    let tooGeneric = false;
+    const perQuery = new Float64Array(queryTokens.length);
+
+    byRarity.forEach(({ i, df }, rank) => {
+      if (rank > 0 && df > t.commonTokenNames) return;
+      if (df > budget) {
+        tooGeneric = true;
+        return;
+      }
+      for (const id of (queryTokens[i] as QueryToken).matches.keys()) {
+        for (const nameId of index.postingsOf(id)) {
+          if (scored.has(nameId)) continue;
+          scored.add(nameId);
+          budget--;
+          const name = index.name(nameId);
+          perQuery.fill(0);
+          let nameWeight = 0;
+          let matchedName = 0;
+          for (const tokenId of name.tokens) {
+            const w = index.weightOf(tokenId);
+            nameWeight += w;
+            const hit = answer.get(tokenId);
+            if (hit) {
+              matchedName += w * hit.quality;
+              if (perQuery[hit.q]! < hit.quality) perQuery[hit.q] = hit.quality;
+            }
+          }
+          let matchedQuery = 0;
+          queryTokens.forEach((q, k) => {
+            matchedQuery += q.weight * (perQuery[k] as number);
+          });
+          let similarity = (matchedQuery + matchedName) / (queryWeight + nameWeight);
+          if (legalForm !== undefined && name.legalForm !== undefined && legalForm !== name.legalForm) {
+            similarity *= t.legalFormMismatch;
+          }
+          const e = get(name.slot);
+          if (similarity > e.name) {
+            e.name = similarity;
+            e.nameKind = name.kind;
+            e.nameDetail = `named company resembles "${name.display}"`;
+          }
+        }
+      }
+    });
+    return tooGeneric;
+  }
+}
