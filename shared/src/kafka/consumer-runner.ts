@@ -80,14 +80,11 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
   const log = options.logger.child({ component: 'consumer', groupId: options.groupId });
   const initialDelayMs = options.retry?.initialDelayMs ?? 200;
   const maxDelayMs = options.retry?.maxDelayMs ?? 10_000;
-  const processed = counter(options.metrics, 'relay_events_processed_total', 'Events handled successfully', ['topic']);
-  const deadLettered = counter(
-    options.metrics,
-    'relay_events_dead_lettered_total',
-    'Events sent to a dead-letter topic',
-    ['topic'],
-  );
-  const retried = counter(options.metrics, 'relay_event_retries_total', 'Retriable handler failures', ['topic']);
+  const processed = counter(options.metrics, 'events_handled_total', 'Events handled successfully', ['topic']);
+  const deadLettered = counter(options.metrics, 'events_dead_lettered_total', 'Events sent to a dead-letter topic', [
+    'topic',
+  ]);
+  const retried = counter(options.metrics, 'event_retries_total', 'Retriable handler failures', ['topic']);
 
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
   const deadLetterProducer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -177,6 +174,7 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
         let done: boolean;
         try {
           done = await retryWhileRunning(batch.topic, payload, () => handle(batch.topic, batch.partition, message));
+          if (done) processed?.inc({ topic: batch.topic });
         } catch (error) {
           done = await retryWhileRunning(batch.topic, payload, () =>
             deadLetter(batch.topic, batch.partition, message, error).catch((sendError: unknown) => {
@@ -185,7 +183,6 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
           );
         }
         if (!done) return; // stopping: the message stays uncommitted and comes back next time
-        if (processed) processed.inc({ topic: batch.topic });
         payload.resolveOffset(message.offset);
         await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
