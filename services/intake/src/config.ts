@@ -29,6 +29,43 @@ export const intakeConfigSpec = {
     default: 'false',
     doc: 'Trust X-Forwarded-For from a reverse proxy (client address for rate limits).',
   },
+  // --- web form, JSON API, verification (HTTP side) ---
+  publicUrl: {
+    env: 'INTAKE_PUBLIC_URL',
+    schema: envSchemas.url.transform((value) => value.replace(/\/+$/, '')),
+    default: 'http://localhost:3000',
+    doc: 'Public base URL of intake, used in links sent to requesters (status page, verification).',
+  },
+  mailFrom: {
+    env: 'INTAKE_MAIL_FROM',
+    schema: z.email({ message: 'must be an email address' }),
+    default: 'privacy-relay@example.com',
+    doc: 'Sender address of receipts and verification mails (must be verified in SES).',
+  },
+  linkSecret: {
+    env: 'INTAKE_LINK_SECRET',
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    secret: true,
+    doc: 'HMAC key signing form tokens, verification and status links (≥ 32 characters; required).',
+  },
+  verificationTtlHours: {
+    env: 'INTAKE_VERIFICATION_TTL_HOURS',
+    schema: envSchemas.positiveInt,
+    default: '72',
+    doc: 'How long a verification link and code stay valid.',
+  },
+  rateLimitPerIpPerMinute: {
+    env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',
+    schema: envSchemas.positiveInt,
+    default: '30',
+    doc: 'Submissions and verification attempts one client address may make per minute (429 beyond).',
+  },
+  rateLimitPerEmailPerHour: {
+    env: 'INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR',
+    schema: envSchemas.positiveInt,
+    default: '10',
+    doc: 'Form/API submissions per requester email address per hour, per intake instance (429 beyond).',
+  },
 } satisfies ConfigSpec;
 
 export type IntakeConfig = ConfigOf<typeof intakeConfigSpec>;

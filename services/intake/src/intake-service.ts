@@ -1,15 +1,35 @@
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
+import { randomInt } from 'node:crypto';
+import { Counter } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
 import { KafkaReceivedRequestPublisher } from './adapters/kafka/kafka-received-request-publisher';
+import { KafkaVerifiedRequestPublisher } from './adapters/kafka/kafka-verified-request-publisher';
 import { MongoRequestLedger } from './adapters/mongo/mongo-request-ledger';
+import { MongoVerificationStore } from './adapters/mongo/mongo-verification-store';
+import { SesMailer } from './adapters/ses/ses-mailer';
 import type { AcceptRequestDeps } from './application/accept-request';
+import type { AcknowledgeDeps } from './application/acknowledge-request';
+import { RequesterLinks } from './application/requester-links';
+import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
+import { EmailThrottle } from './entry-points/http/email-throttle';
+import { registerIntakeHttp } from './entry-points/http/intake-http';
 
 export interface IntakeService extends Service {
   /** The HTTP port actually bound, once started. */
   readonly port: number;
+}
+
+/**
+ * What every entry point (form, API, SMTP, SES inbound) gets: accept a request, then acknowledge it
+ * to the requester (`acknowledgeToRequester(deps.acknowledge, accepted, incoming)`).
+ */
+export interface IntakeUseCases {
+  accept: AcceptRequestDeps;
+  acknowledge: AcknowledgeDeps;
+  verify: VerifyDeps;
 }
 
 /** Wires intake: the ledger and publisher behind `acceptRequest`, and the entry points in front of it. */
@@ -21,6 +41,18 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
     http: { host: config.host, port: config.port, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy },
     dbName: config.mongodbDatabase,
   });
+  const mailsSent = new Counter({
+    name: 'intake_mails_sent_total',
+    help: 'Receipts and verification mails SES accepted',
+    labelNames: ['kind'],
+    registers: [runtime.metrics],
+  });
+  const mailFailures = new Counter({
+    name: 'intake_mail_failures_total',
+    help: 'Receipts and verification mails that could not be sent (the request itself stands)',
+    labelNames: ['kind'],
+    registers: [runtime.metrics],
+  });
 
   return {
     get port() {
@@ -31,14 +63,56 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
       await publisher.connect();
       runtime.onStop(() => publisher.disconnect());
-      const accept: AcceptRequestDeps = {
-        ledger: new MongoRequestLedger(runtime.mongo),
-        publisher: new KafkaReceivedRequestPublisher(publisher),
-        clock: { now: () => new Date() },
-        // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.
-        ids: { newRequestId: () => uuidv4() },
+      const mailer = new SesMailer({ from: config.mailFrom, region: config.awsRegion, endpoint: config.sesEndpoint });
+      runtime.onStop(async () => mailer.close());
+      const clock = { now: () => new Date() };
+      const links = new RequesterLinks(config.linkSecret, config.publicUrl);
+      const verifications = new MongoVerificationStore(runtime.mongo);
+      const useCases: IntakeUseCases = {
+        accept: {
+          ledger: new MongoRequestLedger(runtime.mongo),
+          publisher: new KafkaReceivedRequestPublisher(publisher),
+          clock,
+          // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.
+          ids: { newRequestId: () => uuidv4() },
+        },
+        acknowledge: {
+          verifications,
+          mailer,
+          clock,
+          links,
+          secret: config.linkSecret,
+          codes: { newVerificationCode: () => String(randomInt(0, 1_000_000)).padStart(6, '0') },
+          verificationTtlMs: config.verificationTtlHours * 60 * 60 * 1000,
+          onMailSent: (kind) => mailsSent.inc({ kind }),
+          onMailFailure: (kind, error) => {
+            mailFailures.inc({ kind });
+            logger.error({ err: error, kind }, 'acknowledgement mail not sent; the request stands');
+          },
+        },
+        verify: {
+          verifications,
+          publisher: new KafkaVerifiedRequestPublisher(publisher),
+          clock,
+          links,
+          secret: config.linkSecret,
+        },
       };
-      void accept; // entry points (HTTP routes, SMTP listener, SES inbound) are registered here next
+
+      await registerIntakeHttp(runtime.http, {
+        ...useCases,
+        links,
+        clock,
+        secret: config.linkSecret,
+        publicUrl: config.publicUrl,
+        rateLimitPerIpPerMinute: config.rateLimitPerIpPerMinute,
+        emailThrottle: new EmailThrottle(config.rateLimitPerEmailPerHour, 60 * 60 * 1000),
+      });
+
+      // Email entry points (owned by the email side) go here, with the same use cases:
+      //   registerSesInboundRoutes(runtime.http, useCases)
+      //   const smtp = await startSmtpIntake(config, useCases, logger); runtime.onStop(() => smtp.stop())
+
       await runtime.listen();
     },
     stop: () => runtime.stop(),

@@ -1,4 +1,4 @@
-import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
+import type { Channel, RequestReceivedV1, RequestVerifiedV1, Right } from '@privacy-relay/shared/events';
 
 /** Now. Injected so that tests move time instead of waiting. */
 export interface Clock {
@@ -47,4 +47,65 @@ export interface OutgoingMail {
 /** Sends mail (SES in production and tests); resolves with the provider's message id. */
 export interface Mailer {
   send(mail: OutgoingMail): Promise<{ messageId: string }>;
+}
+
+/** How a requester proved, or will prove, that the address is theirs. */
+export type VerificationMethod = 'email-link' | 'ses-verdicts' | 'smtp-policy';
+
+/**
+ * Intake's verification state of one request. Holds no personal data: what the status page shows
+ * (reference, received date, rights, state) and a keyed hash of the mailed code.
+ */
+export interface VerificationRecord {
+  requestId: string;
+  reference: string;
+  channel: Channel;
+  rights: Right[];
+  receivedAt: Date;
+  status: 'pending' | 'verified';
+  method?: VerificationMethod | undefined;
+  verifiedAt?: Date | undefined;
+  /** Keyed hash of the short code (never the code itself). */
+  codeHash?: string | undefined;
+  /** Wrong codes entered so far; at the limit, only the link works. */
+  codeAttempts: number;
+  /** After this the link and code are refused. */
+  expiresAt: Date;
+  /** Set once Kafka holds `privacy.request.verified.v1`. */
+  verifiedEventPublishedAt?: Date | undefined;
+}
+
+/**
+ * Verification state, one document per request; every change is a single-document atomic update
+ * (no transactions), so two confirmations racing publish the verified event once.
+ */
+export interface VerificationStore {
+  /** Inserts the record unless one exists for the request; `created` says which. */
+  create(record: VerificationRecord): Promise<{ created: boolean }>;
+  find(requestId: string): Promise<VerificationRecord | undefined>;
+  /**
+   * Atomically pending → verified, taking the right to publish the verified event until
+   * `leaseUntil`. Resolves true only for the one caller whose update made the transition.
+   */
+  confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date): Promise<boolean>;
+  /**
+   * For a verified request whose event is not on Kafka yet (an earlier publish failed): takes the
+   * right to publish unless another caller holds an unexpired lease. True when taken.
+   */
+  takePublishLease(requestId: string, now: Date, leaseUntil: Date): Promise<boolean>;
+  /** Gives the lease back after a failed publish, so the next attempt need not wait for expiry. */
+  releasePublishLease(requestId: string): Promise<void>;
+  markVerifiedPublished(requestId: string, at: Date): Promise<void>;
+  /** Counts one wrong code; resolves with the attempts so far. */
+  countWrongCode(requestId: string): Promise<number>;
+}
+
+/** Publishes `privacy.request.verified.v1`; resolves once Kafka holds it (retriable AppError when down). */
+export interface VerifiedRequestPublisher {
+  publishVerified(event: RequestVerifiedV1): Promise<void>;
+}
+
+/** Random secrets a person types: the short verification code. */
+export interface CodeGenerator {
+  newVerificationCode(): string;
 }

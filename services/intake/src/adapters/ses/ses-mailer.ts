@@ -1,0 +1,51 @@
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { AppError } from '@privacy-relay/shared/errors';
+import type { Mailer, OutgoingMail } from '../../application/ports';
+
+export interface SesMailerOptions {
+  from: string;
+  region: string;
+  /** aws-ses-v2-local in development and tests; unset uses AWS. */
+  endpoint?: string | undefined;
+  /** A send that takes longer fails (and is reported by the caller), so no answer waits on SES. */
+  timeoutMs?: number;
+}
+
+/** Mailer over Amazon SES (SendEmail). Credentials come from the SDK's default chain. */
+export class SesMailer implements Mailer {
+  private readonly client: SESClient;
+
+  constructor(private readonly options: SesMailerOptions) {
+    this.client = new SESClient({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      maxAttempts: 2,
+    });
+  }
+
+  async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+    try {
+      const result = await this.client.send(
+        new SendEmailCommand({
+          Source: this.options.from,
+          Destination: { ToAddresses: [mail.to] },
+          Message: {
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
+            Body: {
+              Text: { Data: mail.text, Charset: 'UTF-8' },
+              ...(mail.html ? { Html: { Data: mail.html, Charset: 'UTF-8' } } : {}),
+            },
+          },
+        }),
+        { abortSignal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) },
+      );
+      return { messageId: result.MessageId ?? '' };
+    } catch (error) {
+      throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true, cause: error });
+    }
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}

@@ -1,0 +1,144 @@
+import { EVENTS } from '@privacy-relay/shared/events';
+import { v5 as uuidv5 } from 'uuid';
+import { hashVerificationCode, sameHash } from '../domain/signed-token';
+import type {
+  Clock,
+  VerificationMethod,
+  VerificationRecord,
+  VerificationStore,
+  VerifiedRequestPublisher,
+} from './ports';
+import type { RequesterLinks } from './requester-links';
+
+export interface VerifyDeps {
+  verifications: VerificationStore;
+  publisher: VerifiedRequestPublisher;
+  clock: Clock;
+  links: RequesterLinks;
+  /** Key of the stored code hash (the link secret). */
+  secret: string;
+}
+
+/** Wrong codes allowed per request; after that only the mailed link confirms. */
+export const MAX_CODE_ATTEMPTS = 5;
+/** How long one confirmation may hold the right to publish before another may take over. */
+const PUBLISH_LEASE_MS = 30_000;
+// Fixed namespace: the verified event of a request always has the same id, so even a publish
+// repeated after a lease expired is recognisably one event to an idempotent consumer.
+const VERIFIED_EVENT_NAMESPACE = '6f1c9a52-3b7e-4d0a-9a55-2f0e8c1d7b42';
+
+export type VerifyOutcome =
+  | { outcome: 'verified'; reference: string; alreadyVerified: boolean }
+  | { outcome: 'invalid-link' | 'expired' | 'wrong-code' | 'locked' };
+
+/** What the confirmation page shows before the requester presses "Confirm" (a GET never verifies). */
+export async function inspectVerificationLink(
+  deps: Pick<VerifyDeps, 'verifications' | 'clock' | 'links'>,
+  token: string,
+): Promise<{ outcome: 'ok'; record: VerificationRecord } | { outcome: 'invalid-link' | 'expired' }> {
+  const check = deps.links.check(token, 'verify', deps.clock.now());
+  if (!check.ok) return { outcome: check.reason === 'expired' ? 'expired' : 'invalid-link' };
+  const record = await deps.verifications.find(check.claims.subject);
+  return record ? { outcome: 'ok', record } : { outcome: 'invalid-link' };
+}
+
+/** The requester pressed "Confirm" on the page the mailed link opened. */
+export async function verifyByLink(deps: VerifyDeps, token: string): Promise<VerifyOutcome> {
+  const inspected = await inspectVerificationLink(deps, token);
+  if (inspected.outcome !== 'ok') return { outcome: inspected.outcome };
+  return completeVerification(deps, inspected.record);
+}
+
+/** The requester typed the mailed code on their status page (reached with the status token). */
+export async function verifyByCode(deps: VerifyDeps, statusToken: string, code: string): Promise<VerifyOutcome> {
+  const now = deps.clock.now();
+  const check = deps.links.check(statusToken, 'status', now);
+  if (!check.ok) return { outcome: 'invalid-link' };
+  const record = await deps.verifications.find(check.claims.subject);
+  if (!record) return { outcome: 'invalid-link' };
+  if (record.status === 'verified') return completeVerification(deps, record);
+  if (record.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
+  if (record.codeAttempts >= MAX_CODE_ATTEMPTS || !record.codeHash) return { outcome: 'locked' };
+  const normalised = code.replace(/[\s-]/g, '').slice(0, 20);
+  if (!sameHash(hashVerificationCode(deps.secret, record.requestId, normalised), record.codeHash)) {
+    const attempts = await deps.verifications.countWrongCode(record.requestId);
+    return { outcome: attempts >= MAX_CODE_ATTEMPTS ? 'locked' : 'wrong-code' };
+  }
+  return completeVerification(deps, record);
+}
+
+/**
+ * pending → verified, then `privacy.request.verified.v1` exactly once: only the caller whose atomic
+ * update made the transition (or, after a failed publish, the one that takes the lease) publishes.
+ * Rejects with the publisher's retriable error when Kafka is down; a retry finishes the job.
+ */
+async function completeVerification(
+  deps: VerifyDeps,
+  record: VerificationRecord,
+  method: VerificationMethod = 'email-link',
+): Promise<VerifyOutcome> {
+  const now = deps.clock.now();
+  const { requestId, reference } = record;
+  if (record.status === 'verified' && record.verifiedEventPublishedAt) {
+    return { outcome: 'verified', reference, alreadyVerified: true };
+  }
+  if (record.status === 'pending' && record.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
+  const leaseUntil = new Date(now.getTime() + PUBLISH_LEASE_MS);
+
+  let verifiedAt = now;
+  let mine = await deps.verifications.confirm(requestId, now, method, leaseUntil);
+  const alreadyVerified = !mine;
+  if (!mine) {
+    mine = await deps.verifications.takePublishLease(requestId, now, leaseUntil);
+    const current = await deps.verifications.find(requestId);
+    verifiedAt = current?.verifiedAt ?? now;
+    method = current?.method ?? method;
+  }
+  if (!mine) return { outcome: 'verified', reference, alreadyVerified };
+
+  const event = EVENTS.requestVerifiedV1.create(
+    { requestId, verifiedAt: verifiedAt.toISOString(), method },
+    { id: uuidv5(`${requestId}:verified`, VERIFIED_EVENT_NAMESPACE), correlationId: requestId, occurredAt: verifiedAt },
+  );
+  try {
+    await deps.publisher.publishVerified(event);
+  } catch (error) {
+    await deps.verifications.releasePublishLease(requestId).catch(() => undefined);
+    throw error;
+  }
+  await deps.verifications.markVerifiedPublished(requestId, deps.clock.now());
+  return { outcome: 'verified', reference, alreadyVerified };
+}
+
+export interface RequestStatusView {
+  reference: string;
+  receivedAt: Date;
+  rights: VerificationRecord['rights'];
+  verification: 'pending' | 'verified' | 'expired';
+  /** Whether the code form makes sense (pending, not expired, attempts left). */
+  canEnterCode: boolean;
+}
+
+/**
+ * What the status page shows. Before verification nothing about any customer exists here, and
+ * for now nothing after either: reference, received date, rights and verification state.
+ */
+export async function requestStatus(
+  deps: Pick<VerifyDeps, 'verifications' | 'clock' | 'links'>,
+  statusToken: string,
+): Promise<RequestStatusView | undefined> {
+  const now = deps.clock.now();
+  const check = deps.links.check(statusToken, 'status', now);
+  if (!check.ok) return undefined;
+  const record = await deps.verifications.find(check.claims.subject);
+  if (!record) return undefined;
+  const expired = record.status === 'pending' && record.expiresAt.getTime() <= now.getTime();
+  return {
+    reference: record.reference,
+    receivedAt: record.receivedAt,
+    rights: record.rights,
+    verification: record.status === 'verified' ? 'verified' : expired ? 'expired' : 'pending',
+    canEnterCode:
+      record.status === 'pending' && !expired && record.codeAttempts < MAX_CODE_ATTEMPTS && !!record.codeHash,
+  };
+}

@@ -1,0 +1,87 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * What a signed token may be used for. A token signed for one purpose never passes as another:
+ * a status link cannot confirm a request, a form token cannot open a status page.
+ */
+export type TokenPurpose = 'form' | 'verify' | 'status';
+
+export interface TokenClaims {
+  purpose: TokenPurpose;
+  /** The request id (verify, status) or a random nonce (form). */
+  subject: string;
+  /** Seconds since the epoch after which the token is refused. */
+  expiresAt: number;
+  /** Binds a form token to the browser's CSRF cookie; absent for links sent by mail. */
+  binding?: string;
+}
+
+export type TokenCheck =
+  | { ok: true; claims: TokenClaims }
+  | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'wrong-binding' };
+
+const SUBJECT = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TOKEN_LENGTH = 300;
+
+/**
+ * HMAC-SHA256 tokens for links and forms: `<purpose>.<subject>.<expiresAt base36>.<mac>`, URL-safe
+ * and unguessable (128-bit MAC). Nothing personal is inside: the subject is a request id or a nonce.
+ */
+export function signToken(secret: string, claims: TokenClaims): string {
+  if (!SUBJECT.test(claims.subject)) throw new Error('token subject must be an id');
+  const body = `${claims.purpose}.${claims.subject}.${claims.expiresAt.toString(36)}`;
+  return `${body}.${mac(secret, body, claims.binding)}`;
+}
+
+export function verifyToken(
+  secret: string,
+  token: string,
+  expected: { purpose: TokenPurpose; now: Date; binding?: string },
+): TokenCheck {
+  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+  const parts = token.split('.');
+  if (parts.length !== 4) return { ok: false, reason: 'malformed' };
+  const [purpose, subject, expiresRaw, signature] = parts as [string, string, string, string];
+  if (!SUBJECT.test(subject) || !/^[0-9a-z]{1,12}$/.test(expiresRaw)) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const body = `${purpose}.${subject}.${expiresRaw}`;
+  const wanted = Buffer.from(mac(secret, body, expected.binding));
+  const given = Buffer.from(signature);
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+    return { ok: false, reason: expected.binding === undefined ? 'bad-signature' : 'wrong-binding' };
+  }
+  if (purpose !== expected.purpose) return { ok: false, reason: 'wrong-purpose' };
+  const expiresAt = parseInt(expiresRaw, 36);
+  if (expiresAt * 1000 <= expected.now.getTime()) return { ok: false, reason: 'expired' };
+  return {
+    ok: true,
+    claims: {
+      purpose: expected.purpose,
+      subject,
+      expiresAt,
+      ...(expected.binding ? { binding: expected.binding } : {}),
+    },
+  };
+}
+
+function mac(secret: string, body: string, binding: string | undefined): string {
+  return createHmac('sha256', secret)
+    .update(body)
+    .update('\n')
+    .update(binding ?? '')
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
+}
+
+/** A verification code is stored only as this keyed hash, tied to its request. */
+export function hashVerificationCode(secret: string, requestId: string, code: string): string {
+  return createHmac('sha256', secret).update(`code\n${requestId}\n${code}`).digest('base64url');
+}
+
+export function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

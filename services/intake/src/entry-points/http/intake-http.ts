@@ -1,0 +1,327 @@
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { AppError } from '@privacy-relay/shared/errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { acceptRequest, type AcceptRequestDeps } from '../../application/accept-request';
+import { acknowledgeToRequester, type AcknowledgeDeps } from '../../application/acknowledge-request';
+import type { Clock } from '../../application/ports';
+import type { RequesterLinks } from '../../application/requester-links';
+import {
+  inspectVerificationLink,
+  requestStatus,
+  verifyByCode,
+  verifyByLink,
+  type VerifyDeps,
+  type VerifyOutcome,
+} from '../../application/verify-request';
+import { intakeRequestSchema, type IncomingRequest, type IntakeRequest } from '../../domain/intake-request';
+import {
+  EMPTY_FORM,
+  describeValidationIssues,
+  formToRequestInput,
+  formValues,
+  unknownFormFields,
+  type FormBody,
+} from '../../domain/request-form';
+import { signToken, verifyToken } from '../../domain/signed-token';
+import type { EmailThrottle } from './email-throttle';
+import { acceptedPage, confirmPage, messagePage, requestFormPage, statusPage } from './html';
+import { apiDocsPage, openApiDocument } from './openapi';
+
+export interface IntakeHttpDeps {
+  accept: AcceptRequestDeps;
+  acknowledge: AcknowledgeDeps;
+  verify: VerifyDeps;
+  links: RequesterLinks;
+  clock: Clock;
+  /** Signs form tokens (the link secret). */
+  secret: string;
+  publicUrl: string;
+  rateLimitPerIpPerMinute: number;
+  emailThrottle: EmailThrottle;
+}
+
+/** How long a rendered form may wait before it is submitted. */
+const FORM_TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+const TOKEN_PARAM = /^[A-Za-z0-9._-]{1,300}$/;
+const CSRF_COOKIE_VALUE = /^[A-Za-z0-9_-]{22}$/;
+const HTML = 'text/html; charset=utf-8';
+
+/**
+ * Registers the web form, the JSON API, the OpenAPI document, the verification and status pages,
+ * and the plugins they need (form bodies, security headers, per-IP rate limits). Call before listen.
+ */
+export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpDeps): Promise<void> {
+  const secureCookie = deps.publicUrl.startsWith('https://');
+  const csrfCookie = secureCookie ? '__Host-intake_csrf' : 'intake_csrf';
+
+  await app.register(formbody);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMITED', `Too many requests; try again in ${context.after}`, { httpStatus: 429 }),
+  });
+  const limited = { rateLimit: { max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000 } };
+
+  // --- OpenAPI document and UI ---
+  const document = openApiDocument(deps.publicUrl);
+  const docsPage = apiDocsPage(document);
+  app.get('/docs/openapi.json', async () => document);
+  app.get('/docs', async (_request, reply) => sendHtml(reply, 200, docsPage));
+
+  // --- JSON API ---
+  app.post('/v1/requests', { config: limited }, async (request, reply) => {
+    if (!isContentType(request, 'application/json') || request.body === undefined) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request as application/json (UTF-8)', {
+        httpStatus: 415,
+      });
+    }
+    const header = request.headers['idempotency-key'];
+    if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header))) {
+      throw new AppError('BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
+        httpStatus: 400,
+      });
+    }
+    const parsed = intakeRequestSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const { code, issues } = describeValidationIssues(parsed.error);
+      throw new AppError(code, code === 'UNKNOWN_FIELD' ? 'The request has fields we do not read' : 'Invalid request', {
+        httpStatus: 400,
+        details: { issues },
+      });
+    }
+    throttleByEmail(deps, parsed.data);
+    // Scoped by the requester's address: someone who guesses another client's key does not get
+    // that requester's reference and status link back.
+    const key = header ?? `generated:${randomUUID()}`;
+    const incoming: IncomingRequest = {
+      channel: 'api',
+      idempotencyKey: `api:${emailScope(parsed.data)}:${key}`,
+      request: parsed.data,
+      verification: { status: 'pending' },
+    };
+    const { reference, statusUrl } = await submit(deps, incoming);
+    return reply.status(202).send({ reference, statusUrl });
+  });
+
+  // --- Web form ---
+  app.get('/request', async (request, reply) => {
+    const cookie = readCookie(request, csrfCookie);
+    const binding = cookie && CSRF_COOKIE_VALUE.test(cookie) ? cookie : randomBytes(16).toString('base64url');
+    if (binding !== cookie) {
+      void reply.header(
+        'set-cookie',
+        `${csrfCookie}=${binding}; Path=/; HttpOnly; SameSite=Strict${secureCookie ? '; Secure' : ''}`,
+      );
+    }
+    return sendHtml(reply, 200, requestFormPage({ formToken: newFormToken(deps, binding), values: EMPTY_FORM }));
+  });
+
+  app.post('/request', { config: limited }, async (request, reply) => {
+    if (!isContentType(request, 'application/x-www-form-urlencoded') || !isRecord(request.body)) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The form is sent as application/x-www-form-urlencoded', {
+        httpStatus: 415,
+      });
+    }
+    const body = request.body as FormBody;
+    const formToken = typeof body.formToken === 'string' ? body.formToken : '';
+    const cookie = readCookie(request, csrfCookie) ?? '';
+    const check = verifyToken(deps.secret, formToken, { purpose: 'form', now: deps.clock.now(), binding: cookie });
+    if (!check.ok) {
+      return sendHtml(
+        reply,
+        403,
+        messagePage(
+          'Please reload the form',
+          check.reason === 'expired'
+            ? 'The form was open for too long. Please reload it and send it again.'
+            : 'This form could not be checked (it was not sent from our page, or cookies are off). Please reload it.',
+        ),
+      );
+    }
+    const values = formValues(body);
+    const unknown = unknownFormFields(body);
+    if (unknown.length > 0) {
+      return sendHtml(
+        reply,
+        400,
+        requestFormPage({
+          formToken,
+          values,
+          issues: [
+            {
+              path: '',
+              message: `unknown field(s): ${unknown
+                .slice(0, 5)
+                .map((k) => k.slice(0, 40))
+                .join(', ')}`,
+            },
+          ],
+        }),
+      );
+    }
+    const parsed = intakeRequestSchema.safeParse(formToRequestInput(values));
+    if (!parsed.success) {
+      const { issues } = describeValidationIssues(parsed.error);
+      request.log.info({ code: 'VALIDATION_FAILED', status: 400 }, 'form rejected');
+      return sendHtml(reply, 400, requestFormPage({ formToken, values, issues }));
+    }
+    throttleByEmail(deps, parsed.data);
+    const incoming: IncomingRequest = {
+      channel: 'web-form',
+      // The form token's nonce: a double click or a resubmit after a 503 is the same request.
+      idempotencyKey: `web-form:${check.claims.subject}`,
+      request: parsed.data,
+      verification: { status: 'pending' },
+    };
+    try {
+      const { reference } = await submit(deps, incoming);
+      return sendHtml(reply, 202, acceptedPage(reference));
+    } catch (error) {
+      if (!(error instanceof AppError) || !error.retriable) throw error;
+      request.log.warn({ err: error }, 'form request not accepted; the requester may send it again');
+      void reply.header('retry-after', '5');
+      return sendHtml(reply, 503, requestFormPage({ formToken, values, notice: UNAVAILABLE }));
+    }
+  });
+
+  // --- Verification: GET shows a page, only POST acts (mail scanners prefetch links) ---
+  app.get('/verify/:token', async (request, reply) => {
+    const token = tokenParam(request);
+    const inspected = token
+      ? await inspectVerificationLink(deps.verify, token)
+      : ({ outcome: 'invalid-link' } as const);
+    if (inspected.outcome !== 'ok') return sendHtml(reply, 404, outcomePage(inspected));
+    if (inspected.record.status === 'verified') {
+      return sendHtml(
+        reply,
+        200,
+        messagePage('Already confirmed', `Request ${inspected.record.reference} is confirmed.`),
+      );
+    }
+    return sendHtml(reply, 200, confirmPage(inspected.record.reference, `/verify/${token}`));
+  });
+
+  app.post('/verify/:token', { config: limited }, async (request, reply) => {
+    const token = tokenParam(request);
+    const outcome = token ? await verifyByLink(deps.verify, token) : ({ outcome: 'invalid-link' } as const);
+    return sendHtml(reply, outcome.outcome === 'verified' ? 200 : 404, outcomePage(outcome));
+  });
+
+  // --- Status page (token in the path, never logged: the access log names the route pattern) ---
+  app.get('/status/:token', async (request, reply) => {
+    const token = tokenParam(request);
+    const view = token ? await requestStatus(deps.verify, token) : undefined;
+    if (!view) return sendHtml(reply, 404, messagePage('Not found', 'This link is not valid (any more).'));
+    return sendHtml(reply, 200, statusPage(view, `/status/${token}/code`));
+  });
+
+  app.post('/status/:token/code', { config: limited }, async (request, reply) => {
+    const token = tokenParam(request);
+    const body = isRecord(request.body) ? request.body : {};
+    const code = typeof body.code === 'string' ? body.code : '';
+    const outcome = token ? await verifyByCode(deps.verify, token, code) : ({ outcome: 'invalid-link' } as const);
+    const view = token ? await requestStatus(deps.verify, token) : undefined;
+    if (!view) return sendHtml(reply, 404, messagePage('Not found', 'This link is not valid (any more).'));
+    const notice =
+      outcome.outcome === 'verified'
+        ? 'Thank you: your request is confirmed.'
+        : outcome.outcome === 'wrong-code'
+          ? 'That code is not right. Please check the email and try again.'
+          : outcome.outcome === 'locked'
+            ? 'Too many wrong codes. Please use the link in the email instead.'
+            : 'The code has expired. Please make the request again.';
+    return sendHtml(
+      reply,
+      outcome.outcome === 'verified' ? 200 : 400,
+      statusPage(view, `/status/${token}/code`, notice),
+    );
+  });
+}
+
+const UNAVAILABLE =
+  'We could not store your request just now, so nothing was sent. Please press "Send my request" again in a moment.';
+
+async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
+  const accepted = await acceptRequest(deps.accept, incoming);
+  const { statusUrl } = await acknowledgeToRequester(deps.acknowledge, accepted, incoming);
+  return { reference: accepted.reference, statusUrl };
+}
+
+function throttleByEmail(deps: IntakeHttpDeps, request: IntakeRequest): void {
+  if (!deps.emailThrottle.tryConsume(request.requester.email, deps.clock.now().getTime())) {
+    throw new AppError('RATE_LIMITED', 'Too many requests for this email address; try again later', {
+      httpStatus: 429,
+    });
+  }
+}
+
+function emailScope(request: IntakeRequest): string {
+  return createHash('sha256').update(request.requester.email.toLowerCase()).digest('base64url').slice(0, 16);
+}
+
+function newFormToken(deps: IntakeHttpDeps, binding: string): string {
+  return signToken(deps.secret, {
+    purpose: 'form',
+    subject: randomBytes(16).toString('base64url'),
+    expiresAt: Math.floor((deps.clock.now().getTime() + FORM_TOKEN_TTL_MS) / 1000),
+    binding,
+  });
+}
+
+function outcomePage(outcome: VerifyOutcome | { outcome: 'invalid-link' | 'expired' }): string {
+  switch (outcome.outcome) {
+    case 'verified':
+      return messagePage(
+        'Request confirmed',
+        `Thank you. Request ${outcome.reference} is confirmed and will be passed on to the company that holds your data.`,
+      );
+    case 'expired':
+      return messagePage('Link expired', 'This confirmation link has expired. Please make the request again.');
+    default:
+      return messagePage('Not found', 'This link is not valid (any more).');
+  }
+}
+
+function tokenParam(request: FastifyRequest): string | undefined {
+  const token = (request.params as { token?: unknown }).token;
+  return typeof token === 'string' && TOKEN_PARAM.test(token) ? token : undefined;
+}
+
+function isContentType(request: FastifyRequest, type: string): boolean {
+  const header = request.headers['content-type'];
+  return typeof header === 'string' && header.split(';')[0]?.trim().toLowerCase() === type;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readCookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (typeof header !== 'string' || header.length > 4096) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.status(status).header('content-type', HTML).header('cache-control', 'no-store').send(html);
+}

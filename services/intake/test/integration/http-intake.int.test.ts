@@ -1,0 +1,253 @@
+import {
+  linkPath,
+  mailsTo,
+  openForm,
+  postForm,
+  postJson,
+  startIntake,
+  uniqueEmail,
+  validBody,
+  type IntakeHarness,
+} from '../support/intake-harness';
+import { eventually } from '../../../../test/support/test-env';
+
+describe('Intake over HTTP: the JSON API and the web form become durable, verified requests', () => {
+  let h: IntakeHarness;
+
+  beforeAll(async () => {
+    h = await startIntake('httpintake');
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('When a valid JSON request is posted, then it answers 202 with a reference and status URL, and exactly one schema-valid event is on Kafka', async () => {
+    const email = uniqueEmail('api');
+    const response = await postJson(h.baseUrl, validBody(email), { 'idempotency-key': 'api-one' });
+    expect(response.status).toBe(202);
+    expect(response.json).toEqual({
+      reference: expect.stringMatching(/^PR-[0-9A-Z]{4}-[0-9A-Z]{4}$/),
+      statusUrl: expect.stringMatching(/^http:\/\/intake\.test\/status\/status\./),
+    });
+    const events = (await h.receivedEvents(1)).filter((event) => event.payload.requester.email === email);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.payload).toMatchObject({
+      reference: response.json.reference,
+      channel: 'api',
+      rights: ['access', 'erasure'],
+      company: { name: 'Juro Online Limited' },
+      verification: { status: 'pending' },
+    });
+  });
+
+  it('When the same Idempotency-Key is posted again, then the same reference comes back and still one event exists', async () => {
+    const email = uniqueEmail('idem');
+    const first = await postJson(h.baseUrl, validBody(email), { 'idempotency-key': 'same-key' });
+    const second = await postJson(h.baseUrl, validBody(email), { 'idempotency-key': 'same-key' });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    expect(second.json.reference).toBe(first.json.reference);
+    // A marker request after the duplicate: once it is readable, so is anything the duplicate published.
+    const marker = uniqueEmail('marker');
+    await postJson(h.baseUrl, validBody(marker));
+    const events = await eventually(async () => {
+      const all = await h.receivedEvents(1);
+      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
+    });
+    expect(events.filter((event) => event.payload.requester.email === email)).toHaveLength(1);
+    // Only the first call mailed the requester.
+    expect(await mailsTo(email)).toHaveLength(2);
+  });
+
+  it('When no Idempotency-Key is sent, then each call is a new request with its own reference', async () => {
+    const email = uniqueEmail('nokey');
+    const a = await postJson(h.baseUrl, validBody(email));
+    const b = await postJson(h.baseUrl, validBody(email));
+    expect(a.status).toBe(202);
+    expect(b.status).toBe(202);
+    expect(a.json.reference).not.toBe(b.json.reference);
+  });
+
+  it('When the form is opened, then it works without JavaScript: labelled fields, a hidden form token and a CSRF cookie', async () => {
+    const { html, cookie, formToken } = await openForm(h.baseUrl);
+    expect(html).not.toContain('<script');
+    expect(html).toContain('<form method="post" action="/request"');
+    for (const field of ['name', 'email', 'companyName', 'companyEmail', 'text', 'regimeHint', 'otherRightText']) {
+      expect(html).toContain(`<label for="${field}">`);
+    }
+    expect(html).toContain('<legend>');
+    expect(cookie).toMatch(/^intake_csrf=/);
+    expect(formToken).toMatch(/^form\./);
+  });
+
+  it('When the form is posted, then it answers 202 with the reference, one event is on Kafka and the receipt and verification mails are in SES', async () => {
+    const email = uniqueEmail('form');
+    const { cookie, formToken } = await openForm(h.baseUrl);
+    const fields: Array<[string, string]> = [
+      ['formToken', formToken],
+      ['name', 'Grace Example'],
+      ['email', email],
+      ['rights', 'access'],
+      ['rights', 'portability'],
+      ['companyName', 'Acme & Sons Ltd'],
+      ['text', 'Everything you hold.'],
+      ['regimeHint', 'uk-gdpr'],
+    ];
+    const first = await postForm(h.baseUrl, fields, cookie);
+    expect(first.status).toBe(202);
+    const reference = /PR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(first.html)?.[0];
+    expect(reference).toBeDefined();
+    // A double click sends the same token: same reference, no second request.
+    const again = await postForm(h.baseUrl, fields, cookie);
+    expect(again.status).toBe(202);
+    expect(again.html).toContain(reference);
+
+    const marker = uniqueEmail('marker');
+    await postJson(h.baseUrl, validBody(marker));
+    const events = await eventually(async () => {
+      const all = await h.receivedEvents(1);
+      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
+    });
+    const mine = events.filter((event) => event.payload.requester.email === email);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.payload).toMatchObject({
+      reference,
+      channel: 'web-form',
+      rights: ['access', 'portability'],
+      company: { name: 'Acme & Sons Ltd' },
+      regimeHint: 'uk-gdpr',
+      idempotencyKey: expect.stringMatching(/^web-form:/),
+    });
+
+    const mails = await eventually(async () => {
+      const found = await mailsTo(email);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(mails.map((mail) => mail.subject).sort()).toEqual([
+      `Confirm your privacy request ${reference}`,
+      `We received your privacy request ${reference}`,
+    ]);
+    expect(mails.every((mail) => mail.from === 'privacy@relay.test')).toBe(true);
+  });
+
+  it('When the form is posted without its cookie or with a forged token, then it is refused with 403 and nothing is published', async () => {
+    const email = uniqueEmail('csrf');
+    const { formToken } = await openForm(h.baseUrl);
+    const withoutCookie = await postForm(
+      h.baseUrl,
+      [
+        ['formToken', formToken],
+        ['name', 'Eve'],
+        ['email', email],
+        ['rights', 'access'],
+      ],
+      '',
+    );
+    expect(withoutCookie.status).toBe(403);
+    const { cookie } = await openForm(h.baseUrl);
+    const forged = await postForm(
+      h.baseUrl,
+      [
+        ['formToken', 'form.AAAAAAAAAAAAAAAAAAAAAA.zzzzzz.AAAAAAAAAAAAAAAAAAAAAA'],
+        ['name', 'Eve'],
+        ['email', email],
+        ['rights', 'access'],
+      ],
+      cookie,
+    );
+    expect(forged.status).toBe(403);
+    expect((await h.receivedEvents(0)).some((event) => event.payload.requester.email === email)).toBe(false);
+  });
+
+  it('When a form post is invalid, then the form comes back with 400, the messages and the values, escaped', async () => {
+    const { cookie, formToken } = await openForm(h.baseUrl);
+    const response = await postForm(
+      h.baseUrl,
+      [
+        ['formToken', formToken],
+        ['name', '<script>alert(1)</script>'],
+        ['email', 'not-an-address'],
+        ['text', '"><img src=x onerror=alert(2)>'],
+      ],
+      cookie,
+    );
+    expect(response.status).toBe(400);
+    expect(response.html).toContain('must be an email address');
+    expect(response.html).toContain('name at least one right');
+    expect(response.html).not.toContain('<script>alert(1)');
+    expect(response.html).not.toContain('<img src=x');
+    expect(response.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(response.html).toContain(`value="${formToken}"`);
+  });
+
+  it('When the verification link is opened, then GET only shows a confirm page; POST publishes privacy.request.verified.v1 exactly once', async () => {
+    const email = uniqueEmail('verify');
+    const accepted = await postJson(h.baseUrl, validBody(email));
+    expect(accepted.status).toBe(202);
+    const mail = await eventually(async () => (await mailsTo(email)).find((m) => m.subject.startsWith('Confirm')));
+    const verifyPath = linkPath(mail.body.text ?? '', 'verify');
+
+    const page = await fetch(`${h.baseUrl}${verifyPath}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`action="${verifyPath}"`);
+    const statusPath = new URL(String(accepted.json.statusUrl)).pathname;
+    expect(await (await fetch(`${h.baseUrl}${statusPath}`)).text()).toContain('Waiting for you to confirm');
+
+    const confirms = await Promise.all([1, 2, 3].map(() => fetch(`${h.baseUrl}${verifyPath}`, { method: 'POST' })));
+    expect(confirms.map((response) => response.status)).toEqual([200, 200, 200]);
+
+    const requestId = (await h.receivedEvents(1)).find((event) => event.payload.requester.email === email)?.payload
+      .requestId;
+    const verified = await eventually(async () => {
+      const all = await h.verifiedEvents(1);
+      return all.some((event) => event.payload.requestId === requestId) ? all : undefined;
+    });
+    expect(verified.filter((event) => event.payload.requestId === requestId)).toEqual([
+      expect.objectContaining({ payload: expect.objectContaining({ requestId, method: 'email-link' }) }),
+    ]);
+    expect(await (await fetch(`${h.baseUrl}${statusPath}`)).text()).toContain('Confirmed');
+  });
+
+  it('When the mailed code is typed on the status page, then the request is verified; a wrong code is refused', async () => {
+    const email = uniqueEmail('code');
+    const accepted = await postJson(h.baseUrl, validBody(email));
+    const statusPath = new URL(String(accepted.json.statusUrl)).pathname;
+    const mail = await eventually(async () => (await mailsTo(email)).find((m) => m.subject.startsWith('Confirm')));
+    const code = /code on your request's status page: (\d{6})/.exec(mail.body.text ?? '')?.[1] ?? '';
+    const post = (value: string) =>
+      fetch(`${h.baseUrl}${statusPath}/code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ code: value }).toString(),
+      });
+    const wrong = await post(code === '000000' ? '111111' : '000000');
+    expect(wrong.status).toBe(400);
+    const right = await post(code);
+    expect(right.status).toBe(200);
+    expect(await right.text()).toContain('your request is confirmed');
+  });
+
+  it('When a status or verification token is forged or of the wrong kind, then 404 and nothing is revealed', async () => {
+    const email = uniqueEmail('forged');
+    const accepted = await postJson(h.baseUrl, validBody(email));
+    const statusPath = new URL(String(accepted.json.statusUrl)).pathname;
+    const statusToken = statusPath.split('/')[2] ?? '';
+    expect((await fetch(`${h.baseUrl}/verify/${statusToken}`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/status/${statusToken.slice(0, -2)}xx`)).status).toBe(404);
+    expect((await fetch(`${h.baseUrl}/status/nonsense`)).status).toBe(404);
+  });
+
+  it('When /docs is asked for, then the OpenAPI document describes POST /v1/requests', async () => {
+    const spec = (await (await fetch(`${h.baseUrl}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths)).toContain('/v1/requests');
+    expect((await fetch(`${h.baseUrl}/docs`)).status).toBeLessThan(400);
+  });
+
+  it('When any page is served, then security headers are set', async () => {
+    const response = await fetch(`${h.baseUrl}/request`);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-frame-options')).toBeTruthy();
+  });
+});
