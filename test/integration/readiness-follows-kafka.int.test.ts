@@ -33,6 +33,7 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
       INTAKE_PORT: '0',
       RELAY_PORT: '0',
       INTAKE_HOST: '127.0.0.1',
+      INTAKE_LINK_SECRET: 'test-link-secret-0123456789abcdef0123456789',
       RELAY_HOST: '127.0.0.1',
     };
     intake = createIntakeService(loadConfig(intakeConfigSpec, env), testLogger('intake'));
