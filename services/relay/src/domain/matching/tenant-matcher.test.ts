@@ -117,9 +117,35 @@ describe('TenantMatcher — hard cases', () => {
     expect(decision).toMatchObject({ decision: 'triage', reason: 'conflicting-signals' });
   });
 
-  it('When the name has a typo in a long word, then it still finds the tenant', () => {
+  it('When the name has a typo in a common word, then it still forwards to the tenant', () => {
+    const many = directory([
+      ...base,
+      ...Array.from({ length: 30 }, (_, i) => ({
+        tenantId: `filler-${i}`,
+        legalName: `Filler${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${i} Logistics Ltd`,
+      })),
+    ]);
+    expect(forwardedTo(many.match({ companyName: 'Brightwater Logistcs Ltd' }))).toEqual(['brightwater']);
+  });
+
+  it('When the distinctive word is one letter off, then it is offered in triage, not forwarded', () => {
     const decision = matcher.match({ companyName: 'Brigthwater Logistics Ltd' });
-    expect(forwardedTo(decision)).toEqual(['brightwater']);
+    expect(decision.decision).toBe('triage');
+    expect(decision.candidates[0]?.tenantId).toBe('brightwater');
+  });
+
+  it('When the named company has a word the tenant lacks, then it is not forwarded on the name alone', () => {
+    expect(matcher.match({ companyName: 'Brightwater Logistics Foods' }).decision).toBe('triage');
+  });
+
+  it('When another tenant carries every word named plus more, then the shorter exact match is ambiguous', () => {
+    const pair = directory([
+      { tenantId: 'short', legalName: 'Emerald Aurora SpA' },
+      { tenantId: 'long', legalName: 'Emerald Aurora Aviation LLP' },
+      // "Aviation" is a common word in the directory, as trade words are.
+      ...Array.from({ length: 40 }, (_, i) => ({ tenantId: `filler-${i}`, legalName: `Skyline${i} Aviation Ltd` })),
+    ]);
+    expect(pair.match({ companyName: 'Emerald Aurora' })).toMatchObject({ decision: 'triage', reason: 'ambiguous' });
   });
 
   it('When the words come in another order and with accents, then it still finds the tenant', () => {

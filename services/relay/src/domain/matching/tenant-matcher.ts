@@ -58,10 +58,23 @@ export interface MatcherTuning {
   readonly domainScore: number;
   /** When a domain belongs to several tenants (a parent and its subsidiaries). */
   readonly sharedDomainScore: number;
-  /** Quality of a one-typo token match, for tokens shorter than `longTokenLength` and for longer ones. */
+  /**
+   * Quality of a one-typo match of a common word (in at least `commonWordNames` names), short or
+   * long (`longTokenLength`): a misspelt common word is a typo. A rare word one letter from the
+   * query may be another company's name (Joro/Juro), so it gets `rareTypoQuality`, too low to
+   * forward on.
+   */
   readonly shortTypoQuality: number;
   readonly longTypoQuality: number;
   readonly longTokenLength: number;
+  readonly commonWordNames: number;
+  /** …or in at least this share of all names, whichever is more. */
+  readonly commonWordShare: number;
+  readonly rareTypoQuality: number;
+  /** Ceiling of a name's score when a word of the query is not in it at all ("Acme Retail Foods" vs "Acme Retail"). */
+  readonly unmatchedWordCeiling: number;
+  /** A runner-up containing every word of the query, scoring at least this, makes a name-only match ambiguous. */
+  readonly coveringRunnerUp: number;
   /** Multiplier when both names carry a legal form and the forms differ (Ltd vs GmbH). */
   readonly legalFormMismatch: number;
   /** Auto-forward only at or above this combined score… */
@@ -88,9 +101,14 @@ export const DEFAULT_TUNING: MatcherTuning = {
   sharedContactScore: 0.75,
   domainScore: 0.9,
   sharedDomainScore: 0.7,
-  shortTypoQuality: 0.7,
-  longTypoQuality: 0.85,
+  shortTypoQuality: 0.85,
+  longTypoQuality: 0.92,
   longTokenLength: 7,
+  commonWordNames: 20,
+  commonWordShare: 0.0005,
+  rareTypoQuality: 0.6,
+  unmatchedWordCeiling: 0.8,
+  coveringRunnerUp: 0.85,
   legalFormMismatch: 0.9,
   confident: 0.85,
   doubtRatio: 2.5,
@@ -107,6 +125,8 @@ interface Evidence {
   name: number;
   nameKind: 0 | 1;
   nameDetail: string;
+  /** Some name of the tenant contains every word of the query, exactly. */
+  coversQuery: boolean;
   contact: number;
   domain: number;
   counterparty: number;
@@ -117,10 +137,6 @@ const noisyOr = (scores: readonly number[]): number => 1 - scores.reduce((doubt,
 
 function combined(e: Evidence): number {
   return Math.min(0.999, noisyOr([e.name, e.contact, e.domain, e.counterparty]));
-}
-
-function namedScore(e: Evidence): number {
-  return Math.min(0.999, noisyOr([e.name, e.contact, e.domain]));
 }
 
 /** Per query token: the vocabulary tokens it matches, each with a match quality. */
@@ -146,7 +162,7 @@ export class TenantMatcher {
     const get = (slot: number): Evidence => {
       let e = evidence.get(slot);
       if (!e) {
-        e = { slot, name: 0, nameKind: 0, nameDetail: '', contact: 0, domain: 0, counterparty: 0 };
+        e = { slot, name: 0, nameKind: 0, nameDetail: '', coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
         evidence.set(slot, e);
       }
       return e;
@@ -231,6 +247,16 @@ export class TenantMatcher {
         explanation: 'The named company consists of words too common to single out one tenant.',
       };
     }
+    const nameOnly = top.e.contact === 0 && top.e.domain === 0 && top.e.counterparty === 0;
+    const covering = ranked.find((c) => c !== top && c.e.coversQuery && c.e.name >= t.coveringRunnerUp);
+    if (nameOnly && covering) {
+      return {
+        decision: 'triage',
+        reason: 'ambiguous',
+        candidates,
+        explanation: 'Another tenant also carries every word of the named company.',
+      };
+    }
     if (top.score < t.confident) {
       return {
         decision: 'triage',
@@ -266,7 +292,7 @@ export class TenantMatcher {
     }
     if (nameGiven && top.name < t.consistentName) {
       // Email or counterparty evidence says one tenant, yet the named company is not that tenant.
-      if (top.contact === 0 && top.domain === 0) {
+      if (top.contact === 0 && top.domain === 0 && top.counterparty > 0) {
         return 'The named company does not match the tenant the requester is a counterparty of.';
       }
       if (ranked.some((c) => c.e !== top && c.e.name >= 0.7)) {
@@ -308,6 +334,7 @@ export class TenantMatcher {
     const t = this.tuning;
     const index = this.index;
     const queryTokens: QueryToken[] = [];
+    const commonWord = Math.max(t.commonWordNames, index.nameCount * t.commonWordShare);
     const seen = new Set<string>();
     for (const token of tokens) {
       if (seen.has(token)) continue;
@@ -322,7 +349,9 @@ export class TenantMatcher {
           if (other.length < MIN_FUZZY_TOKEN_LENGTH || !withinOneEdit(token, other)) return;
           if (index.postingsOf(id).length === 0) return;
           const short = Math.min(other.length, token.length) < t.longTokenLength;
-          matches.set(id, short ? t.shortTypoQuality : t.longTypoQuality);
+          // A query word that is itself in the directory is a word, not a typo (Davis is not Davies).
+          const common = exact === undefined && index.postingsOf(id).length >= commonWord;
+          matches.set(id, !common ? t.rareTypoQuality : short ? t.shortTypoQuality : t.longTypoQuality);
         };
         // The query lost a letter, gained one, or changed/swapped one.
         for (const id of index.tokensWithDeletion(token)) consider(id);
@@ -384,14 +413,21 @@ export class TenantMatcher {
             }
           }
           let matchedQuery = 0;
+          let unmatched = false;
+          let covers = true;
           queryTokens.forEach((q, k) => {
-            matchedQuery += q.weight * (perQuery[k] as number);
+            const quality = perQuery[k] as number;
+            matchedQuery += q.weight * quality;
+            if (quality === 0) unmatched = true;
+            if (quality < 1) covers = false;
           });
           let similarity = (matchedQuery + matchedName) / (queryWeight + nameWeight);
-          if (legalForm !== undefined && name.legalForm !== undefined && legalForm !== name.legalForm) {
-            similarity *= t.legalFormMismatch;
-          }
+          if (unmatched) similarity = Math.min(similarity, t.unmatchedWordCeiling);
+          const formDiffers = legalForm !== undefined && name.legalForm !== undefined && legalForm !== name.legalForm;
+          if (formDiffers) similarity *= t.legalFormMismatch;
           const e = get(name.slot);
+          // Legal forms as typed are unreliable ("Ltd" for a GmbH), so they do not break the tie.
+          if (covers) e.coversQuery = true;
           if (similarity > e.name) {
             e.name = similarity;
             e.nameKind = name.kind;

@@ -1,0 +1,169 @@
+/**
+ * Evaluation of the matcher on the labelled synthetic set: top-1 accuracy, wrong-auto-forward
+ * rate, auto-forward rate and triage rate, overall and per variant.
+ *
+ *   npm run eval:matching                      # 100,000 tenants, 12,000 requests
+ *   npm run eval:matching -- 20000 3000        # smaller
+ */
+import {
+  DEFAULT_TUNING,
+  hashCounterpartyEmail,
+  TenantIndex,
+  TenantMatcher,
+} from '@privacy-relay/relay/domain/matching/index';
+import { buildDataset, type LabelledRequest } from './dataset.ts';
+
+const EVAL_KEY = 'evaluation-only-hmac-key';
+
+export interface EvalFigures {
+  queries: number;
+  answerable: number;
+  top1Accuracy: number;
+  autoForwardRate: number;
+  wrongAutoForwardRate: number;
+  wrongAutoForwards: number;
+  autoForwards: number;
+  triageRate: number;
+}
+
+interface Outcome {
+  request: LabelledRequest;
+  forwarded: string[];
+  top?: string;
+  why?: string;
+  scores?: number[];
+}
+
+function figures(outcomes: Outcome[]): EvalFigures {
+  const answerable = outcomes.filter((o) => o.request.expected.length > 0);
+  const forwards = outcomes.filter((o) => o.forwarded.length > 0);
+  const wrong = forwards.filter((o) => o.forwarded.some((t) => !o.request.expected.includes(t)));
+  return {
+    queries: outcomes.length,
+    answerable: answerable.length,
+    top1Accuracy:
+      answerable.filter((o) => o.top !== undefined && o.request.expected.includes(o.top)).length /
+      Math.max(1, answerable.length),
+    autoForwardRate: answerable.filter((o) => o.forwarded.length > 0).length / Math.max(1, answerable.length),
+    wrongAutoForwardRate: wrong.length / Math.max(1, forwards.length),
+    wrongAutoForwards: wrong.length,
+    autoForwards: forwards.length,
+    triageRate: outcomes.filter((o) => o.forwarded.length === 0).length / Math.max(1, outcomes.length),
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+function main(): void {
+  const tenantCount = Number(process.argv[2] ?? 100_000);
+  const requestCount = Number(process.argv[3] ?? 12_000);
+  const { tenants, requests } = buildDataset(tenantCount, requestCount);
+  const index = new TenantIndex();
+  for (const t of tenants) {
+    index.upsert({
+      tenantId: t.id,
+      legalName: t.legalName,
+      aliases: t.aliases ?? [],
+      domains: t.domains ?? [],
+      contactEmails: (t.contacts ?? []).map((c) => c.email),
+    });
+    if (t.counterparties)
+      index.addCounterparties(
+        t.id,
+        t.counterparties.map((e) => hashCounterpartyEmail(EVAL_KEY, e)),
+      );
+  }
+  const matcher = new TenantMatcher(index, { ...DEFAULT_TUNING, ...JSON.parse(process.env.EVAL_TUNING ?? '{}') });
+  const outcomes: Outcome[] = requests.map((request) => {
+    const decision = matcher.match({
+      companyName: request.companyName,
+      companyEmail: request.companyEmail,
+      requesterHash: hashCounterpartyEmail(EVAL_KEY, request.requesterEmail),
+    });
+    return {
+      request,
+      forwarded: decision.decision === 'forward' ? decision.tenants.map((t) => t.tenantId) : [],
+      top: decision.candidates[0]?.tenantId,
+      why: decision.explanation,
+      scores: decision.candidates.slice(0, 3).map((c) => c.score),
+    };
+  });
+
+  const all = figures(outcomes);
+  console.log(
+    `Matcher evaluation: ${tenants.length} tenants, ${all.queries} labelled requests (${all.answerable} answerable)\n`,
+  );
+  const rows = [['variant', 'n', 'top-1', 'auto-fwd', 'wrong fwd', 'triage']];
+  const variants = [...new Set(outcomes.map((o) => o.request.variant))].sort();
+  for (const v of variants) {
+    const f = figures(outcomes.filter((o) => o.request.variant === v));
+    rows.push([
+      v,
+      String(f.queries),
+      f.answerable ? pct(f.top1Accuracy) : '—',
+      f.answerable ? pct(f.autoForwardRate) : '—',
+      `${f.wrongAutoForwards}`,
+      pct(f.triageRate),
+    ]);
+  }
+  rows.push([
+    'ALL',
+    String(all.queries),
+    pct(all.top1Accuracy),
+    pct(all.autoForwardRate),
+    `${all.wrongAutoForwards}`,
+    pct(all.triageRate),
+  ]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows)
+    console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  console.log(`
+top-1 accuracy (answerable)          ${pct(all.top1Accuracy)}
+wrong auto-forwards / auto-forwards  ${pct(all.wrongAutoForwardRate)}  (${all.wrongAutoForwards} of ${all.autoForwards}; target ≤ 0.10%)
+auto-forward rate (answerable)       ${pct(all.autoForwardRate)}  (target ≥ 85%)
+triage rate (all requests)           ${pct(all.triageRate)}`);
+  if (process.env.EVAL_SHOW_WRONG) {
+    for (const o of outcomes.filter((x) => x.forwarded.some((t) => !x.request.expected.includes(t)))) {
+      const names = (ids: string[]) => ids.map((id) => tenants[Number(id.slice(1))]?.legalName).join(' | ');
+      console.log(
+        JSON.stringify({
+          v: o.request.variant,
+          q: o.request.companyName,
+          e: o.request.companyEmail,
+          expected: names(o.request.expected),
+          got: names(o.forwarded),
+        }),
+      );
+    }
+  }
+  if (process.env.EVAL_TRIAGE_WHY) {
+    const counts = new Map<string, number>();
+    for (const o of outcomes.filter((x) => x.forwarded.length === 0 && x.request.expected.length)) {
+      const k = (o.why ?? '').replace(/[0-9.]+/g, '#');
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    console.log([...counts].sort((a, b) => b[1] - a[1]));
+  }
+  if (process.env.EVAL_SHOW_TRIAGE) {
+    const v = process.env.EVAL_SHOW_TRIAGE;
+    for (const o of outcomes
+      .filter((x) => x.forwarded.length === 0 && x.request.expected.length && x.request.variant === v)
+      .slice(0, 30)) {
+      const names = (ids: string[]) => ids.map((id) => tenants[Number(id.slice(1))]?.legalName).join(' | ');
+      console.log(
+        JSON.stringify({
+          q: o.request.companyName,
+          e: o.request.companyEmail,
+          expected: names(o.request.expected),
+          top: names(o.top ? [o.top] : []),
+          why: o.why,
+          s: o.scores,
+        }),
+      );
+    }
+  }
+  const failed = all.wrongAutoForwardRate > 0.001 || all.autoForwardRate < 0.85;
+  process.exitCode = failed ? 1 : 0;
+}
+
+main();
