@@ -3,7 +3,14 @@ import { EVENTS, topicName, type RequestReceivedV1, type RequestVerifiedV1 } fro
 import { intakeConfigSpec } from '@privacy-relay/intake/config';
 import { createIntakeService, type IntakeService } from '@privacy-relay/intake/intake-service';
 import type { Kafka } from 'kafkajs';
-import { readTopic, stackEndpoints, testKafka, testLogger, testNamespace } from '../../../../test/support/test-env';
+import {
+  eventually,
+  readTopic,
+  stackEndpoints,
+  testKafka,
+  testLogger,
+  testNamespace,
+} from '../../../../test/support/test-env';
 
 // The SES endpoint accepts any credentials; the SDK wants some.
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
@@ -48,10 +55,15 @@ export async function startIntake(
   const intake = createIntakeService(config, testLogger('intake'));
   await intake.start();
   const kafka = testKafka(kafkaBrokers.split(','));
+  // A freshly created topic can answer "not the leader" for a moment: read again until it settles.
   const read = async <T>(topic: string, parse: (raw: unknown) => T, atLeast: number) =>
-    (await readTopic(kafka, topic, { atLeast, timeoutMs: atLeast > 0 ? 15_000 : 1_000 })).map((message) =>
-      parse(JSON.parse(message.value)),
-    );
+    (
+      await eventually(
+        () => readTopic(kafka, topic, { atLeast, timeoutMs: atLeast > 0 ? 15_000 : 1_000 }),
+        30_000,
+        `messages on ${topic}`,
+      )
+    ).map((message) => parse(JSON.parse(message.value)));
   return {
     intake,
     kafka,

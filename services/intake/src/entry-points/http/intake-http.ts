@@ -58,6 +58,7 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
   const secureCookie = deps.publicUrl.startsWith('https://');
   const csrfCookie = secureCookie ? '__Host-intake_csrf' : 'intake_csrf';
 
+  strictJsonBodies(app);
   await app.register(formbody);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -133,7 +134,7 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
   });
 
   app.post('/request', { config: limited }, async (request, reply) => {
-    if (!isContentType(request, 'application/x-www-form-urlencoded') || !isRecord(request.body)) {
+    if (!isContentType(request, 'application/x-www-form-urlencoded') || !isRecord(request.body) || !utf8(request)) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The form is sent as application/x-www-form-urlencoded', {
         httpStatus: 415,
       });
@@ -254,6 +255,32 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
   });
 }
 
+/**
+ * JSON bodies must be UTF-8 (RFC 8259): another declared charset is 415, and bytes that are not
+ * valid UTF-8 are 400 instead of being silently replaced. Prototype-poisoning keys (`__proto__`,
+ * `constructor.prototype`) stay errors, as in Fastify's own parser, which does the parsing.
+ */
+function strictJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'JSON must be sent as UTF-8', { httpStatus: 415 }), undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(body as Buffer);
+    } catch {
+      done(new AppError('INVALID_ENCODING', 'The body is not valid UTF-8', { httpStatus: 400 }), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
 const UNAVAILABLE =
   'We could not store your request just now, so nothing was sent. Please press "Send my request" again in a moment.';
 
@@ -306,6 +333,12 @@ function tokenParam(request: FastifyRequest): string | undefined {
 function isContentType(request: FastifyRequest, type: string): boolean {
   const header = request.headers['content-type'];
   return typeof header === 'string' && header.split(';')[0]?.trim().toLowerCase() === type;
+}
+
+/** No charset, or UTF-8: what our own form sends (accept-charset="utf-8"). */
+function utf8(request: FastifyRequest): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  return !charset || charset === 'utf-8' || charset === 'utf8';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
