@@ -1,0 +1,246 @@
+import { AppError } from '@privacy-relay/shared/errors';
+import { EVENTS, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
+import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
+import { acknowledgeToRequester, type AcknowledgeDeps } from './acknowledge-request';
+import type { AcceptedRequest } from './accept-request';
+import type { OutgoingMail, VerificationMethod, VerificationRecord, VerificationStore } from './ports';
+import { RequesterLinks } from './requester-links';
+import { MAX_CODE_ATTEMPTS, requestStatus, verifyByCode, verifyByLink, type VerifyDeps } from './verify-request';
+
+class InMemoryVerificationStore implements VerificationStore {
+  readonly records = new Map<string, VerificationRecord & { leaseUntil: number }>();
+  async create(record: VerificationRecord) {
+    if (this.records.has(record.requestId)) return { created: false };
+    this.records.set(record.requestId, { ...record, leaseUntil: 0 });
+    return { created: true };
+  }
+  async find(requestId: string) {
+    const record = this.records.get(requestId);
+    return record ? { ...record } : undefined;
+  }
+  async confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date) {
+    const record = this.records.get(requestId);
+    if (!record || record.status !== 'pending') return false;
+    Object.assign(record, { status: 'verified', verifiedAt: at, method, leaseUntil: leaseUntil.getTime() });
+    return true;
+  }
+  async takePublishLease(requestId: string, now: Date, leaseUntil: Date) {
+    const record = this.records.get(requestId);
+    if (!record || record.status !== 'verified' || record.verifiedEventPublishedAt) return false;
+    if (record.leaseUntil >= now.getTime()) return false;
+    record.leaseUntil = leaseUntil.getTime();
+    return true;
+  }
+  async releasePublishLease(requestId: string) {
+    const record = this.records.get(requestId);
+    if (record) record.leaseUntil = 0;
+  }
+  async markVerifiedPublished(requestId: string, at: Date) {
+    const record = this.records.get(requestId);
+    if (record) Object.assign(record, { verifiedEventPublishedAt: at, leaseUntil: 0, codeHash: undefined });
+  }
+  async countWrongCode(requestId: string) {
+    const record = this.records.get(requestId);
+    if (!record) return Number.MAX_SAFE_INTEGER;
+    record.codeAttempts += 1;
+    return record.codeAttempts;
+  }
+}
+
+const SECRET = 'unit-test-secret-0123456789abcdef012345';
+const requestId = '0193a1c2-7d4e-4a10-9b7c-000000000001';
+const accepted: AcceptedRequest = { requestId, reference: 'PR-AAAA-BBBB', duplicate: false };
+const incoming = (verification: IncomingRequest['verification'] = { status: 'pending' }): IncomingRequest => ({
+  channel: 'api',
+  idempotencyKey: 'api:k',
+  verification,
+  request: intakeRequestSchema.parse({
+    requester: { name: 'Ada Example', email: 'ada@example.org' },
+    rights: ['access', 'erasure'],
+    text: 'Please.',
+  }),
+});
+
+function harness() {
+  let now = new Date('2026-03-02T09:00:00Z');
+  const clock = { now: () => now };
+  const links = new RequesterLinks(SECRET, 'https://intake.example');
+  const verifications = new InMemoryVerificationStore();
+  const sent: OutgoingMail[] = [];
+  const failures: string[] = [];
+  const published: RequestVerifiedV1[] = [];
+  let mailUp = true;
+  let kafkaUp = true;
+  const acknowledge: AcknowledgeDeps = {
+    verifications,
+    clock,
+    links,
+    secret: SECRET,
+    codes: { newVerificationCode: () => '424242' },
+    verificationTtlMs: 72 * 3600_000,
+    mailer: {
+      async send(mail) {
+        if (!mailUp) throw new Error('SES down');
+        sent.push(mail);
+        return { messageId: `m${sent.length}` };
+      },
+    },
+    onMailFailure: (kind) => failures.push(kind),
+  };
+  const verify: VerifyDeps = {
+    verifications,
+    clock,
+    links,
+    secret: SECRET,
+    publisher: {
+      async publishVerified(event) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!kafkaUp) throw new AppError('KAFKA_UNAVAILABLE', 'down', { retriable: true, httpStatus: 503 });
+        published.push(event);
+      },
+    },
+  };
+  const verifyLink = () => {
+    const url = /https:\/\/intake\.example\/verify\/(\S+)/.exec(
+      sent.find((m) => m.subject.startsWith('Confirm'))!.text,
+    );
+    return url![1]!;
+  };
+  return {
+    acknowledge,
+    verify,
+    sent,
+    failures,
+    published,
+    verifications,
+    links,
+    verifyLink,
+    setMail: (up: boolean) => (mailUp = up),
+    setKafka: (up: boolean) => (kafkaUp = up),
+    advance: (ms: number) => (now = new Date(now.getTime() + ms)),
+    now: () => now,
+  };
+}
+
+describe('acknowledgeToRequester', () => {
+  it('When a pending request is acknowledged, then a receipt and a verification mail go to the requester', async () => {
+    const h = harness();
+    const ack = await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    expect(ack.mailed).toEqual(['receipt', 'verification']);
+    expect(h.sent.map((mail) => [mail.to, mail.subject])).toEqual([
+      ['ada@example.org', 'We received your privacy request PR-AAAA-BBBB'],
+      ['ada@example.org', 'Confirm your privacy request PR-AAAA-BBBB'],
+    ]);
+    expect(h.sent[0]?.text).toContain(ack.statusUrl);
+    expect(h.sent[1]?.text).toContain('424242');
+    // Only a keyed hash of the code is stored, and no personal data.
+    const stored = JSON.stringify(await h.verifications.find(requestId));
+    expect(stored).not.toContain('424242');
+    expect(stored).not.toContain('ada@example.org');
+  });
+
+  it('When the same request is acknowledged again (a retried key), then nothing more is mailed', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    const again = await acknowledgeToRequester(h.acknowledge, { ...accepted, duplicate: true }, incoming());
+    expect(again.mailed).toEqual([]);
+    expect(h.sent).toHaveLength(2);
+  });
+
+  it('When SES fails, then the failure is reported and the acknowledgement still resolves', async () => {
+    const h = harness();
+    h.setMail(false);
+    const ack = await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    expect(ack.mailed).toEqual([]);
+    expect(h.failures).toEqual(['receipt', 'verification']);
+  });
+
+  it('When an email-channel request is verified at intake, then only the receipt is sent and nothing awaits confirmation', async () => {
+    const h = harness();
+    const ack = await acknowledgeToRequester(
+      h.acknowledge,
+      accepted,
+      incoming({ status: 'verified', method: 'ses-verdicts' }),
+    );
+    expect(ack.mailed).toEqual(['receipt']);
+    expect(await h.verifications.find(requestId)).toMatchObject({ status: 'verified', method: 'ses-verdicts' });
+  });
+});
+
+describe('verification', () => {
+  it('When the link is confirmed several times at once, then privacy.request.verified.v1 is published exactly once', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    const token = h.verifyLink();
+    const outcomes = await Promise.all([1, 2, 3, 4].map(() => verifyByLink(h.verify, token)));
+    expect(outcomes.every((o) => o.outcome === 'verified')).toBe(true);
+    expect(h.published).toHaveLength(1);
+    expect(EVENTS.requestVerifiedV1.parse(h.published[0]).payload).toEqual({
+      requestId,
+      verifiedAt: h.now().toISOString(),
+      method: 'email-link',
+    });
+    await verifyByLink(h.verify, token);
+    expect(h.published).toHaveLength(1);
+  });
+
+  it('When Kafka is down at confirmation, then it fails retriably; the retry publishes the same event once', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    const token = h.verifyLink();
+    h.setKafka(false);
+    await expect(verifyByLink(h.verify, token)).rejects.toMatchObject({ retriable: true, httpStatus: 503 });
+    h.setKafka(true);
+    h.advance(1000);
+    await verifyByLink(h.verify, token);
+    await verifyByLink(h.verify, token);
+    expect(h.published).toHaveLength(1);
+    // The event says when the requester confirmed, not when Kafka came back.
+    expect(h.published[0]?.payload.verifiedAt).toBe(new Date(h.now().getTime() - 1000).toISOString());
+  });
+
+  it('When the link has expired, then nothing is verified', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    const token = h.verifyLink();
+    h.advance(73 * 3600_000);
+    expect(await verifyByLink(h.verify, token)).toEqual({ outcome: 'expired' });
+    expect(h.published).toHaveLength(0);
+  });
+
+  it('When the right code is typed, then the request is verified; wrong codes lock after the limit', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    const statusToken = h.links.statusToken(requestId, h.now());
+    expect(await verifyByCode(h.verify, statusToken, '000000')).toEqual({ outcome: 'wrong-code' });
+    expect(await verifyByCode(h.verify, statusToken, '424 242')).toMatchObject({ outcome: 'verified' });
+    expect(h.published).toHaveLength(1);
+
+    const other = harness();
+    await acknowledgeToRequester(other.acknowledge, accepted, incoming());
+    const token = other.links.statusToken(requestId, other.now());
+    for (let i = 1; i < MAX_CODE_ATTEMPTS; i += 1) await verifyByCode(other.verify, token, '000000');
+    expect(await verifyByCode(other.verify, token, '000000')).toEqual({ outcome: 'locked' });
+    expect(await verifyByCode(other.verify, token, '424242')).toEqual({ outcome: 'locked' });
+    expect(other.published).toHaveLength(0);
+  });
+
+  it('When a status token is used as a verification link, then it verifies nothing', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    expect(await verifyByLink(h.verify, h.links.statusToken(requestId, h.now()))).toEqual({ outcome: 'invalid-link' });
+  });
+
+  it('When the status page is read, then it shows reference, date, rights and state only', async () => {
+    const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    const view = await requestStatus(h.verify, h.links.statusToken(requestId, h.now()));
+    expect(view).toEqual({
+      reference: 'PR-AAAA-BBBB',
+      receivedAt: h.now(),
+      rights: ['access', 'erasure'],
+      verification: 'pending',
+      canEnterCode: true,
+    });
+  });
+});
