@@ -66,6 +66,80 @@ export const intakeConfigSpec = {
     default: '10',
     doc: 'Form/API submissions per requester email address per hour, per intake instance (429 beyond).',
   },
+  // --- email intake: SMTP listener and SES inbound over SNS ---
+  smtpEnabled: {
+    env: 'INTAKE_SMTP_ENABLED',
+    schema: envSchemas.boolean,
+    default: 'false',
+    doc: 'Run the SMTP listener that takes requests mailed to the privacy address(es).',
+  },
+  smtpHost: {
+    env: 'INTAKE_SMTP_HOST',
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+    doc: 'Address the SMTP listener binds.',
+  },
+  smtpPort: {
+    env: 'INTAKE_SMTP_PORT',
+    schema: envSchemas.port,
+    default: '2525',
+    doc: 'SMTP listener port (0 picks a free one).',
+  },
+  privacyAddresses: {
+    env: 'INTAKE_PRIVACY_ADDRESSES',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((address) => address.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.email({ message: 'must be a comma-separated list of email addresses' })).min(1)),
+    default: 'privacy@privacy-relay.example',
+    doc: 'Comma-separated addresses the SMTP listener accepts mail for (any other recipient gets 550).',
+  },
+  smtpMaxMessageBytes: {
+    env: 'INTAKE_SMTP_MAX_MESSAGE_BYTES',
+    schema: envSchemas.positiveInt,
+    default: String(10 * 1024 * 1024),
+    doc: 'Largest mail the SMTP listener takes (advertised with SIZE; larger gets 552).',
+  },
+  smtpTrustSender: {
+    env: 'INTAKE_SMTP_TRUST_SENDER',
+    schema: envSchemas.boolean,
+    default: 'false',
+    doc: 'Treat the From address of SMTP mail as verified (only behind an MTA that enforces SPF/DKIM/DMARC).',
+  },
+  sesInboundTopicArns: {
+    env: 'INTAKE_SES_INBOUND_TOPIC_ARNS',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, 'must be SNS topic ARNs'),
+        ),
+      ),
+    default: '',
+    doc: 'Comma-separated SNS topic ARNs whose SES inbound notifications `POST /v1/inbound/ses` accepts (empty: none).',
+  },
+  snsTrustedCaFile: {
+    env: 'INTAKE_SNS_TRUSTED_CA_FILE',
+    schema: z.string().min(1).optional(),
+    doc: 'PEM file of a CA that must have issued the SNS signing certificate; unset trusts the certificate as fetched over TLS from the SNS host.',
+  },
+  sesInboundBodyLimitBytes: {
+    env: 'INTAKE_SES_INBOUND_BODY_LIMIT_BYTES',
+    schema: envSchemas.positiveInt,
+    default: String(1024 * 1024),
+    doc: 'Largest SNS notification body `POST /v1/inbound/ses` accepts (SES puts up to 150 KB of mail in it); larger gets 413.',
+  },
 } satisfies ConfigSpec;
 
 export type IntakeConfig = ConfigOf<typeof intakeConfigSpec>;

@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import { LIMITS } from '@privacy-relay/shared/events';
+import { intakeRequestSchema, requesterEmailSchema, type IntakeRequest, type Right } from './intake-request';
+
+/** One mailbox of an address header, as the MIME parser saw it. */
+export interface EmailMailbox {
+  name: string;
+  address: string;
+}
+
+/** What we noted about an attachment we did not keep. */
+export interface AttachmentNote {
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+/**
+ * An email after MIME parsing, channel-independent: what the SMTP listener and the SES inbound
+ * notification both hand to extraction. HTML-only mail arrives here already converted to text.
+ */
+export interface InboundEmail {
+  from: readonly EmailMailbox[];
+  replyTo: readonly EmailMailbox[];
+  subject: string;
+  /** The plain text body (or the HTML body converted to text); unbounded here, bounded by extraction. */
+  text: string;
+  /** The Message-ID header as sent, angle brackets and all; absent when the mail has none. */
+  messageId?: string | undefined;
+  attachments: ReadonlyArray<{ filename?: string | undefined; contentType?: string | undefined; size?: number }>;
+}
+
+/** Why a mail cannot become a request. The messages name no personal data. */
+export type UnusableEmailReason = 'no-sender' | 'invalid-sender' | 'nothing-asked' | 'invalid-request';
+
+export type EmailExtraction =
+  | {
+      usable: true;
+      request: IntakeRequest;
+      /** The requester is the From mailbox (not a different Reply-To): only then can sender checks verify them. */
+      requesterIsSender: boolean;
+      attachments: AttachmentNote[];
+    }
+  | { usable: false; reason: UnusableEmailReason; message: string };
+
+export interface ExtractionContext {
+  /** Our own (privacy) addresses: never taken as the company the writer names. */
+  ownAddresses: readonly string[];
+}
+
+/** How much text keyword and company searches read: enough for any real letter, bounded for regex cost. */
+const SEARCH_WINDOW = 100_000;
+
+// Unicode-aware word edges: \b only knows ASCII letters, and requests arrive in every language.
+const EDGE_BEFORE = '(?<![\\p{L}\\p{N}_])';
+const EDGE_AFTER = '(?![\\p{L}\\p{N}_])';
+const words = (source: string, flags = 'iu') => new RegExp(`${EDGE_BEFORE}(?:${source})${EDGE_AFTER}`, flags);
+
+/**
+ * Keywords per right. English first; a few common French and German forms too. Matching is
+ * deliberately generous: the controller reads the requester's own text beside the rights we
+ * derived, and a missed right costs more than an extra one.
+ */
+const RIGHT_PATTERNS: ReadonlyArray<readonly [Exclude<Right, 'other'>, readonly RegExp[]]> = [
+  [
+    'access',
+    [
+      words('access|subject[\\s-]+access|copy\\s+of\\s+(?:my|the|all)\\s+(?:personal\\s+)?(?:data|information)'),
+      words('what\\s+(?:personal\\s+)?(?:data|information)\\s+(?:do\\s+)?you\\s+(?:hold|have|keep|store)'),
+      words('D?SARs?', 'u'),
+      words('accès|acces|auskunft'),
+    ],
+  ],
+  [
+    'rectification',
+    [
+      words('rectif(?:y|ied|ying|ication)|correct(?:ed|ing|ion)?|inaccurate|incorrect'),
+      words('update\\s+my\\s+(?:personal\\s+)?(?:data|details|information|address|name)'),
+      words('berichtigung|berichtigen'),
+    ],
+  ],
+  [
+    'erasure',
+    [
+      words('eras(?:e|ed|ing|ure)|delet(?:e|ed|ing|ion)|forget|forgotten'),
+      words('remove\\s+(?:all\\s+)?(?:of\\s+)?my\\s+(?:personal\\s+)?(?:data|information|details)'),
+      words('effacement|effacer|supprimer|suppression|löschung|löschen|loeschen'),
+    ],
+  ],
+  ['restriction', [words('restrict(?:ed|ing|ion)?|limitation\\s+du\\s+traitement|einschränkung')]],
+  ['portability', [words('portab(?:le|ility)|portabilité|export(?:ed|ing)?|transfer(?:red|ring)?')]],
+  [
+    'objection',
+    [
+      words('object(?:s|ed|ing|ion)?|opt(?:ing)?[\\s-]*out|stop\\s+processing'),
+      words('opposition|widerspruch|widersprechen'),
+    ],
+  ],
+  [
+    'withdraw-consent',
+    [
+      words(
+        '(?:withdraw(?:n|ing|al)?|revok(?:e|ing)|revocation|retract)\\s+(?:of\\s+)?(?:my\\s+|all\\s+|the\\s+)?consent',
+      ),
+      words('unsubscrib(?:e|ed|ing)'),
+      words('retirer\\s+(?:mon\\s+)?consentement|einwilligung\\s+widerrufen|widerruf'),
+    ],
+  ],
+];
+
+/**
+ * One keyword per right that must always yield it wherever it stands between words (the
+ * property tests hold extraction to this).
+ */
+export const RIGHT_KEYWORD_EXAMPLES: Readonly<Record<Exclude<Right, 'other'>, readonly string[]>> = {
+  access: ['access', 'subject access', 'copy of my data', 'SAR', 'DSAR'],
+  rectification: ['rectify', 'correct', 'rectification'],
+  erasure: ['erase', 'delete', 'forget', 'right to be forgotten', 'erasure'],
+  restriction: ['restrict', 'restriction'],
+  portability: ['portability', 'export', 'transfer'],
+  objection: ['object', 'opt out', 'opt-out', 'objection'],
+  'withdraw-consent': ['withdraw consent', 'withdraw my consent', 'unsubscribe'],
+};
+
+/** The rights a text asks for, in vocabulary order; empty when no keyword is found. */
+export function detectRights(text: string): Array<Exclude<Right, 'other'>> {
+  const window = text.slice(0, SEARCH_WINDOW);
+  return RIGHT_PATTERNS.filter(([, patterns]) => patterns.some((pattern) => pattern.test(window))).map(
+    ([right]) => right,
+  );
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+// Keeps tab, line feed and carriage return: the body is multi-line text.
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** One line, no control characters (no header injection into anything we later send), bounded. */
+export function toOneLine(value: string, max: number): string {
+  return truncate(value.replace(CONTROL_IN_LINE, ' ').replace(/\s+/g, ' ').trim(), max).trim();
+}
+
+/** Cuts to at most `max` UTF-16 units without leaving half a surrogate pair behind. */
+function truncate(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+// The look-behind makes a match start only where a local part starts: linear, not quadratic, on long runs.
+const EMAIL_IN_TEXT =
+  /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+/g;
+const LABELLED_COMPANY =
+  /^[ \t>]*(?:company(?:\s+name)?|organi[sz]ation|controller|business|data\s+controller)[ \t]*[:=][ \t]*([^\r\n]{1,400})$/imu;
+const COMPANY_PHRASE = new RegExp(
+  `${EDGE_BEFORE}(?:contract|agreement|account|subscription|relationship|documents?)\\s+(?:signed\\s+)?with\\s+` +
+    // Stops at punctuation, a line end, or a word that starts the next clause.
+    `([^.,;:!?()\\[\\]"\\r\\n]{1,160}?)(?=[.,;:!?()\\[\\]"\\r\\n]|\\s+(?:and|but|who|which|that|because|since|as|for|to|in|on|about|regarding|under|please|via|through|from|at|was|were|is|are|has|have|had|signed|where|when|until|back|ago|last|this|i|we)${EDGE_AFTER}|$)`,
+  'iu',
+);
+const LEGAL_SUFFIX = new RegExp(
+  `^(\\S.*?\\s(?:ltd|limited|llp|llc|plc|inc|incorporated|corp|corporation|gmbh|ag|sas|sarl|bv|nv|oy|srl|spa|pty)${EDGE_AFTER}\\.?)`,
+  'iu',
+);
+/** "Acme Ltd and its partners" names Acme Ltd: a legal form ends a company name. */
+function cutAfterLegalSuffix(value: string): string {
+  return LEGAL_SUFFIX.exec(value)?.[1]?.trim() ?? value;
+}
+const NOT_A_COMPANY = new Set(['you', 'your company', 'the company', 'them', 'us', 'it', 'him', 'her', 'this company']);
+
+/**
+ * The company the writer names, by label ("Company: X Ltd"), by phrase ("my contract with
+ * X Ltd"), and the first email address in the body that is neither the writer's nor ours. Quoted
+ * lines of earlier replies are left out.
+ */
+export function findCompany(
+  text: string,
+  exclude: { addresses: readonly string[] },
+): { name?: string; email?: string } | undefined {
+  const ownText = text
+    .slice(0, SEARCH_WINDOW)
+    .split(/\r?\n/)
+    .filter((line) => !/^\s*>/.test(line) && !/wrote:\s*$/i.test(line))
+    .join('\n');
+  const excluded = new Set(exclude.addresses.map((address) => address.toLowerCase()));
+  const found: { name?: string; email?: string } = {};
+
+  const emailOf = (candidate: string): string | undefined => {
+    const address = candidate.replace(/[.]+$/, '');
+    if (excluded.has(address.toLowerCase())) return undefined;
+    return requesterEmailSchema.safeParse(address).success ? address : undefined;
+  };
+
+  for (const candidate of [LABELLED_COMPANY.exec(ownText)?.[1], COMPANY_PHRASE.exec(ownText)?.[1]]) {
+    if (!candidate || found.name) continue;
+    const value = cutAfterLegalSuffix(toOneLine(candidate, LIMITS.companyNameMax).replace(/^(?:the)\s+/i, ''));
+    const alone = value.match(new RegExp(`^${EMAIL_IN_TEXT.source}$`));
+    if (alone) {
+      found.email ??= emailOf(value);
+      continue;
+    }
+    if (/\p{L}/u.test(value) && !NOT_A_COMPANY.has(value.toLowerCase())) found.name = value;
+  }
+
+  if (!found.email) {
+    for (const match of ownText.matchAll(EMAIL_IN_TEXT)) {
+      const address = emailOf(match[0]);
+      if (address) {
+        found.email = address;
+        break;
+      }
+    }
+  }
+  return found.name || found.email ? found : undefined;
+}
+
+/**
+ * `email:` and the Message-ID without its brackets and whitespace (the same mail resent keeps
+ * its Message-ID); a Message-ID too long to be a key, or none, falls back to a hash.
+ */
+export function emailIdempotencyKey(messageId: string | undefined, raw: Uint8Array): string {
+  const normalised = (messageId ?? '').replace(/[\s<>]+/g, '').replace(CONTROL_IN_LINE, '');
+  if (normalised.length > 0 && normalised.length <= 500) return `email:${normalised}`;
+  if (normalised.length > 500) return `email:sha256:${sha256(normalised)}`;
+  return `email:sha256:${sha256(raw)}`;
+}
+
+function sha256(value: string | Uint8Array): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+function firstValidMailbox(mailboxes: readonly EmailMailbox[]): EmailMailbox | undefined {
+  for (const mailbox of mailboxes) {
+    const address = requesterEmailSchema.safeParse(mailbox.address);
+    if (address.success) return { name: mailbox.name, address: address.data };
+  }
+  return undefined;
+}
+
+/**
+ * Turns a parsed email into a validated intake request: the requester is Reply-To or From, the
+ * rights come from keywords in subject and body ("other" with the subject when none), the company
+ * from what the writer names, the text is the bounded body; attachments are only noted. Never
+ * throws: what cannot become a request is reported as unusable, with a reason.
+ */
+export function extractEmailRequest(email: InboundEmail, context: ExtractionContext): EmailExtraction {
+  const mailboxes = [...email.replyTo, ...email.from];
+  if (!mailboxes.some((mailbox) => mailbox.address.trim().length > 0)) {
+    return { usable: false, reason: 'no-sender', message: 'The mail has no sender address (From or Reply-To)' };
+  }
+  const requester = firstValidMailbox(email.replyTo) ?? firstValidMailbox(email.from);
+  if (!requester) {
+    return { usable: false, reason: 'invalid-sender', message: 'The sender address is not a valid email address' };
+  }
+  const sender = firstValidMailbox(email.from);
+  const requesterIsSender = sender !== undefined && sender.address.toLowerCase() === requester.address.toLowerCase();
+
+  const subject = toOneLine(email.subject, LIMITS.otherRightTextMax);
+  const body = truncate(email.text.replace(CONTROL_IN_TEXT, '').trim(), LIMITS.freeTextMax);
+  if (subject.length === 0 && body.length === 0) {
+    return { usable: false, reason: 'nothing-asked', message: 'The mail has neither a subject nor a text' };
+  }
+
+  const detected = detectRights(`${subject}\n${email.text}`);
+  const company = findCompany(email.text, {
+    addresses: [...mailboxes.map((mailbox) => mailbox.address), ...context.ownAddresses],
+  });
+  const name = toOneLine(requester.name, LIMITS.nameMax) || toOneLine(requester.address.split('@')[0] ?? '', 200);
+
+  const parsed = intakeRequestSchema.safeParse({
+    requester: { name: name || 'Unknown', email: requester.address },
+    rights: detected.length > 0 ? detected : ['other'],
+    ...(detected.length === 0 && subject ? { otherRightText: subject } : {}),
+    ...(company ? { company } : {}),
+    text: body,
+  });
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'request'))];
+    return {
+      usable: false,
+      reason: 'invalid-request',
+      message: `The mail does not make a valid request (${fields.join(', ')})`,
+    };
+  }
+
+  const attachments = email.attachments.slice(0, LIMITS.attachmentsMax).map((attachment) => ({
+    filename: toOneLine(attachment.filename ?? '', 255) || 'unnamed',
+    contentType: toOneLine(attachment.contentType ?? '', 255) || 'application/octet-stream',
+    size: Number.isSafeInteger(attachment.size) && (attachment.size ?? 0) >= 0 ? (attachment.size ?? 0) : 0,
+  }));
+  return { usable: true, request: parsed.data, requesterIsSender, attachments };
+}

@@ -1,0 +1,80 @@
+import { convert } from 'html-to-text';
+import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import type { EmailMailbox, InboundEmail } from '../../domain/email-extraction';
+
+/** HTML beyond this is not converted (the text is bounded far below it anyway). */
+const MAX_HTML_TO_CONVERT = 1_000_000;
+
+export type MimeParseResult = { ok: true; email: InboundEmail } | { ok: false; message: string };
+
+/**
+ * Parses raw MIME (RFC 5322) into what extraction reads. Lenient like the parser it wraps
+ * (broken charsets decode as best they can), but a message without any header is not mail.
+ * Never throws.
+ */
+export async function parseMime(raw: Buffer): Promise<MimeParseResult> {
+  let parsed: Awaited<ReturnType<typeof simpleParser>>;
+  try {
+    parsed = await simpleParser(raw, {
+      skipImageLinks: true,
+      skipTextLinks: true,
+      skipTextToHtml: true,
+      keepCidLinks: true,
+      checksumAlgo: false,
+      maxHtmlLengthToParse: MAX_HTML_TO_CONVERT,
+      maxChildNodes: 200,
+      maxHeadSize: 256 * 1024,
+    });
+  } catch (error) {
+    return { ok: false, message: `The message is not parseable MIME (${describe(error)})` };
+  }
+  if (parsed.headers.size === 0) return { ok: false, message: 'The message has no headers' };
+
+  return {
+    ok: true,
+    email: {
+      from: mailboxes(parsed.from),
+      replyTo: mailboxes(parsed.replyTo),
+      subject: parsed.subject ?? '',
+      text: bodyText(parsed.text, parsed.html),
+      messageId: parsed.messageId,
+      attachments: parsed.attachments.map((attachment) => ({
+        filename: attachment.filename,
+        contentType: attachment.contentType,
+        size: attachment.size,
+      })),
+    },
+  };
+}
+
+function bodyText(text: string | undefined, html: string | false | undefined): string {
+  if (text && text.trim().length > 0) return text;
+  if (!html) return '';
+  try {
+    // The parser converts HTML-only mail itself; this covers HTML it gave up on (too deep, too long).
+    return convert(html.slice(0, MAX_HTML_TO_CONVERT), {
+      wordwrap: false,
+      limits: { maxDepth: 50, maxChildNodes: 10_000 },
+      selectors: [
+        { selector: 'img', format: 'skip' },
+        { selector: 'a', options: { ignoreHref: true } },
+      ],
+    });
+  } catch {
+    return '';
+  }
+}
+
+function mailboxes(header: AddressObject | undefined): EmailMailbox[] {
+  const flatten = (entries: EmailAddress[]): EmailMailbox[] =>
+    entries.flatMap((entry) =>
+      entry.group ? flatten(entry.group) : [{ name: entry.name ?? '', address: entry.address ?? '' }],
+    );
+  return header ? flatten(header.value) : [];
+}
+
+// The parser's messages name what is wrong with the structure, never content; cut them short all the same.
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : 'unknown error';
+  return message.replace(/[^\x20-\x7e]/g, ' ').slice(0, 120);
+}

@@ -1,0 +1,84 @@
+import { isRetriableError } from '@privacy-relay/shared/errors';
+import type { Logger } from '@privacy-relay/shared/logger';
+import type { AcceptedRequest } from '../../application/accept-request';
+import { emailIdempotencyKey, extractEmailRequest, type UnusableEmailReason } from '../../domain/email-extraction';
+import type { IncomingRequest, VerificationAtIntake } from '../../domain/intake-request';
+import { parseMime } from './parse-mime';
+
+/**
+ * What the entry points are given to accept a request: `acceptRequest` bound to its
+ * dependencies (and whatever acknowledgement the wiring adds). Resolves once the request is
+ * durable; rejects with a retriable error when it cannot be made durable now.
+ */
+export type AcceptIncoming = (incoming: IncomingRequest) => Promise<AcceptedRequest>;
+
+export type ReceiveEmailOutcome =
+  | ({ kind: 'accepted' } & AcceptedRequest)
+  /** The mail cannot become a request, now or ever: the sender must hear so (5xx / 4xx). */
+  | { kind: 'unusable'; reason: UnusableEmailReason | 'unparseable'; message: string }
+  /** Nothing was accepted; the sender must retry (451 / 503). */
+  | { kind: 'unavailable'; message: string };
+
+export interface ReceiveEmailContext {
+  channel: 'email-smtp' | 'email-ses';
+  /** Our own addresses, never taken for the company the writer names. */
+  ownAddresses: readonly string[];
+  /** The channel's verdict on the sender, given whether the requester is the From mailbox. */
+  verify(requesterIsSender: boolean): VerificationAtIntake;
+  accept: AcceptIncoming;
+  logger: Logger;
+}
+
+/**
+ * One raw email through parsing, extraction and acceptance. Never throws; every outcome is logged
+ * on one line with the channel, the size and the reason, never an address or any content.
+ */
+export async function receiveEmail(raw: Buffer, context: ReceiveEmailContext): Promise<ReceiveEmailOutcome> {
+  const facts = { channel: context.channel, bytes: raw.length };
+  const parsed = await parseMime(raw);
+  if (!parsed.ok) {
+    context.logger.info({ ...facts, reason: 'unparseable' }, 'email rejected');
+    return { kind: 'unusable', reason: 'unparseable', message: parsed.message };
+  }
+
+  let extraction: ReturnType<typeof extractEmailRequest>;
+  try {
+    extraction = extractEmailRequest(parsed.email, { ownAddresses: context.ownAddresses });
+  } catch (error) {
+    // Extraction is written never to throw; if it does, the mail is at fault as far as the sender can tell.
+    context.logger.error({ ...facts, err: error }, 'email extraction failed');
+    return { kind: 'unusable', reason: 'invalid-request', message: 'The mail could not be read as a request' };
+  }
+  if (!extraction.usable) {
+    context.logger.info({ ...facts, reason: extraction.reason }, 'email rejected');
+    return { kind: 'unusable', reason: extraction.reason, message: extraction.message };
+  }
+
+  const incoming: IncomingRequest = {
+    channel: context.channel,
+    idempotencyKey: emailIdempotencyKey(parsed.email.messageId, raw),
+    request: extraction.request,
+    verification: context.verify(extraction.requesterIsSender),
+    ...(extraction.attachments.length > 0 ? { attachments: extraction.attachments } : {}),
+  };
+  try {
+    const accepted = await context.accept(incoming);
+    context.logger.info(
+      {
+        ...facts,
+        requestId: accepted.requestId,
+        duplicate: accepted.duplicate,
+        rights: incoming.request.rights,
+        verification: incoming.verification.status,
+        attachments: extraction.attachments.length,
+      },
+      'email accepted',
+    );
+    return { kind: 'accepted', ...accepted };
+  } catch (error) {
+    // Whatever went wrong, nothing was accepted: the sender keeps the mail and tries again later.
+    const retriable = isRetriableError(error);
+    context.logger[retriable ? 'warn' : 'error']({ ...facts, err: error, retriable }, 'email not accepted');
+    return { kind: 'unavailable', message: 'The request could not be recorded right now; please try again later' };
+  }
+}

@@ -1,0 +1,145 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@privacy-relay/shared/logger';
+import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import type { IntakeConfig } from '../../config';
+import { verificationFromSmtpPolicy } from '../../domain/email-verification';
+import { receiveEmail, type AcceptIncoming, type ReceiveEmailOutcome } from './receive-email';
+
+export type SmtpIntakeConfig = Pick<
+  IntakeConfig,
+  'smtpHost' | 'smtpPort' | 'privacyAddresses' | 'smtpMaxMessageBytes' | 'smtpTrustSender'
+>;
+
+export interface SmtpIntakeOptions {
+  config: SmtpIntakeConfig;
+  /** `acceptRequest` bound to its dependencies (plus any acknowledgement); see {@link AcceptIncoming}. */
+  accept: AcceptIncoming;
+  logger: Logger;
+  /** The name in the greeting and EHLO answer; the host name when absent. */
+  serverName?: string;
+}
+
+export interface SmtpIntake {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops taking connections and ends open ones; mail not yet answered 250 is not accepted. */
+  stop(): Promise<void>;
+}
+
+/** An error smtp-server turns into a reply: the code and one human line, never an address. */
+class SmtpReply extends Error {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The SMTP listener for the privacy address(es). Only those recipients are accepted (others get
+ * 550); a mail is answered 250 only once `accept` resolved, i.e. once Kafka holds the request, and
+ * 451 when it could not be made durable, so the sending MTA keeps it and retries. Mail that can
+ * never become a request gets 550 (no usable sender) or 554 (not parseable, nothing asked), and
+ * mail over the size limit 552.
+ *
+ * Plain SMTP without AUTH or STARTTLS: it is meant to sit behind the organisation's MTA (or be
+ * reached on a private network), which handles TLS and sender authentication.
+ */
+export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpIntake> {
+  const { config, logger } = options;
+  const log = logger.child({ component: 'smtp-intake' });
+  const privacyAddresses = new Set(config.privacyAddresses.map((address) => address.toLowerCase()));
+  const maxBytes = config.smtpMaxMessageBytes;
+
+  const server = new SMTPServer({
+    ...(options.serverName ? { name: options.serverName } : {}),
+    banner: 'Privacy Relay: mail your data-protection request here',
+    size: maxBytes,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    // smtp-server's own log would print envelope addresses; ours names none.
+    logger: false,
+    maxClients: 200,
+    socketTimeout: 120_000,
+    closeTimeout: 5_000,
+
+    onRcptTo(address, _session, callback) {
+      if (privacyAddresses.has(address.address.trim().toLowerCase())) return callback();
+      log.info({ reason: 'unknown-recipient' }, 'smtp recipient refused');
+      return callback(new SmtpReply(550, '5.1.1 Mailbox unavailable: this server only takes privacy requests'));
+    },
+
+    onData(stream: SMTPServerDataStream, _session, callback) {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      // Hard limit whatever the client announced: bytes past it are read and dropped, never kept.
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes <= maxBytes) chunks.push(chunk);
+      });
+      stream.once('error', (error) => {
+        log.warn({ err: error }, 'smtp data stream failed');
+        callback(new SmtpReply(451, '4.3.0 The message could not be read; please try again'));
+      });
+      stream.once('end', () => {
+        if (stream.sizeExceeded || bytes > maxBytes) {
+          log.info({ reason: 'too-large', bytes }, 'email rejected');
+          return callback(new SmtpReply(552, `5.3.4 Message too big: the limit is ${maxBytes} bytes`));
+        }
+        receiveEmail(Buffer.concat(chunks), {
+          channel: 'email-smtp',
+          ownAddresses: config.privacyAddresses,
+          verify: (requesterIsSender) => verificationFromSmtpPolicy(config.smtpTrustSender, requesterIsSender),
+          accept: options.accept,
+          logger: log,
+        }).then(
+          (outcome) => reply(outcome, callback),
+          (error: unknown) => {
+            log.error({ err: error }, 'email handling failed');
+            callback(new SmtpReply(451, '4.3.0 The request could not be recorded right now; please try again later'));
+          },
+        );
+      });
+    },
+  });
+
+  // Connection-level failures (a client resetting the socket, a bad command stream) are the
+  // client's; they must never take the process down.
+  server.on('error', (error) => log.warn({ err: error }, 'smtp connection error'));
+
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) => reject(error);
+    server.server.once('error', failed);
+    server.listen(config.smtpPort, config.smtpHost, () => {
+      server.server.off('error', failed);
+      resolve();
+    });
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  log.info({ port }, 'smtp intake listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return stopping;
+    },
+  };
+}
+
+function reply(outcome: ReceiveEmailOutcome, callback: (error?: Error | null, message?: string) => void): void {
+  switch (outcome.kind) {
+    case 'accepted':
+      return callback(null, `2.0.0 Accepted: your request reference is ${outcome.reference}`);
+    case 'unavailable':
+      return callback(new SmtpReply(451, `4.3.0 ${outcome.message}`));
+    case 'unusable':
+      return callback(
+        outcome.reason === 'no-sender' || outcome.reason === 'invalid-sender'
+          ? new SmtpReply(550, `5.1.7 ${outcome.message}`)
+          : new SmtpReply(554, `5.6.0 ${outcome.message}`),
+      );
+  }
+}

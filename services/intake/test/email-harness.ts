@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { EVENTS, topicName, type RequestReceivedV1 } from '@privacy-relay/shared/events';
+import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
+import { closeMongo, connectMongo } from '@privacy-relay/shared/mongo';
+import { KafkaReceivedRequestPublisher } from '@privacy-relay/intake/adapters/kafka/kafka-received-request-publisher';
+import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
+import { acceptRequest } from '@privacy-relay/intake/application/accept-request';
+import type { AcceptIncoming } from '@privacy-relay/intake/entry-points/smtp/receive-email';
+import type { Kafka } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import {
+  createTestTopics,
+  readTopic,
+  stackEndpoints,
+  testKafka,
+  testLogger,
+  testNamespace,
+} from '../../../test/support/test-env';
+
+/**
+ * The real acceptance path behind the email entry points, on a namespace of its own: the Mongo
+ * ledger, the Kafka publisher (acks=all) and `acceptRequest`, as the intake wiring builds them.
+ */
+export interface EmailHarness {
+  accept: AcceptIncoming;
+  kafka: Kafka;
+  topicPrefix: string;
+  /** Every `privacy.request.received.v1` on the topic, each parsed with the shared contract. */
+  receivedEvents(options?: { atLeast?: number }): Promise<RequestReceivedV1[]>;
+  close(): Promise<void>;
+}
+
+export async function startEmailHarness(
+  label: string,
+  options: { kafkaBrokers?: string[]; sendTimeoutMs?: number } = {},
+): Promise<EmailHarness> {
+  const ns = testNamespace(label);
+  const logger = testLogger(`${label}-harness`);
+  const kafka = testKafka(options.kafkaBrokers);
+  await createTestTopics(kafka, ns.topicPrefix);
+  const connection: Connection = await connectMongo({ uri: stackEndpoints().mongodbUri, dbName: ns.dbName, logger });
+  const publisher = new KafkaEventPublisher(kafka, {
+    topicPrefix: ns.topicPrefix,
+    logger,
+    ...(options.sendTimeoutMs ? { sendTimeoutMs: options.sendTimeoutMs } : {}),
+  });
+  await publisher.connect();
+  const deps = {
+    ledger: new MongoRequestLedger(connection),
+    publisher: new KafkaReceivedRequestPublisher(publisher),
+    clock: { now: () => new Date() },
+    ids: { newRequestId: () => randomUUID() },
+  };
+  const topic = topicName(EVENTS.requestReceivedV1, ns.topicPrefix);
+  return {
+    accept: (incoming) => acceptRequest(deps, incoming),
+    kafka,
+    topicPrefix: ns.topicPrefix,
+    async receivedEvents(read = {}) {
+      const messages = await readTopic(kafka, topic, { atLeast: read.atLeast ?? 0, timeoutMs: 10_000 });
+      return messages.map((message) => EVENTS.requestReceivedV1.parse(JSON.parse(message.value)));
+    },
+    async close() {
+      await publisher.disconnect().catch(() => undefined);
+      await connection.dropDatabase().catch(() => undefined);
+      await closeMongo(connection);
+    },
+  };
+}

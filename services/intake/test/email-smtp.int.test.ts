@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { startSmtpIntake, type SmtpIntake } from '@privacy-relay/intake/entry-points/smtp/smtp-intake';
+import nodemailer from 'nodemailer';
+import { testLogger } from '../../../test/support/test-env';
+import { startEmailHarness, type EmailHarness } from './email-harness';
+
+const PRIVACY_ADDRESS = 'privacy@relay.example';
+
+const smtpConfig = (overrides: { smtpTrustSender?: boolean } = {}) => ({
+  smtpHost: '127.0.0.1',
+  smtpPort: 0,
+  privacyAddresses: [PRIVACY_ADDRESS, 'dpo@relay.example'],
+  smtpMaxMessageBytes: 256 * 1024,
+  smtpTrustSender: overrides.smtpTrustSender ?? false,
+});
+
+function transportTo(port: number) {
+  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+}
+
+describe('Email intake over SMTP: a real client, real Kafka, real ledger', () => {
+  let harness: EmailHarness;
+  let smtp: SmtpIntake;
+  let trustingSmtp: SmtpIntake;
+
+  beforeAll(async () => {
+    harness = await startEmailHarness('emailsmtp');
+    const logger = testLogger('smtp-intake');
+    smtp = await startSmtpIntake({ config: smtpConfig(), accept: harness.accept, logger });
+    trustingSmtp = await startSmtpIntake({
+      config: smtpConfig({ smtpTrustSender: true }),
+      accept: harness.accept,
+      logger,
+    });
+  });
+
+  afterAll(async () => {
+    await smtp?.stop();
+    await trustingSmtp?.stop();
+    await harness?.close();
+  });
+
+  const eventsFor = async (messageId: string) =>
+    (await harness.receivedEvents({ atLeast: 1 })).filter(
+      (event) => event.payload.idempotencyKey === `email:${messageId}`,
+    );
+
+  it('When a signer mails a request to the privacy address, then it is answered 250 with a reference and exactly one schema-valid event is on Kafka', async () => {
+    const messageId = `${randomUUID()}@mail.signer.example`;
+    const info = await transportTo(smtp.port).sendMail({
+      from: { name: 'Ada Lovelace', address: 'ada@signer.example' },
+      to: PRIVACY_ADDRESS,
+      subject: 'Subject access request',
+      text: 'Hello,\n\nI would like a copy of my data and then please delete it.\nMy contract with Acme Widgets Ltd was signed through your platform.\n\nAda',
+      messageId: `<${messageId}>`,
+      attachments: [
+        { filename: 'id-card.pdf', content: Buffer.from('%PDF-1.4 not really'), contentType: 'application/pdf' },
+      ],
+    });
+    expect(info.response).toMatch(/^250 .*PR-[0-9A-Z]{4}-[0-9A-Z]{4}/);
+
+    const events = await eventsFor(messageId);
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(info.response).toContain(event!.payload.reference);
+    expect(event!.payload).toMatchObject({
+      channel: 'email-smtp',
+      idempotencyKey: `email:${messageId}`,
+      requester: { name: 'Ada Lovelace', email: 'ada@signer.example' },
+      rights: ['access', 'erasure'],
+      company: { name: 'Acme Widgets Ltd' },
+      verification: { status: 'pending' },
+      attachments: [{ filename: 'id-card.pdf', contentType: 'application/pdf', size: 19 }],
+    });
+    expect(event!.payload.text).toContain('copy of my data');
+  });
+
+  it('When the same mail (same Message-ID) is delivered twice, then both deliveries get 250 with the same reference and one event exists', async () => {
+    const messageId = `${randomUUID()}@mail.signer.example`;
+    const mail = {
+      from: 'Grace Hopper <grace@signer.example>',
+      to: PRIVACY_ADDRESS,
+      subject: 'Please erase my data',
+      text: 'Erase everything you hold about me.',
+      messageId: `<${messageId}>`,
+    };
+    const first = await transportTo(smtp.port).sendMail(mail);
+    const second = await transportTo(smtp.port).sendMail(mail);
+    const reference = /PR-[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(first.response)?.[0];
+    expect(reference).toBeDefined();
+    expect(second.response).toContain(reference);
+
+    const events = await eventsFor(messageId);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.payload.rights).toEqual(['erasure']);
+  });
+
+  it('When mail is addressed to anyone but the privacy addresses, then the recipient is refused with 550 and nothing is published', async () => {
+    const messageId = `${randomUUID()}@mail.signer.example`;
+    await expect(
+      transportTo(smtp.port).sendMail({
+        from: 'ada@signer.example',
+        to: 'someone-else@relay.example',
+        subject: 'access',
+        text: 'access please',
+        messageId: `<${messageId}>`,
+      }),
+    ).rejects.toMatchObject({ responseCode: 550 });
+    expect(await eventsFor(messageId)).toHaveLength(0);
+  });
+
+  it('When the listener is configured to trust senders, then the From address is verified by smtp-policy; a different Reply-To stays pending', async () => {
+    const trusted = `${randomUUID()}@mail.signer.example`;
+    const replyTo = `${randomUUID()}@mail.signer.example`;
+    await transportTo(trustingSmtp.port).sendMail({
+      from: 'Ada Lovelace <ada@signer.example>',
+      to: 'DPO@relay.example',
+      subject: 'Unsubscribe',
+      text: 'Unsubscribe me from everything.',
+      messageId: `<${trusted}>`,
+    });
+    await transportTo(trustingSmtp.port).sendMail({
+      from: 'Ada Lovelace <ada@signer.example>',
+      replyTo: 'Ada at home <ada@home.example>',
+      to: PRIVACY_ADDRESS,
+      subject: 'Unsubscribe',
+      text: 'Unsubscribe me from everything.',
+      messageId: `<${replyTo}>`,
+    });
+
+    const [verified] = await eventsFor(trusted);
+    expect(verified!.payload.verification).toEqual({ status: 'verified', method: 'smtp-policy' });
+    expect(verified!.payload.rights).toEqual(['withdraw-consent']);
+    const [pending] = await eventsFor(replyTo);
+    expect(pending!.payload.requester).toEqual({ name: 'Ada at home', email: 'ada@home.example' });
+    expect(pending!.payload.verification).toEqual({ status: 'pending' });
+  });
+});
