@@ -255,6 +255,8 @@ function serviceEnv(stack: LocalStack): NodeJS.ProcessEnv {
     AWS_REGION: 'eu-central-1',
     // Intake refuses to start without a link-signing secret; this one is for local runs only.
     INTAKE_LINK_SECRET: 'local-development-link-secret-not-for-production',
+    // The relay refuses to start without a counterparty HMAC key; this one is for local runs only.
+    RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
   };
   // The local SES endpoint accepts any credentials; give the SDK some unless the user chose any.
   if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {

@@ -39,6 +39,7 @@ describe('Relay consumer: received requests through real Kafka into the database
       MONGODB_URI: endpoints.mongodbUri,
       RELAY_MONGODB_DATABASE: ns.dbName,
       RELAY_KAFKA_GROUP_ID: ns.groupId,
+      RELAY_COUNTERPARTY_HMAC_KEY: 'test-counterparty-hmac-key-0123456789abcdef',
       RELAY_PORT: '0',
       RELAY_HOST: '127.0.0.1',
     });

@@ -23,6 +23,18 @@ export const relayConfigSpec = {
     default: 'privacy-relay',
     doc: 'Kafka consumer group of the relay.',
   },
+  counterpartyHmacKey: {
+    env: 'RELAY_COUNTERPARTY_HMAC_KEY',
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    secret: true,
+    doc: 'Required. Secret key of the HMAC-SHA256 under which counterparty emails are stored and looked up (at least 32 characters; changing it orphans every stored hash). `npm start` and the tests set a development key.',
+  },
+  directoryGroupId: {
+    env: 'RELAY_DIRECTORY_GROUP_ID',
+    schema: z.string().max(200),
+    default: '',
+    doc: 'Kafka consumer group reading `tenant.directory.changed.v1` into the in-memory matching index (empty: `<RELAY_KAFKA_GROUP_ID>.directory`). Give each relay instance its own, so every instance sees every change.',
+  },
 } satisfies ConfigSpec;
 
 export type RelayConfig = ConfigOf<typeof relayConfigSpec>;

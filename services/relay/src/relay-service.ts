@@ -1,16 +1,30 @@
 import type { Logger } from '@privacy-relay/shared/logger';
+import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
+import { MongoMatchDecisionRepository } from './adapters/mongo/match-decision-repository';
 import { MongoRelayRequestRepository } from './adapters/mongo/relay-request-repository';
+import { MongoTenantDirectoryRepository } from './adapters/mongo/tenant-directory-repository';
+import type { Clock, CounterpartyHasher } from './application/ports';
+import { rebuildTenantIndex } from './application/tenant-directory';
 import type { RelayConfig } from './config';
+import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from './domain/matching';
+import { registerTriageRoutes } from './entry-points/http/triage-routes';
+import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
 import { startRequestEventsConsumer } from './entry-points/kafka/request-events-consumer';
 
 export interface RelayService extends Service {
   /** The HTTP port actually bound, once started. */
   readonly port: number;
+  /** The in-memory matching index (for tests and diagnostics). */
+  readonly tenantIndex: TenantIndex;
 }
 
 /** Wires the relay: adapters around the use cases, the Kafka consumers and the HTTP server. */
-export function createRelayService(config: RelayConfig, logger: Logger): RelayService {
+export function createRelayService(
+  config: RelayConfig,
+  logger: Logger,
+  clock: Clock = { now: () => new Date() },
+): RelayService {
   const runtime = new ServiceRuntime({
     name: 'relay',
     config,
@@ -18,25 +32,53 @@ export function createRelayService(config: RelayConfig, logger: Logger): RelaySe
     http: { host: config.host, port: config.port },
     dbName: config.mongodbDatabase,
   });
+  const index = new TenantIndex();
+  const matcher = new TenantMatcher(index);
+  const hasher: CounterpartyHasher = { hash: (email) => hashCounterpartyEmail(config.counterpartyHmacKey, email) };
 
   return {
     get port() {
       return runtime.port;
     },
+    tenantIndex: index,
     async start() {
       await runtime.connect();
       const requests = new MongoRelayRequestRepository(runtime.mongo);
+      const directory = new MongoTenantDirectoryRepository(runtime.mongo);
+      const decisions = new MongoMatchDecisionRepository(runtime.mongo);
+      const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
+      await publisher.connect();
+      runtime.onStop(() => publisher.disconnect());
+
+      // The index is built before any request is matched, then kept current by the directory consumer.
+      const started = Date.now();
+      const rebuilt = await rebuildTenantIndex(directory, index);
+      logger.info({ ...rebuilt, ms: Date.now() - started }, 'tenant index rebuilt');
+      const consumerOptions = {
+        kafka: runtime.kafka,
+        topicPrefix: config.kafkaTopicPrefix,
+        logger,
+        metrics: runtime.metrics,
+      };
+      const directoryConsumer = await startDirectoryEventsConsumer(
+        { ...consumerOptions, groupId: config.directoryGroupId || `${config.kafkaGroupId}.directory` },
+        { repository: directory, index, hasher },
+      );
+      runtime.onStop(() => directoryConsumer.stop());
       const consumer = await startRequestEventsConsumer(
-        {
-          kafka: runtime.kafka,
-          groupId: config.kafkaGroupId,
-          topicPrefix: config.kafkaTopicPrefix,
-          logger,
-          metrics: runtime.metrics,
-        },
+        { ...consumerOptions, groupId: config.kafkaGroupId },
         requests,
+        {
+          requests,
+          decisions,
+          matcher,
+          hasher,
+          publisher,
+          clock,
+        },
       );
       runtime.onStop(() => consumer.stop());
+      registerTriageRoutes(runtime.http, { decisions, publisher, clock, index });
       await runtime.listen();
     },
     stop: () => runtime.stop(),

@@ -1,3 +1,4 @@
+import type { AnyEventContractShape, EnvelopeOf, TenantDirectoryChangedV1Payload } from '@privacy-relay/shared/events';
 import type { RelayRequest } from '../domain/relay-request';
 
 /** Stores the relay's requests. Writes are idempotent: events arrive at least once. */
@@ -7,4 +8,60 @@ export interface RelayRequestRepository {
   /** Marks a request verified; false when the request is unknown (yet). */
   markVerified(requestId: string, verifiedAt: Date): Promise<boolean>;
   findById(requestId: string): Promise<RelayRequest | undefined>;
+}
+
+/** Now, injected so tests move time instead of waiting. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Publishes event envelopes; resolves once durable (structurally the shared Kafka publisher). */
+export interface EventPublisher {
+  publish<C extends AnyEventContractShape>(contract: C, envelope: EnvelopeOf<C>): Promise<void>;
+}
+
+/** Keyed hash of an address (HMAC with the relay's secret): how counterparties are stored and looked up. */
+export interface CounterpartyHasher {
+  hash(email: string): string;
+}
+
+/** A tenant as the directory holds it (the `tenant` of `tenant.directory.changed.v1`). */
+export type TenantRecord = NonNullable<TenantDirectoryChangedV1Payload['tenant']> & { tenantId: string };
+
+/** The result of applying a change: stale changes (older than what is stored) are skipped. */
+export type DirectoryWrite = 'applied' | 'stale';
+
+/** The tenant directory, persisted. Every write is idempotent and ordered by `changedAt`. */
+export interface TenantDirectoryRepository {
+  upsertTenant(tenant: TenantRecord, changedAt: Date): Promise<DirectoryWrite>;
+  /** Leaves a tombstone so that an older "upserted" arriving late cannot revive the tenant. */
+  deleteTenant(tenantId: string, changedAt: Date): Promise<DirectoryWrite>;
+  addCounterparties(tenantId: string, hashes: readonly string[]): Promise<void>;
+  removeCounterparties(tenantId: string, hashes: readonly string[]): Promise<void>;
+  findTenant(tenantId: string): Promise<TenantRecord | undefined>;
+  /** Every live tenant, streamed (the index is rebuilt from this at start). */
+  allTenants(): AsyncIterable<TenantRecord>;
+  /** Every counterparty hash with its tenant, streamed. */
+  allCounterparties(): AsyncIterable<{ tenantId: string; hash: string }>;
+}
+
+/** The matcher's decision for a request, with the envelopes it produced, kept so redelivery republishes them unchanged. */
+export interface StoredMatchDecision {
+  requestId: string;
+  decision: 'forward' | 'triage';
+  explanation: string;
+  /** Envelopes of `privacy.case.matched.v1` / `privacy.case.triage.v1` / `privacy.case.closed.v1`, in order. */
+  events: { type: string; envelope: unknown }[];
+  published: boolean;
+  decidedBy: 'matcher' | 'operator';
+  decidedAt: Date;
+}
+
+export interface MatchDecisionRepository {
+  find(requestId: string): Promise<StoredMatchDecision | undefined>;
+  /** Stores the matcher's decision unless one exists; returns what is stored. */
+  saveIfAbsent(decision: StoredMatchDecision): Promise<StoredMatchDecision>;
+  /** Replaces a triage decision by an operator's (only while the stored one is a triage). */
+  replaceTriage(decision: StoredMatchDecision): Promise<boolean>;
+  markPublished(requestId: string): Promise<void>;
 }

@@ -3,3 +3,4 @@ export * from './email-domains';
 export * from './normalise';
 export * from './tenant-index';
 export * from './tenant-matcher';
+export * from './case-id';

@@ -1,13 +1,18 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { type ConsumerHandle, type RunConsumerOptions, route, runConsumer } from '@privacy-relay/shared/kafka';
+import { matchVerifiedRequest, type MatchingDeps } from '../../application/match-verified-request';
 import type { RelayRequestRepository } from '../../application/ports';
 import { recordReceivedRequest } from '../../application/record-received-request';
 import { recordVerifiedRequest } from '../../application/record-verified-request';
 
-/** Consumes intake's events: received requests are stored, verified ones marked so. */
+/**
+ * Consumes intake's events: received requests are stored, verified ones marked so and matched.
+ * A request that arrives already verified (an email with passing SPF/DKIM) is matched at once.
+ */
 export function startRequestEventsConsumer(
   options: Omit<RunConsumerOptions, 'routes'>,
   repository: RelayRequestRepository,
+  matching?: MatchingDeps,
 ): Promise<ConsumerHandle> {
   return runConsumer({
     ...options,
@@ -15,10 +20,18 @@ export function startRequestEventsConsumer(
       route(EVENTS.requestReceivedV1, async (event) => {
         const { stored } = await recordReceivedRequest(repository, event);
         options.logger.info({ requestId: event.payload.requestId, stored }, 'request received');
+        if (matching && event.payload.verification.status === 'verified') {
+          const outcome = await matchVerifiedRequest(matching, event.payload.requestId, event.id);
+          options.logger.info({ requestId: event.payload.requestId, ...outcome }, 'request matched');
+        }
       }),
       route(EVENTS.requestVerifiedV1, async (event) => {
         await recordVerifiedRequest(repository, event);
         options.logger.info({ requestId: event.payload.requestId }, 'request verified');
+        if (matching) {
+          const outcome = await matchVerifiedRequest(matching, event.payload.requestId, event.id);
+          options.logger.info({ requestId: event.payload.requestId, ...outcome }, 'request matched');
+        }
       }),
     ],
   });

@@ -1,0 +1,83 @@
+import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { MatchDecisionRepository, StoredMatchDecision } from '../../application/ports';
+
+interface MatchDecisionDocument extends Omit<StoredMatchDecision, 'requestId' | 'events'> {
+  _id: string;
+  /** Envelopes as JSON text: stored and republished byte for byte. */
+  events: { eventType: string; envelope: string }[];
+}
+
+const storedEventSchema = new Schema(
+  { eventType: { type: String, required: true }, envelope: { type: String, required: true } },
+  { _id: false },
+);
+
+const matchDecisionSchema = new Schema<MatchDecisionDocument>(
+  {
+    // One decision per request: the request id is the key; reads are by _id only.
+    _id: { type: String, required: true },
+    decision: { type: String, required: true },
+    explanation: { type: String, required: true },
+    events: { type: [storedEventSchema], required: true },
+    published: { type: Boolean, required: true },
+    decidedBy: { type: String, required: true },
+    decidedAt: { type: Date, required: true },
+  },
+  { collection: 'match_decisions', versionKey: false },
+);
+
+function toStored(document: MatchDecisionDocument): StoredMatchDecision {
+  return {
+    requestId: document._id,
+    decision: document.decision,
+    explanation: document.explanation,
+    events: document.events.map((e) => ({ type: e.eventType, envelope: JSON.parse(e.envelope) as unknown })),
+    published: document.published,
+    decidedBy: document.decidedBy,
+    decidedAt: document.decidedAt,
+  };
+}
+
+function toDocument(decision: StoredMatchDecision): MatchDecisionDocument {
+  const { requestId, events, ...rest } = decision;
+  return {
+    _id: requestId,
+    ...rest,
+    events: events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e.envelope) })),
+  };
+}
+
+/** The matcher's (or an operator's) decision per request, with the events it produced. */
+export class MongoMatchDecisionRepository implements MatchDecisionRepository {
+  private readonly model: Model<MatchDecisionDocument>;
+
+  constructor(connection: Connection) {
+    this.model = connection.model<MatchDecisionDocument>('MatchDecision', matchDecisionSchema);
+  }
+
+  async find(requestId: string): Promise<StoredMatchDecision | undefined> {
+    const document = await this.model.findById(requestId).lean<MatchDecisionDocument>();
+    return document ? toStored(document) : undefined;
+  }
+
+  async saveIfAbsent(decision: StoredMatchDecision): Promise<StoredMatchDecision> {
+    try {
+      await this.model.create(toDocument(decision));
+      return decision;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return (await this.find(decision.requestId)) as StoredMatchDecision;
+    }
+  }
+
+  async replaceTriage(decision: StoredMatchDecision): Promise<boolean> {
+    const { _id, ...rest } = toDocument(decision);
+    const result = await this.model.updateOne({ _id, decision: 'triage', decidedBy: 'matcher' }, { $set: rest });
+    return result.matchedCount > 0;
+  }
+
+  async markPublished(requestId: string): Promise<void> {
+    await this.model.updateOne({ _id: requestId }, { $set: { published: true } });
+  }
+}

@@ -1,0 +1,65 @@
+import { AppError } from '@privacy-relay/shared/errors';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { MatchDecisionRepository } from '../../application/ports';
+import { resolveTriage } from '../../application/resolve-triage';
+import type { Parameters0 } from './types';
+
+const requestIdParams = z.object({ requestId: z.uuid() });
+const resolutionBody = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('assign'),
+    tenantIds: z.array(z.string().min(1).max(128)).min(1).max(20),
+    operatorId: z.string().min(1).max(200),
+  }),
+  z.object({ action: z.literal('reject-as-spam'), operatorId: z.string().min(1).max(200) }),
+]);
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `${what}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      {
+        httpStatus: 400,
+      },
+    );
+  }
+  return result.data;
+}
+
+/**
+ * The operator's triage API: read the decision for a request (candidates and reasons are in
+ * its triage event), and resolve it by assigning tenants or rejecting it as spam.
+ * Meant for the platform's internal network; authentication sits in front (not in this service).
+ */
+export function registerTriageRoutes(
+  app: FastifyInstance,
+  deps: Parameters0<typeof resolveTriage> & { decisions: MatchDecisionRepository },
+): void {
+  app.get('/triage/:requestId', async (request) => {
+    const { requestId } = parse(requestIdParams, request.params, 'path');
+    const decision = await deps.decisions.find(requestId);
+    if (!decision) throw new AppError('TRIAGE_NOT_FOUND', 'No decision for this request', { httpStatus: 404 });
+    return {
+      requestId,
+      decision: decision.decision,
+      decidedBy: decision.decidedBy,
+      explanation: decision.explanation,
+      events: decision.events.map((e) => e.envelope),
+    };
+  });
+
+  app.post('/triage/:requestId/resolve', async (request, reply) => {
+    const { requestId } = parse(requestIdParams, request.params, 'path');
+    const body = parse(resolutionBody, request.body, 'body');
+    const resolved = await resolveTriage(deps, requestId, body);
+    return reply.status(200).send({
+      requestId,
+      decision: resolved.decision,
+      explanation: resolved.explanation,
+      events: resolved.events.map((e) => e.envelope),
+    });
+  });
+}
