@@ -64,7 +64,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       await publisher.connect();
       runtime.onStop(() => publisher.disconnect());
       const mailer = new SesMailer({ from: config.mailFrom, region: config.awsRegion, endpoint: config.sesEndpoint });
-      runtime.onStop(async () => mailer.close());
+      runtime.onStop(() => mailer.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
       const verifications = new MongoVerificationStore(runtime.mongo);

@@ -24,8 +24,11 @@ export interface AcknowledgeDeps {
 export interface Acknowledgement {
   /** Signed link to the status page (also in the receipt). */
   statusUrl: string;
-  /** Mails actually sent by this call; none for a repeated idempotency key. */
-  mailed: AcknowledgementMail[];
+  /**
+   * Settles once the mails are handed to SES: the mails sent (none for a repeated idempotency key).
+   * Never rejects. Entry points need not wait for it: the answer to the client does not depend on SES.
+   */
+  mailed: Promise<AcknowledgementMail[]>;
 }
 
 const RIGHT_LABELS: Record<string, string> = {
@@ -45,6 +48,7 @@ const RIGHT_LABELS: Record<string, string> = {
  * with a signed, expiring confirmation link and a short code. Every channel calls this (form, API,
  * SMTP, SES inbound).
  *
+ * Resolves once the verification state is stored; the mails go on in the background (`mailed`).
  * Only the first call for a request sends mail (a retried idempotency key sends nothing again).
  * Rejects only when the verification state cannot be stored (a retriable database error): the caller
  * answers 503 / 451 and the client's retry (same key) completes it. Mail failures never reject:
@@ -76,7 +80,7 @@ export async function acknowledgeToRequester(
     codeAttempts: 0,
     expiresAt,
   });
-  if (!created) return { statusUrl, mailed: [] };
+  if (!created) return { statusUrl, mailed: Promise.resolve([]) };
 
   const to = incoming.request.requester.email;
   const name = incoming.request.requester.name;
@@ -89,6 +93,13 @@ export async function acknowledgeToRequester(
       verificationMail({ to, name, reference, code, url: deps.links.verifyUrl(requestId, expiresAt), expiresAt }),
     ]);
   }
+  return { statusUrl, mailed: sendAll(deps, mails) };
+}
+
+async function sendAll(
+  deps: AcknowledgeDeps,
+  mails: Array<[AcknowledgementMail, OutgoingMail]>,
+): Promise<AcknowledgementMail[]> {
   const mailed: AcknowledgementMail[] = [];
   // Sequential on purpose: the receipt (with the reference) should arrive first.
   for (const [kind, mail] of mails) {
@@ -100,7 +111,7 @@ export async function acknowledgeToRequester(
       deps.onMailFailure(kind, error);
     }
   }
-  return { statusUrl, mailed };
+  return mailed;
 }
 
 function receiptMail(input: {

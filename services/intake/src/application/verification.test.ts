@@ -126,7 +126,7 @@ describe('acknowledgeToRequester', () => {
   it('When a pending request is acknowledged, then a receipt and a verification mail go to the requester', async () => {
     const h = harness();
     const ack = await acknowledgeToRequester(h.acknowledge, accepted, incoming());
-    expect(ack.mailed).toEqual(['receipt', 'verification']);
+    expect(await ack.mailed).toEqual(['receipt', 'verification']);
     expect(h.sent.map((mail) => [mail.to, mail.subject])).toEqual([
       ['ada@example.org', 'We received your privacy request PR-AAAA-BBBB'],
       ['ada@example.org', 'Confirm your privacy request PR-AAAA-BBBB'],
@@ -141,9 +141,11 @@ describe('acknowledgeToRequester', () => {
 
   it('When the same request is acknowledged again (a retried key), then nothing more is mailed', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     const again = await acknowledgeToRequester(h.acknowledge, { ...accepted, duplicate: true }, incoming());
-    expect(again.mailed).toEqual([]);
+    expect(await again.mailed).toEqual([]);
     expect(h.sent).toHaveLength(2);
   });
 
@@ -151,7 +153,7 @@ describe('acknowledgeToRequester', () => {
     const h = harness();
     h.setMail(false);
     const ack = await acknowledgeToRequester(h.acknowledge, accepted, incoming());
-    expect(ack.mailed).toEqual([]);
+    expect(await ack.mailed).toEqual([]);
     expect(h.failures).toEqual(['receipt', 'verification']);
   });
 
@@ -162,7 +164,7 @@ describe('acknowledgeToRequester', () => {
       accepted,
       incoming({ status: 'verified', method: 'ses-verdicts' }),
     );
-    expect(ack.mailed).toEqual(['receipt']);
+    expect(await ack.mailed).toEqual(['receipt']);
     expect(await h.verifications.find(requestId)).toMatchObject({ status: 'verified', method: 'ses-verdicts' });
   });
 });
@@ -170,7 +172,9 @@ describe('acknowledgeToRequester', () => {
 describe('verification', () => {
   it('When the link is confirmed several times at once, then privacy.request.verified.v1 is published exactly once', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     const token = h.verifyLink();
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => verifyByLink(h.verify, token)));
     expect(outcomes.every((o) => o.outcome === 'verified')).toBe(true);
@@ -186,7 +190,9 @@ describe('verification', () => {
 
   it('When Kafka is down at confirmation, then it fails retriably; the retry publishes the same event once', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     const token = h.verifyLink();
     h.setKafka(false);
     await expect(verifyByLink(h.verify, token)).rejects.toMatchObject({ retriable: true, httpStatus: 503 });
@@ -201,7 +207,9 @@ describe('verification', () => {
 
   it('When the link has expired, then nothing is verified', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     const token = h.verifyLink();
     h.advance(73 * 3600_000);
     expect(await verifyByLink(h.verify, token)).toEqual({ outcome: 'expired' });
@@ -210,14 +218,18 @@ describe('verification', () => {
 
   it('When the right code is typed, then the request is verified; wrong codes lock after the limit', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     const statusToken = h.links.statusToken(requestId, h.now());
     expect(await verifyByCode(h.verify, statusToken, '000000')).toEqual({ outcome: 'wrong-code' });
     expect(await verifyByCode(h.verify, statusToken, '424 242')).toMatchObject({ outcome: 'verified' });
     expect(h.published).toHaveLength(1);
 
     const other = harness();
-    await acknowledgeToRequester(other.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(other.acknowledge, accepted, incoming())
+    ).mailed;
     const token = other.links.statusToken(requestId, other.now());
     for (let i = 1; i < MAX_CODE_ATTEMPTS; i += 1) await verifyByCode(other.verify, token, '000000');
     expect(await verifyByCode(other.verify, token, '000000')).toEqual({ outcome: 'locked' });
@@ -227,13 +239,17 @@ describe('verification', () => {
 
   it('When a status token is used as a verification link, then it verifies nothing', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     expect(await verifyByLink(h.verify, h.links.statusToken(requestId, h.now()))).toEqual({ outcome: 'invalid-link' });
   });
 
   it('When the status page is read, then it shows reference, date, rights and state only', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await (
+      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
+    ).mailed;
     const view = await requestStatus(h.verify, h.links.statusToken(requestId, h.now()));
     expect(view).toEqual({
       reference: 'PR-AAAA-BBBB',

@@ -2,6 +2,7 @@ import { loadConfig } from '@privacy-relay/shared/config';
 import { EVENTS, topicName, type RequestReceivedV1, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import { intakeConfigSpec } from '@privacy-relay/intake/config';
 import { createIntakeService, type IntakeService } from '@privacy-relay/intake/intake-service';
+import type { Logger } from '@privacy-relay/shared/logger';
 import type { Kafka } from 'kafkajs';
 import {
   eventually,
@@ -33,6 +34,7 @@ export async function startIntake(
   label: string,
   env: Record<string, string> = {},
   kafkaBrokers = stackEndpoints().kafkaBrokers.join(','),
+  logger: Logger = testLogger('intake'),
 ): Promise<IntakeHarness> {
   const ns = testNamespace(label);
   const endpoints = stackEndpoints();
@@ -52,7 +54,7 @@ export async function startIntake(
     INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000',
     ...env,
   });
-  const intake = createIntakeService(config, testLogger('intake'));
+  const intake = createIntakeService(config, logger);
   await intake.start();
   const kafka = testKafka(kafkaBrokers.split(','));
   // A freshly created topic can answer "not the leader" for a moment: read again until it settles.

@@ -23,7 +23,23 @@ export class SesMailer implements Mailer {
     });
   }
 
-  async send(mail: OutgoingMail): Promise<{ messageId: string }> {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  send(mail: OutgoingMail): Promise<{ messageId: string }> {
+    const sending = this.sendNow(mail);
+    const settled = sending.catch(() => undefined);
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return sending;
+  }
+
+  /** Waits for the sends under way (a graceful stop lets receipts go out), then closes the client. */
+  async close(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+    this.client.destroy();
+  }
+
+  private async sendNow(mail: OutgoingMail): Promise<{ messageId: string }> {
     try {
       const result = await this.client.send(
         new SendEmailCommand({
@@ -43,9 +59,5 @@ export class SesMailer implements Mailer {
     } catch (error) {
       throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true, cause: error });
     }
-  }
-
-  close(): void {
-    this.client.destroy();
   }
 }
