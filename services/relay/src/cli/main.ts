@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { runDirectoryImport } from './directory-import';
+import { runMatchCommand } from './match-command';
+
+const USAGE = `usage:
+  relay directory import FILE [--format jsonl|csv]    import tenants (all rows valid, or nothing)
+  relay match --directory TENANTS.jsonl --requests REQUESTS.jsonl [--out FILE]
+                                                      one JSON decision per request (tuning)`;
+
+/** The relay's command line; reads the environment like main.ts does (Kafka settings for imports). */
+async function main(argv: string[]): Promise<number> {
+  const err = (line: string) => process.stderr.write(line + '\n');
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      directory: { type: 'string' },
+      requests: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, file] = positionals;
+  if (values.help || !command) {
+    err(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'directory' && sub === 'import' && file) {
+    return runDirectoryImport(file, { format: values.format, env: process.env, out: err });
+  }
+  if (command === 'match' && values.directory && values.requests) {
+    return runMatchCommand({ directory: values.directory, requests: values.requests, out: values.out, log: err });
+  }
+  err(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`relay: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);
