@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import {
   createTestTopics,
+  eventually,
   readTopic,
   stackEndpoints,
   testKafka,
@@ -57,7 +58,12 @@ export async function startEmailHarness(
     kafka,
     topicPrefix: ns.topicPrefix,
     async receivedEvents(read = {}) {
-      const messages = await readTopic(kafka, topic, { atLeast: read.atLeast ?? 0, timeoutMs: 10_000 });
+      // Right after topic creation a broker may still answer "not the leader": read again until it settles.
+      const messages = await eventually(
+        () => readTopic(kafka, topic, { atLeast: read.atLeast ?? 0, timeoutMs: 10_000 }),
+        30_000,
+        `the messages of ${topic}`,
+      );
       return messages.map((message) => EVENTS.requestReceivedV1.parse(JSON.parse(message.value)));
     },
     async close() {

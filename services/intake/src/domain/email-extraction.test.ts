@@ -48,6 +48,8 @@ describe('findCompany', () => {
   it.each([
     ['My contract with Acme Widgets Ltd was signed last year.', { name: 'Acme Widgets Ltd' }],
     ['Company: Juro Online Limited\nThanks', { name: 'Juro Online Limited' }],
+    ['Erase my data. Company: Acme Widgets Ltd. Thanks', { name: 'Acme Widgets Ltd' }],
+    ['Erase my data. Organisation: Northwind. Thanks', { name: 'Northwind' }],
     ['I signed an agreement with Northwind Traders and they use you.', { name: 'Northwind Traders' }],
     ['Their privacy mail is dpo@acme.example.', { email: 'dpo@acme.example' }],
     ['company: legal@acme.example', { email: 'legal@acme.example' }],

@@ -152,7 +152,7 @@ function truncate(value: string, max: number): string {
 const EMAIL_IN_TEXT =
   /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+/g;
 const LABELLED_COMPANY =
-  /^[ \t>]*(?:company(?:\s+name)?|organi[sz]ation|controller|business|data\s+controller)[ \t]*[:=][ \t]*([^\r\n]{1,400})$/imu;
+  /(?:^|[.!?;][ \t]+)[ \t]*(?:company(?:\s+name)?|organi[sz]ation|controller|business|data\s+controller)[ \t]*[:=][ \t]*([^\r\n]{1,400}?)[ \t]*(?=[.!?;](?:[ \t]|$)|$)/imu;
 const COMPANY_PHRASE = new RegExp(
   `${EDGE_BEFORE}(?:contract|agreement|account|subscription|relationship|documents?)\\s+(?:signed\\s+)?with\\s+` +
     // Stops at punctuation, a line end, or a word that starts the next clause.

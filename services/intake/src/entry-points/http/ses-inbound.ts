@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { AppError } from '@privacy-relay/shared/errors';
+import type { Logger } from '@privacy-relay/shared/logger';
+import type { FastifyInstance } from 'fastify';
+import { snsHostUrl, snsMessageSchema, type SnsMessage } from '../../adapters/sns/sns-message';
+import {
+  SnsSignatureError,
+  SnsSignatureVerifier,
+  fetchTextOverHttps,
+  type FetchText,
+} from '../../adapters/sns/sns-signature-verifier';
+import type { IntakeConfig } from '../../config';
+import { verificationFromSesVerdicts } from '../../domain/email-verification';
+import { receiveEmail, type AcceptIncoming } from '../smtp/receive-email';
+import { rawMimeOf, sesReceivedNotificationSchema } from './ses-inbound-notification';
+
+export type SesInboundConfig = Pick<
+  IntakeConfig,
+  'sesInboundTopicArns' | 'snsTrustedCaFile' | 'sesInboundBodyLimitBytes' | 'privacyAddresses' | 'smtpMaxMessageBytes'
+>;
+
+export interface SesInboundDeps {
+  config: SesInboundConfig;
+  /** `acceptRequest` bound to its dependencies (plus any acknowledgement). */
+  accept: AcceptIncoming;
+  logger: Logger;
+  /**
+   * Fetches the signing certificate and confirms subscriptions (GET SubscribeURL). HTTPS by
+   * default; tests inject their own. Only ever called with https URLs on SNS hosts.
+   */
+  fetchText?: FetchText;
+  /** CA that must have issued the signing certificate; overrides INTAKE_SNS_TRUSTED_CA_FILE (tests). */
+  trustedCaPem?: string;
+  now?: () => Date;
+}
+
+export const SES_INBOUND_PATH = '/v1/inbound/ses';
+
+const reject = (status: number, code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(code, message, { httpStatus: status, ...(details ? { details } : {}) });
+
+/**
+ * `POST /v1/inbound/ses`: SES inbound mail delivered by SNS. Every message must come from an
+ * allowed topic and carry a valid SNS signature (403 and nothing done otherwise). A subscription
+ * confirmation is confirmed by fetching its SubscribeURL (only on an SNS host); a `Received`
+ * notification's raw MIME goes through the same parsing and extraction as SMTP mail, and is
+ * answered 200 only once the request is durable on Kafka (503 so that SNS retries otherwise).
+ *
+ * SNS posts JSON as `text/plain`; the route reads any content type as text, within its own body limit.
+ */
+export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundDeps): void {
+  const { config } = deps;
+  const log = deps.logger.child({ component: 'ses-inbound' });
+  const fetchText = deps.fetchText ?? fetchTextOverHttps;
+  const trustedCaPem =
+    deps.trustedCaPem ?? (config.snsTrustedCaFile ? readFileSync(config.snsTrustedCaFile, 'utf8') : undefined);
+  const verifier = new SnsSignatureVerifier({
+    fetchText,
+    trustedCaPem,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const allowedTopics = new Set(config.sesInboundTopicArns);
+  const bodyLimit = config.sesInboundBodyLimitBytes;
+
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
+
+    scope.post(SES_INBOUND_PATH, { bodyLimit }, async (request, reply) => {
+      const message = parseSnsMessage(request.body);
+      const headerType = request.headers['x-amz-sns-message-type'];
+      if (headerType !== undefined && headerType !== message.Type) {
+        throw reject(400, 'SNS_MALFORMED', 'x-amz-sns-message-type does not match the message Type');
+      }
+      const facts = { type: message.Type, snsMessageId: message.MessageId.slice(0, 100) };
+      if (!allowedTopics.has(message.TopicArn)) {
+        log.warn(facts, 'sns message from a topic not allowed');
+        throw reject(403, 'SNS_TOPIC_NOT_ALLOWED', 'Messages from this topic are not accepted');
+      }
+      try {
+        await verifier.verify(message);
+      } catch (error) {
+        if (!(error instanceof SnsSignatureError)) throw error;
+        if (error.failure === 'cert-unavailable') {
+          log.warn({ ...facts, err: error }, 'sns signing certificate unavailable');
+          throw new AppError('SNS_CERTIFICATE_UNAVAILABLE', 'The signing certificate could not be fetched', {
+            httpStatus: 503,
+            retriable: true,
+          });
+        }
+        log.warn({ ...facts, failure: error.failure }, 'sns signature refused');
+        throw reject(403, 'SNS_SIGNATURE_INVALID', 'The SNS signature is not valid', { failure: error.failure });
+      }
+
+      switch (message.Type) {
+        case 'SubscriptionConfirmation':
+          await confirmSubscription(message);
+          log.info(facts, 'sns subscription confirmed');
+          return reply.status(200).send({ status: 'subscribed' });
+        case 'UnsubscribeConfirmation':
+          log.info(facts, 'sns unsubscribe confirmation received');
+          return reply.status(200).send({ status: 'ignored' });
+        case 'Notification':
+          return reply.status(200).send(await handleNotification(message, facts));
+      }
+    });
+  });
+
+  async function confirmSubscription(message: SnsMessage): Promise<void> {
+    const url = snsHostUrl(message.SubscribeURL);
+    if (!url) throw reject(400, 'SNS_SUBSCRIBE_URL_INVALID', 'SubscribeURL is not an https URL on an SNS host');
+    try {
+      await fetchText(url);
+    } catch (error) {
+      log.warn({ err: error }, 'sns subscription confirmation failed');
+      throw new AppError('SNS_CONFIRMATION_FAILED', 'The subscription could not be confirmed now', {
+        httpStatus: 503,
+        retriable: true,
+      });
+    }
+  }
+
+  async function handleNotification(message: SnsMessage, facts: Record<string, unknown>) {
+    let json: unknown;
+    try {
+      json = JSON.parse(message.Message);
+    } catch {
+      throw reject(400, 'SES_NOTIFICATION_MALFORMED', 'The SNS Message is not JSON');
+    }
+    const parsed = sesReceivedNotificationSchema.safeParse(json);
+    if (!parsed.success) throw reject(400, 'SES_NOTIFICATION_MALFORMED', 'The SNS Message is not an SES notification');
+    const notification = parsed.data;
+    if (notification.notificationType !== 'Received') {
+      // SES setup notifications and the like: acknowledged so that SNS does not retry them.
+      log.info({ ...facts, notificationType: notification.notificationType.slice(0, 40) }, 'ses notification ignored');
+      return { status: 'ignored' };
+    }
+    const raw = rawMimeOf(notification);
+    if (!raw) {
+      log.info({ ...facts, reason: 'no-content' }, 'email rejected');
+      throw reject(
+        422,
+        'SES_CONTENT_MISSING',
+        'The notification carries no mail content (S3 delivery is not supported)',
+      );
+    }
+    if (raw.length > config.smtpMaxMessageBytes) {
+      log.info({ ...facts, reason: 'too-large', bytes: raw.length }, 'email rejected');
+      throw reject(413, 'EMAIL_TOO_LARGE', `The mail is larger than ${config.smtpMaxMessageBytes} bytes`);
+    }
+    const receipt = notification.receipt;
+    const outcome = await receiveEmail(raw, {
+      channel: 'email-ses',
+      ownAddresses: config.privacyAddresses,
+      verify: (requesterIsSender) =>
+        verificationFromSesVerdicts(
+          {
+            spf: receipt?.spfVerdict?.status,
+            dkim: receipt?.dkimVerdict?.status,
+            dmarc: receipt?.dmarcVerdict?.status,
+            spam: receipt?.spamVerdict?.status,
+            virus: receipt?.virusVerdict?.status,
+          },
+          requesterIsSender,
+        ),
+      accept: deps.accept,
+      logger: log,
+    });
+    switch (outcome.kind) {
+      case 'accepted':
+        return { status: 'accepted', reference: outcome.reference, duplicate: outcome.duplicate };
+      case 'unusable':
+        throw reject(422, 'EMAIL_UNUSABLE', outcome.message, { reason: outcome.reason });
+      case 'unavailable':
+        throw new AppError('INTAKE_UNAVAILABLE', outcome.message, { httpStatus: 503, retriable: true });
+    }
+  }
+}
+
+function parseSnsMessage(body: unknown): SnsMessage {
+  if (typeof body !== 'string' || body.length === 0) {
+    throw reject(400, 'SNS_MALFORMED', 'The body must be an SNS message (JSON)');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw reject(400, 'SNS_MALFORMED', 'The body is not valid JSON');
+  }
+  const parsed = snsMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'message'))].slice(0, 10);
+    throw reject(400, 'SNS_MALFORMED', `The body is not an SNS message (${fields.join(', ')})`);
+  }
+  return parsed.data;
+}
