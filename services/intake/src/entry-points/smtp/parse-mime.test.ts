@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { intakeRequestSchema } from '../../domain/intake-request';
+import { extractEmailRequest } from '../../domain/email-extraction';
+import { parseMime } from './parse-mime';
+
+const context = { ownAddresses: ['privacy@relay.example'] };
+
+describe('parseMime', () => {
+  it('When a mail is HTML only, then its text is the HTML converted to text', async () => {
+    const parsed = await parseMime(
+      Buffer.from(
+        'From: Ada <ada@signer.example>\r\nSubject: hi\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Please <b>delete</b> my data</p><script>x()</script>\r\n',
+      ),
+    );
+    expect(parsed.ok && parsed.email.text).toMatch(/Please delete my data/);
+  });
+
+  it('When a mail is in Latin-1 with encoded words, then subject and text are decoded', async () => {
+    const parsed = await parseMime(
+      Buffer.concat([
+        Buffer.from(
+          'From: =?iso-8859-1?Q?Ren=E9e?= <renee@signer.example>\r\nSubject: =?iso-8859-1?Q?donn=E9es?=\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n',
+        ),
+        Buffer.from([0x65, 0x66, 0x66, 0x61, 0x63, 0x65, 0x6d, 0x65, 0x6e, 0x74, 0x20, 0xe9]),
+      ]),
+    );
+    expect(parsed).toMatchObject({
+      ok: true,
+      email: { from: [{ name: 'Renée', address: 'renee@signer.example' }], subject: 'données' },
+    });
+    expect(parsed.ok && parsed.email.text).toContain('effacement é');
+  });
+
+  it('When a mail has attachments, then only their name, type and size are kept', async () => {
+    const parsed = await parseMime(
+      Buffer.from(
+        [
+          'From: ada@signer.example',
+          'Subject: access',
+          'Content-Type: multipart/mixed; boundary="b"',
+          '',
+          '--b',
+          'Content-Type: text/plain',
+          '',
+          'See attached.',
+          '--b',
+          'Content-Type: application/pdf; name="id.pdf"',
+          'Content-Disposition: attachment; filename="id.pdf"',
+          'Content-Transfer-Encoding: base64',
+          '',
+          Buffer.from('%PDF-1.4').toString('base64'),
+          '--b--',
+          '',
+        ].join('\r\n'),
+      ),
+    );
+    expect(parsed.ok && parsed.email.attachments).toEqual([
+      { filename: 'id.pdf', contentType: 'application/pdf', size: 8 },
+    ]);
+  });
+});
+
+describe('parseMime and extraction, property-based', () => {
+  const headerName = fc.constantFrom('From', 'Reply-To', 'Subject', 'Message-ID', 'Content-Type', 'To', 'X-Junk');
+  const headerValue = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.emailAddress(),
+    fc.constantFrom(
+      'multipart/mixed; boundary="b"',
+      'text/html; charset=x-unknown',
+      '=?utf-8?B?/w==?=',
+      '=?utf-8?Q?a=0D=0Ab?= <x@y.z>',
+      'undisclosed:;',
+    ),
+  );
+  const rawMail = fc
+    .tuple(
+      fc.array(fc.tuple(headerName, headerValue), { maxLength: 8 }),
+      fc.oneof(
+        fc.string({ maxLength: 2000 }),
+        fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+      ),
+    )
+    .map(([headers, body]) =>
+      Buffer.from(`${headers.map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n${body}`, 'latin1'),
+    );
+
+  it('When arbitrary headers and bytes are parsed and extracted, then nothing throws and a usable result always passes the schema', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          rawMail,
+          fc.uint8Array({ maxLength: 3000 }).map((bytes) => Buffer.from(bytes)),
+        ),
+        async (raw) => {
+          const parsed = await parseMime(raw);
+          if (!parsed.ok) {
+            expect(parsed.message.length).toBeGreaterThan(0);
+            return;
+          }
+          const result = extractEmailRequest(parsed.email, context);
+          if (result.usable) expect(intakeRequestSchema.safeParse(result.request).success).toBe(true);
+          else expect(result.message.length).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
