@@ -255,10 +255,14 @@ export function buildDataset(tenantCount: number, requestCount: number, seed = 2
   const companies: Company[] = [];
   const tenants: TenantRecord[] = [];
 
+  const aliasTaken = new Set<string>();
+  const cores = new Set<string>();
   const register = (c: Company): boolean => {
     const k = key(c.words, c.form);
-    if (names.has(k) || c.words.every((w) => w === '&')) return false;
+    const core = key(c.words, '');
+    if (names.has(k) || aliasTaken.has(core) || c.words.every((w) => w === '&')) return false;
     names.add(k);
+    cores.add(core);
     return true;
   };
 
@@ -270,11 +274,16 @@ export function buildDataset(tenantCount: number, requestCount: number, seed = 2
     const tenant: TenantRecord = { id, legalName: full(c) };
     if (r() < 0.25) {
       // A trading name: the first word, or a brand of its own.
-      tenant.aliases = [
+      // Trading names are as unique as legal names: one taken by another tenant is not used.
+      const alias =
         r() < 0.5
           ? (c.words[0] as string) + ' ' + pick(r, ['Online', 'Direct', 'Store', 'App'])
-          : brand(r, 3) + (r() < 0.5 ? '' : ' ' + pick(r, INDUSTRIES)),
-      ];
+          : brand(r, 3) + (r() < 0.5 ? '' : ' ' + pick(r, INDUSTRIES));
+      const aliasKey = key(alias.split(' '), '');
+      if (!aliasTaken.has(aliasKey) && !cores.has(aliasKey)) {
+        aliasTaken.add(aliasKey);
+        tenant.aliases = [alias];
+      }
     }
     if (r() < 0.75) {
       let domain = `${slug(c.words.filter((w) => w !== '&'))}.${pick(r, TLDS_BY_JURISDICTION[c.jurisdiction] as string[])}`;

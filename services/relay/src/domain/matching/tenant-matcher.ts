@@ -93,6 +93,8 @@ export interface MatcherTuning {
   readonly maxNamesScored: number;
   /** A query token in more names than this is not enumerated (unless it is the rarest). */
   readonly commonTokenNames: number;
+  /** Names scoring below this are not candidates at all (keeps the work per query small). */
+  readonly minNameScore: number;
 }
 
 export const DEFAULT_TUNING: MatcherTuning = {
@@ -116,15 +118,17 @@ export const DEFAULT_TUNING: MatcherTuning = {
   consistentName: 0.5,
   maxTenantsPerRequest: 5,
   maxCandidates: 10,
-  maxNamesScored: 60_000,
-  commonTokenNames: 3_000,
+  maxNamesScored: 20_000,
+  commonTokenNames: 500,
+  minNameScore: 0.3,
 };
 
 interface Evidence {
   slot: number;
   name: number;
   nameKind: 0 | 1;
-  nameDetail: string;
+  /** The tenant's name that resembles the named company best (-1: none). */
+  nameId: number;
   /** Some name of the tenant contains every word of the query, exactly. */
   coversQuery: boolean;
   contact: number;
@@ -162,7 +166,7 @@ export class TenantMatcher {
     const get = (slot: number): Evidence => {
       let e = evidence.get(slot);
       if (!e) {
-        e = { slot, name: 0, nameKind: 0, nameDetail: '', coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
+        e = { slot, name: 0, nameKind: 0, nameId: -1, coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
         evidence.set(slot, e);
       }
       return e;
@@ -316,7 +320,7 @@ export class TenantMatcher {
       reasons.push({
         signal: e.nameKind === 0 ? 'company-name' : 'company-alias',
         score: round(e.name),
-        detail: e.nameDetail.slice(0, 500),
+        detail: `named company resembles "${this.index.name(e.nameId).display}"`.slice(0, 500),
       });
     }
     return { tenantId: this.index.tenantIdOf(e.slot), score: round(score), reasons };
@@ -387,6 +391,7 @@ export class TenantMatcher {
     let budget = t.maxNamesScored;
     let tooGeneric = false;
     const perQuery = new Float64Array(queryTokens.length);
+    const weights = new Map<number, number>();
 
     byRarity.forEach(({ i, df }, rank) => {
       if (rank > 0 && df > t.commonTokenNames) return;
@@ -404,7 +409,11 @@ export class TenantMatcher {
           let nameWeight = 0;
           let matchedName = 0;
           for (const tokenId of name.tokens) {
-            const w = index.weightOf(tokenId);
+            let w = weights.get(tokenId);
+            if (w === undefined) {
+              w = index.weightOf(tokenId);
+              weights.set(tokenId, w);
+            }
             nameWeight += w;
             const hit = answer.get(tokenId);
             if (hit) {
@@ -425,13 +434,14 @@ export class TenantMatcher {
           if (unmatched) similarity = Math.min(similarity, t.unmatchedWordCeiling);
           const formDiffers = legalForm !== undefined && name.legalForm !== undefined && legalForm !== name.legalForm;
           if (formDiffers) similarity *= t.legalFormMismatch;
+          if (similarity < t.minNameScore && !covers) continue;
           const e = get(name.slot);
           // Legal forms as typed are unreliable ("Ltd" for a GmbH), so they do not break the tie.
           if (covers) e.coversQuery = true;
           if (similarity > e.name) {
             e.name = similarity;
             e.nameKind = name.kind;
-            e.nameDetail = `named company resembles "${name.display}"`;
+            e.nameId = nameId;
           }
         }
       }
