@@ -1,17 +1,29 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { withTimeout } from './with-timeout';
 
 /**
- * Asks the cluster for its metadata with a short deadline. A dedicated admin client that does
- * not retry, so that a stopped broker turns readiness red within the timeout.
+ * Asks the cluster for its metadata with a short deadline, through a client of its own that
+ * never retries: a probe that timed out must not leave a connect loop running behind it (the
+ * service's own client retries for minutes while a broker is away, which is right for work and
+ * wrong for a probe).
  */
 export class KafkaHealthCheck {
+  private readonly kafka: Kafka;
   private admin: Admin | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    brokers: readonly string[],
     private readonly timeoutMs = 2000,
-  ) {}
+  ) {
+    this.kafka = new Kafka({
+      clientId: 'health-check',
+      brokers: [...brokers],
+      connectionTimeout: Math.min(timeoutMs, 1000),
+      requestTimeout: timeoutMs,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    });
+  }
 
   async check(): Promise<void> {
     this.admin ??= this.kafka.admin({ retry: { retries: 0 } });

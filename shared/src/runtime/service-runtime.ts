@@ -39,7 +39,7 @@ export class ServiceRuntime {
       clientId: options.name,
       logger: options.logger,
     });
-    this.kafkaHealth = new KafkaHealthCheck(this.kafka);
+    this.kafkaHealth = new KafkaHealthCheck(options.config.kafkaBrokers);
     this.metrics.setDefaultLabels({ service: options.name });
     this.http = createHttpServer({
       logger: options.logger,
