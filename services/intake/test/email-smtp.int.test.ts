@@ -109,6 +109,31 @@ describe('Email intake over SMTP: a real client, real Kafka, real ledger', () =>
     expect(await eventsFor(messageId)).toHaveLength(0);
   });
 
+  it('When an auto-responder or a bounce writes to the privacy address, then it is taken (250) and dropped: no event, no receipt loop', async () => {
+    const autoReply = `${randomUUID()}@mail.signer.example`;
+    const bounce = `${randomUUID()}@mail.signer.example`;
+    const outOfOffice = await transportTo(smtp.port).sendMail({
+      from: 'Ada Lovelace <ada@signer.example>',
+      to: PRIVACY_ADDRESS,
+      subject: 'Out of office: your request',
+      text: 'I am away; I will delete this later.',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      messageId: `<${autoReply}>`,
+    });
+    const nullSender = await transportTo(smtp.port).sendMail({
+      envelope: { from: '', to: [PRIVACY_ADDRESS] },
+      from: 'Mail Delivery System <mailer-daemon@signer.example>',
+      to: PRIVACY_ADDRESS,
+      subject: 'Undelivered Mail Returned to Sender: erase',
+      text: 'This is the mail system.',
+      messageId: `<${bounce}>`,
+    });
+    expect(outOfOffice.response).toMatch(/^250 .*discarded/);
+    expect(nullSender.response).toMatch(/^250 .*discarded/);
+    expect(await eventsFor(autoReply)).toHaveLength(0);
+    expect(await eventsFor(bounce)).toHaveLength(0);
+  });
+
   it('When the listener is configured to trust senders, then the From address is verified by smtp-policy; a different Reply-To stays pending', async () => {
     const trusted = `${randomUUID()}@mail.signer.example`;
     const replyTo = `${randomUUID()}@mail.signer.example`;

@@ -28,6 +28,12 @@ export interface InboundEmail {
   /** The Message-ID header as sent, angle brackets and all; absent when the mail has none. */
   messageId?: string | undefined;
   attachments: ReadonlyArray<{ filename?: string | undefined; contentType?: string | undefined; size?: number }>;
+  /**
+   * The mail says it was sent by a machine (Auto-Submitted, Precedence: bulk/junk/list/auto_reply,
+   * X-Autoreply, a delivery or read report). Such mail is never a request, and answering it with a
+   * receipt could start a mail loop with an auto-responder.
+   */
+  automatic?: boolean;
 }
 
 /** Why a mail cannot become a request. The messages name no personal data. */

@@ -169,6 +169,8 @@ export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundD
     switch (outcome.kind) {
       case 'accepted':
         return { status: 'accepted', reference: outcome.reference, duplicate: outcome.duplicate };
+      case 'discarded':
+        return { status: 'ignored', reason: outcome.reason };
       case 'unusable':
         throw reject(422, 'EMAIL_UNUSABLE', outcome.message, { reason: outcome.reason });
       case 'unavailable':

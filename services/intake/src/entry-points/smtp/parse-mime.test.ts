@@ -60,6 +60,24 @@ describe('parseMime', () => {
   });
 });
 
+describe('parseMime: automatic mail', () => {
+  it.each([
+    ['Auto-Submitted: auto-replied', true],
+    ['Auto-Submitted: auto-generated', true],
+    ['Auto-Submitted: no', false],
+    ['Precedence: bulk', true],
+    ['Precedence: auto_reply', true],
+    ['X-Autoreply: yes', true],
+    ['Content-Type: multipart/report; report-type=delivery-status; boundary="b"', true],
+    ['X-Mailer: Thunderbird', false],
+  ])('When a mail has "%s", then it is automatic: %s', async (header, automatic) => {
+    const parsed = await parseMime(
+      Buffer.from(`From: ada@signer.example\r\nSubject: erase\r\n${header}\r\n\r\nbody\r\n`),
+    );
+    expect(parsed.ok && parsed.email.automatic).toBe(automatic);
+  });
+});
+
 describe('parseMime and extraction, property-based', () => {
   const headerName = fc.constantFrom('From', 'Reply-To', 'Subject', 'Message-ID', 'Content-Type', 'To', 'X-Junk');
   const headerValue = fc.oneof(

@@ -1,5 +1,5 @@
 import { convert } from 'html-to-text';
-import { simpleParser, type AddressObject, type EmailAddress } from 'mailparser';
+import { simpleParser, type AddressObject, type EmailAddress, type Headers } from 'mailparser';
 import type { EmailMailbox, InboundEmail } from '../../domain/email-extraction';
 
 /** HTML beyond this is not converted (the text is bounded far below it anyway). */
@@ -38,6 +38,7 @@ export async function parseMime(raw: Buffer): Promise<MimeParseResult> {
       subject: parsed.subject ?? '',
       text: bodyText(parsed.text, parsed.html),
       messageId: parsed.messageId,
+      automatic: isAutomatic(parsed.headers),
       attachments: parsed.attachments.map((attachment) => ({
         filename: attachment.filename,
         contentType: attachment.contentType,
@@ -45,6 +46,31 @@ export async function parseMime(raw: Buffer): Promise<MimeParseResult> {
       })),
     },
   };
+}
+
+const AUTOMATIC_PRECEDENCE = new Set(['bulk', 'junk', 'list', 'auto_reply']);
+const REPORT_TYPES = new Set(['delivery-status', 'disposition-notification']);
+
+/** RFC 3834 Auto-Submitted, the older Precedence and X-Autoreply conventions, and RFC 6522 reports. */
+function isAutomatic(headers: Headers): boolean {
+  const text = (name: string): string => {
+    const value = headers.get(name);
+    if (typeof value === 'string') return value.trim().toLowerCase();
+    if (value && typeof value === 'object' && 'value' in value && typeof value.value === 'string') {
+      return value.value.trim().toLowerCase();
+    }
+    return '';
+  };
+  const autoSubmitted = text('auto-submitted');
+  if (autoSubmitted && autoSubmitted !== 'no') return true;
+  if (AUTOMATIC_PRECEDENCE.has(text('precedence'))) return true;
+  if (headers.has('x-autoreply') || headers.has('x-autorespond')) return true;
+  const contentType = headers.get('content-type');
+  if (text('content-type') === 'multipart/report' && contentType && typeof contentType === 'object') {
+    const reportType = (contentType as { params?: Record<string, string> }).params?.['report-type'];
+    return reportType === undefined || REPORT_TYPES.has(reportType.toLowerCase());
+  }
+  return false;
 }
 
 function bodyText(text: string | undefined, html: string | false | undefined): string {

@@ -16,6 +16,8 @@ export type ReceiveEmailOutcome =
   | ({ kind: 'accepted' } & AcceptedRequest)
   /** The mail cannot become a request, now or ever: the sender must hear so (5xx / 4xx). */
   | { kind: 'unusable'; reason: UnusableEmailReason | 'unparseable'; message: string }
+  /** A machine's mail (auto-reply, bounce, report): not a request, taken and dropped so that no loop starts. */
+  | { kind: 'discarded'; reason: 'automatic' }
   /** Nothing was accepted; the sender must retry (451 / 503). */
   | { kind: 'unavailable'; message: string };
 
@@ -27,6 +29,8 @@ export interface ReceiveEmailContext {
   verify(requesterIsSender: boolean): VerificationAtIntake;
   accept: AcceptIncoming;
   logger: Logger;
+  /** The SMTP envelope had the null sender (`MAIL FROM:<>`): a bounce or another automatic message. */
+  nullSender?: boolean;
 }
 
 /**
@@ -39,6 +43,11 @@ export async function receiveEmail(raw: Buffer, context: ReceiveEmailContext): P
   if (!parsed.ok) {
     context.logger.info({ ...facts, reason: 'unparseable' }, 'email rejected');
     return { kind: 'unusable', reason: 'unparseable', message: parsed.message };
+  }
+
+  if (parsed.email.automatic || context.nullSender) {
+    context.logger.info({ ...facts, reason: 'automatic' }, 'email discarded');
+    return { kind: 'discarded', reason: 'automatic' };
   }
 
   let extraction: ReturnType<typeof extractEmailRequest>;

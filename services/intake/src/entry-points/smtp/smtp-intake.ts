@@ -70,7 +70,7 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
       return callback(new SmtpReply(550, '5.1.1 Mailbox unavailable: this server only takes privacy requests'));
     },
 
-    onData(stream: SMTPServerDataStream, _session, callback) {
+    onData(stream: SMTPServerDataStream, session, callback) {
       const chunks: Buffer[] = [];
       let bytes = 0;
       // Hard limit whatever the client announced: bytes past it are read and dropped, never kept.
@@ -93,6 +93,7 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
           verify: (requesterIsSender) => verificationFromSmtpPolicy(config.smtpTrustSender, requesterIsSender),
           accept: options.accept,
           logger: log,
+          nullSender: session.envelope.mailFrom === false || session.envelope.mailFrom.address === '',
         }).then(
           (outcome) => reply(outcome, callback),
           (error: unknown) => {
@@ -133,6 +134,9 @@ function reply(outcome: ReceiveEmailOutcome, callback: (error?: Error | null, me
   switch (outcome.kind) {
     case 'accepted':
       return callback(null, `2.0.0 Accepted: your request reference is ${outcome.reference}`);
+    case 'discarded':
+      // Refusing would make the sender's MTA bounce it back to us; taking it ends the exchange.
+      return callback(null, '2.0.0 Automatic message received; it is not a request and was discarded');
     case 'unavailable':
       return callback(new SmtpReply(451, `4.3.0 ${outcome.message}`));
     case 'unusable':
