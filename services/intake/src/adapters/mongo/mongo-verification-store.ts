@@ -52,21 +52,27 @@ export class MongoVerificationStore implements VerificationStore {
 
   async create(record: VerificationRecord): Promise<{ created: boolean }> {
     try {
-      await this.model.create({
-        _id: record.requestId,
-        reference: record.reference,
-        channel: record.channel,
-        rights: record.rights,
-        receivedAt: record.receivedAt,
-        status: record.status,
-        method: record.method,
-        verifiedAt: record.verifiedAt,
-        codeHash: record.codeHash,
-        codeAttempts: record.codeAttempts,
-        expiresAt: record.expiresAt,
-        verifiedEventPublishedAt: record.verifiedEventPublishedAt,
-        publishLeaseUntil: NOBODY,
-      });
+      // The driver directly: this insert is on every request's path, mongoose's document layer is not needed.
+      const now = new Date();
+      await this.model.collection.insertOne(
+        withoutUndefined({
+          createdAt: now,
+          updatedAt: now,
+          _id: record.requestId,
+          reference: record.reference,
+          channel: record.channel,
+          rights: record.rights,
+          receivedAt: record.receivedAt,
+          status: record.status,
+          method: record.method,
+          verifiedAt: record.verifiedAt,
+          codeHash: record.codeHash,
+          codeAttempts: record.codeAttempts,
+          expiresAt: record.expiresAt,
+          verifiedEventPublishedAt: record.verifiedEventPublishedAt,
+          publishLeaseUntil: NOBODY,
+        }) as never,
+      );
       return { created: true };
     } catch (error) {
       if (isDuplicateKeyError(error)) return { created: false };
@@ -117,6 +123,11 @@ export class MongoVerificationStore implements VerificationStore {
       .lean<VerificationDocument>();
     return document?.codeAttempts ?? Number.MAX_SAFE_INTEGER;
   }
+}
+
+/** The driver would store an undefined field as null, and `$exists: false` must keep meaning "never set". */
+function withoutUndefined<T extends object>(document: T): T {
+  return Object.fromEntries(Object.entries(document).filter(([, value]) => value !== undefined)) as T;
 }
 
 function toRecord(document: VerificationDocument): VerificationRecord {
