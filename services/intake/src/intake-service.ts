@@ -9,13 +9,16 @@ import { KafkaVerifiedRequestPublisher } from './adapters/kafka/kafka-verified-r
 import { MongoRequestLedger } from './adapters/mongo/mongo-request-ledger';
 import { MongoVerificationStore } from './adapters/mongo/mongo-verification-store';
 import { SesMailer } from './adapters/ses/ses-mailer';
-import type { AcceptRequestDeps } from './application/accept-request';
-import type { AcknowledgeDeps } from './application/acknowledge-request';
+import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
+import { acknowledgeToRequester, type AcknowledgeDeps } from './application/acknowledge-request';
 import { RequesterLinks } from './application/requester-links';
 import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
 import { EmailThrottle } from './entry-points/http/email-throttle';
 import { registerIntakeHttp } from './entry-points/http/intake-http';
+import { registerSesInboundRoutes } from './entry-points/http/ses-inbound';
+import type { AcceptIncoming } from './entry-points/smtp/receive-email';
+import { startSmtpIntake } from './entry-points/smtp/smtp-intake';
 
 export interface IntakeService extends Service {
   /** The HTTP port actually bound, once started. */
@@ -109,9 +112,18 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         emailThrottle: new EmailThrottle(config.rateLimitPerEmailPerHour, 60 * 60 * 1000),
       });
 
-      // Email entry points (owned by the email side) go here, with the same use cases:
-      //   registerSesInboundRoutes(runtime.http, useCases)
-      //   const smtp = await startSmtpIntake(config, useCases, logger); runtime.onStop(() => smtp.stop())
+      // Email entry points (SMTP listener, SES inbound over SNS): the same acceptance, the same
+      // acknowledgement. They answer 250 / 200 once Kafka and the verification state hold the request.
+      const acceptIncoming: AcceptIncoming = async (incoming) => {
+        const accepted = await acceptRequest(useCases.accept, incoming);
+        await acknowledgeToRequester(useCases.acknowledge, accepted, incoming);
+        return accepted;
+      };
+      registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, logger });
+      if (config.smtpEnabled) {
+        const smtp = await startSmtpIntake({ config, accept: acceptIncoming, logger });
+        runtime.onStop(() => smtp.stop());
+      }
 
       await runtime.listen();
     },
