@@ -18,7 +18,6 @@ export const MIN_FUZZY_TOKEN_LENGTH = 5;
 
 interface TenantSlot {
   readonly tenantId: string;
-  readonly legalName: string;
   nameIds: number[];
   domains: string[];
   contacts: string[];
@@ -30,7 +29,8 @@ interface TenantSlot {
 export interface IndexedName {
   readonly slot: number;
   readonly kind: 0 | 1;
-  readonly tokens: Int32Array;
+  /** Token ids (a plain array: a million small typed arrays would cost more than their contents). */
+  readonly tokens: readonly number[];
   readonly legalForm: string | undefined;
   readonly display: string;
 }
@@ -90,7 +90,6 @@ export class TenantIndex {
     const slotId = this.freeSlots.pop() ?? this.slots.length;
     const slot: TenantSlot = {
       tenantId: tenant.tenantId,
-      legalName: tenant.legalName,
       nameIds: [],
       domains: [],
       contacts: [],
@@ -169,10 +168,6 @@ export class TenantIndex {
     return (this.slots[slot] as TenantSlot).tenantId;
   }
 
-  legalNameOf(slot: number): string {
-    return (this.slots[slot] as TenantSlot).legalName;
-  }
-
   slotsForDomain(domain: string): readonly number[] {
     return this.byDomain.get(domain) ?? [];
   }
@@ -239,10 +234,7 @@ export class TenantIndex {
     legalForm: string | undefined,
     display: string,
   ): number {
-    const ids = new Int32Array(tokens.length);
-    tokens.forEach((token, i) => {
-      ids[i] = this.internToken(token);
-    });
+    const ids = tokens.map((token) => this.internToken(token));
     const nameId = this.freeNames.pop() ?? this.names.length;
     this.names[nameId] = { slot, kind, tokens: ids, legalForm, display };
     const distinct = new Set(ids);

@@ -118,9 +118,9 @@ export const DEFAULT_TUNING: MatcherTuning = {
   consistentName: 0.5,
   maxTenantsPerRequest: 5,
   maxCandidates: 10,
-  maxNamesScored: 20_000,
+  maxNamesScored: 10_000,
   commonTokenNames: 500,
-  minNameScore: 0.3,
+  minNameScore: 0.5,
 };
 
 interface Evidence {
