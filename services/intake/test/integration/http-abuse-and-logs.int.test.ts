@@ -117,15 +117,23 @@ describe('Intake over HTTP: the verification link from the SES mailbox, end to e
   it('When the requester follows the link in the stored mail, then the status page says confirmed', async () => {
     const email = uniqueEmail('mailbox');
     const accepted = await postJson(h.baseUrl, validBody(email));
-    const mails = await eventually(async () => {
-      const found = await mailsTo(email);
-      return found.length === 2 ? found : undefined;
-    });
+    expect(accepted.status).toBe(202);
+    const mails = await eventually(
+      async () => {
+        const found = await mailsTo(email);
+        return found.length === 2 ? found : undefined;
+      },
+      60_000,
+      'the receipt and the verification mail',
+    );
     const receipt = mails.find((mail) => mail.subject.startsWith('We received'));
     const verification = mails.find((mail) => mail.subject.startsWith('Confirm'));
     expect(receipt?.body.text).toContain(String(accepted.json.reference));
     const statusPath = linkPath(receipt?.body.text ?? '', 'status');
-    await fetch(`${h.baseUrl}${linkPath(verification?.body.text ?? '', 'verify')}`, { method: 'POST' });
+    const confirmed = await fetch(`${h.baseUrl}${linkPath(verification?.body.text ?? '', 'verify')}`, {
+      method: 'POST',
+    });
+    expect(confirmed.status).toBe(200);
     const status = await (await fetch(`${h.baseUrl}${statusPath}`)).text();
     expect(status).toContain('Confirmed');
     expect(status).not.toContain(email);

@@ -1,6 +1,8 @@
 import { startLocalKafka, type LocalKafka } from '@privacy-relay/infra';
 import { eventually } from '../../../../test/support/test-env';
 import {
+  linkPath,
+  mailsTo,
   openForm,
   postForm,
   postJson,
@@ -38,7 +40,20 @@ describeLocal('Intake over HTTP while Kafka is away: nothing accepted is lost, n
       ['email', formEmail],
       ['rights', 'erasure'],
     ];
+    // A request accepted while Kafka is up, whose confirmation will come while it is down.
+    const verifyEmail = uniqueEmail('down-verify');
+    expect((await postJson(h.baseUrl, validBody(verifyEmail))).status).toBe(202);
+    const verificationMail = await eventually(async () =>
+      (await mailsTo(verifyEmail)).find((mail) => mail.subject.startsWith('Confirm')),
+    );
+    const verifyPath = linkPath(verificationMail.body.text ?? '', 'verify');
     await kafka.stop();
+
+    const refusedConfirm = await fetch(`${h.baseUrl}${verifyPath}`, { method: 'POST' });
+    expect(refusedConfirm.status).toBe(503);
+    expect(refusedConfirm.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Still unconfirmed as far as the page goes: it offers the button again.
+    expect(await (await fetch(`${h.baseUrl}${verifyPath}`)).text()).toContain(`action="${verifyPath}"`);
 
     const refused = await postJson(h.baseUrl, validBody(apiEmail), { 'idempotency-key': 'retry-me' });
     expect(refused.status).toBe(503);
@@ -76,7 +91,15 @@ describeLocal('Intake over HTTP while Kafka is away: nothing accepted is lost, n
     }, 60_000);
     expect(acceptedForm.html).toMatch(/PR-[0-9A-Z]{4}-[0-9A-Z]{4}/);
 
-    const events = await h.receivedEvents(2);
+    await eventually(async () => {
+      const retry = await fetch(`${h.baseUrl}${verifyPath}`, { method: 'POST' });
+      return retry.status === 200 ? true : undefined;
+    }, 60_000);
+    await fetch(`${h.baseUrl}${verifyPath}`, { method: 'POST' });
+
+    const events = await h.receivedEvents(3);
+    const verifyRequestId = events.find((event) => event.payload.requester.email === verifyEmail)?.payload.requestId;
+    expect((await h.verifiedEvents(1)).filter((event) => event.payload.requestId === verifyRequestId)).toHaveLength(1);
     expect(events.filter((event) => event.payload.requester.email === apiEmail)).toEqual([
       expect.objectContaining({ payload: expect.objectContaining({ reference: accepted.json.reference }) }),
     ]);

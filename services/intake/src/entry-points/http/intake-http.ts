@@ -208,7 +208,7 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       ? await inspectVerificationLink(deps.verify, token)
       : ({ outcome: 'invalid-link' } as const);
     if (inspected.outcome !== 'ok') return sendHtml(reply, 404, outcomePage(inspected));
-    if (inspected.record.status === 'verified') {
+    if (inspected.record.status === 'verified' && inspected.record.verifiedEventPublishedAt) {
       return sendHtml(
         reply,
         200,
@@ -220,8 +220,22 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
 
   app.post('/verify/:token', { config: limited }, async (request, reply) => {
     const token = tokenParam(request);
-    const outcome = token ? await verifyByLink(deps.verify, token) : ({ outcome: 'invalid-link' } as const);
-    return sendHtml(reply, outcome.outcome === 'verified' ? 200 : 404, outcomePage(outcome));
+    try {
+      const outcome = token ? await verifyByLink(deps.verify, token) : ({ outcome: 'invalid-link' } as const);
+      return sendHtml(reply, outcome.outcome === 'verified' ? 200 : 404, outcomePage(outcome));
+    } catch (error) {
+      if (!(error instanceof AppError) || !error.retriable) throw error;
+      request.log.warn({ err: error }, 'confirmation not completed; the requester may press again');
+      void reply.header('retry-after', '5');
+      return sendHtml(
+        reply,
+        503,
+        messagePage(
+          'Please try again',
+          'We could not record your confirmation just now. Please press "Confirm" again.',
+        ),
+      );
+    }
   });
 
   // --- Status page (token in the path, never logged: the access log names the route pattern) ---
