@@ -12,6 +12,7 @@ import Fuse from 'fuse.js';
 import {
   DEFAULT_TUNING,
   hashCounterpartyEmail,
+  indexDirectoryEntry,
   TenantIndex,
   TenantMatcher,
 } from '@privacy-relay/relay/domain/matching/index';
@@ -56,18 +57,7 @@ function runSize(tenantCount: number, queryCount: number, fuseQueries: number): 
   const t0 = performance.now();
   const index = new TenantIndex();
   for (const t of tenants) {
-    index.upsert({
-      tenantId: t.id,
-      legalName: t.legalName,
-      aliases: t.aliases ?? [],
-      domains: t.domains ?? [],
-      contactEmails: (t.contacts ?? []).map((c) => c.email),
-    });
-    if (t.counterparties)
-      index.addCounterparties(
-        t.id,
-        t.counterparties.map((e) => hashCounterpartyEmail(KEY, e)),
-      );
+    indexDirectoryEntry(index, t, KEY);
   }
   const buildMs = performance.now() - t0;
   const afterIndex = settle();

@@ -8,6 +8,7 @@
 import {
   DEFAULT_TUNING,
   hashCounterpartyEmail,
+  indexDirectoryEntry,
   TenantIndex,
   TenantMatcher,
 } from '@privacy-relay/relay/domain/matching/index';
@@ -60,18 +61,7 @@ function main(): void {
   const { tenants, requests } = buildDataset(tenantCount, requestCount);
   const index = new TenantIndex();
   for (const t of tenants) {
-    index.upsert({
-      tenantId: t.id,
-      legalName: t.legalName,
-      aliases: t.aliases ?? [],
-      domains: t.domains ?? [],
-      contactEmails: (t.contacts ?? []).map((c) => c.email),
-    });
-    if (t.counterparties)
-      index.addCounterparties(
-        t.id,
-        t.counterparties.map((e) => hashCounterpartyEmail(EVAL_KEY, e)),
-      );
+    indexDirectoryEntry(index, t, EVAL_KEY);
   }
   const matcher = new TenantMatcher(index, { ...DEFAULT_TUNING, ...JSON.parse(process.env.EVAL_TUNING ?? '{}') });
   const outcomes: Outcome[] = requests.map((request) => {

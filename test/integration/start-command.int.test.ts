@@ -1,9 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../support/test-env';
+import { eventually, freePort } from '../support/test-env';
 
 // The README's start command, as a user runs it: `up --services` starts real servers and both
 // services; SIGTERM (what Ctrl-C and process managers send) must leave no process behind.
@@ -11,17 +10,6 @@ import { eventually } from '../support/test-env';
 const describeLocal = process.env.TEST_STACK_SOURCE === 'local' ? describe : describe.skip;
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'infra', 'dist', 'cli.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {

@@ -1,18 +1,6 @@
-import { createServer } from 'node:net';
 import nodemailer from 'nodemailer';
-import { eventually } from '../../../../test/support/test-env';
+import { eventually, freePort } from '../../../../test/support/test-env';
 import { mailsTo, startIntake, uniqueEmail, type IntakeHarness } from '../support/intake-harness';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('Intake service wiring: the SMTP listener shares acceptance and acknowledgement with HTTP', () => {
   let h: IntakeHarness;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from '../domain/matching';
+import { hashCounterpartyEmail, indexDirectoryEntry, TenantIndex, TenantMatcher } from '../domain/matching';
 import { progressBar } from './progress';
 
 const directoryLine = z.object({
@@ -51,18 +51,7 @@ export async function runMatchCommand(options: {
   const started = Date.now();
   const building = progressBar('index', tenants.length);
   for (const t of tenants) {
-    index.upsert({
-      tenantId: t.id,
-      legalName: t.legalName,
-      aliases: t.aliases ?? [],
-      domains: t.domains ?? [],
-      contactEmails: (t.contacts ?? []).map((c) => c.email),
-    });
-    if (t.counterparties)
-      index.addCounterparties(
-        t.id,
-        t.counterparties.map((e) => hashCounterpartyEmail(key, e)),
-      );
+    indexDirectoryEntry(index, t, key);
     building.increment();
   }
   building.stop();

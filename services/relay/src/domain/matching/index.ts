@@ -4,3 +4,4 @@ export * from './normalise';
 export * from './tenant-index';
 export * from './tenant-matcher';
 export * from './case-id';
+export * from './directory-entry';
