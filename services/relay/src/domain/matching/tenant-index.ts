@@ -35,18 +35,36 @@ export interface IndexedName {
   readonly display: string;
 }
 
-function addPosting(map: Map<string, number[]>, key: string, value: number): void {
+/**
+ * A posting list that holds one value as a bare number: most keys (a domain, a contact address, a
+ * typo variant) belong to exactly one entry, and a million one-element arrays cost ~60 MB.
+ */
+type Postings = number | number[];
+
+function addPosting(map: Map<string, Postings>, key: string, value: number): void {
   const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else if (!list.includes(value)) list.push(value);
+  if (list === undefined) map.set(key, value);
+  else if (typeof list === 'number') {
+    if (list !== value) map.set(key, [list, value]);
+  } else if (!list.includes(value)) list.push(value);
 }
 
-function removePosting(map: Map<string, number[]>, key: string, value: number): void {
+function removePosting(map: Map<string, Postings>, key: string, value: number): void {
   const list = map.get(key);
   if (list === undefined) return;
+  if (typeof list === 'number') {
+    if (list === value) map.delete(key);
+    return;
+  }
   const at = list.indexOf(value);
   if (at >= 0) list.splice(at, 1);
-  if (list.length === 0) map.delete(key);
+  if (list.length === 1) map.set(key, list[0] as number);
+  else if (list.length === 0) map.delete(key);
+}
+
+function postingsIn(map: Map<string, Postings>, key: string): readonly number[] {
+  const list = map.get(key);
+  return list === undefined ? [] : typeof list === 'number' ? [list] : list;
 }
 
 /**
@@ -68,11 +86,11 @@ export class TenantIndex {
   /** Token id → ids of the live names containing it. */
   private readonly postings: number[][] = [];
   /** One-deletion variant → ids of vocabulary tokens (length ≥ MIN_FUZZY_TOKEN_LENGTH) it came from. */
-  private readonly deletions = new Map<string, number[]>();
+  private readonly deletions = new Map<string, Postings>();
 
-  private readonly byDomain = new Map<string, number[]>();
-  private readonly byContact = new Map<string, number[]>();
-  private readonly byCounterparty = new Map<string, number[]>();
+  private readonly byDomain = new Map<string, Postings>();
+  private readonly byContact = new Map<string, Postings>();
+  private readonly byCounterparty = new Map<string, Postings>();
 
   get size(): number {
     return this.slotByTenantId.size;
@@ -169,15 +187,15 @@ export class TenantIndex {
   }
 
   slotsForDomain(domain: string): readonly number[] {
-    return this.byDomain.get(domain) ?? [];
+    return postingsIn(this.byDomain, domain);
   }
 
   slotsForContact(email: string): readonly number[] {
-    return this.byContact.get(canonicalEmail(email)) ?? [];
+    return postingsIn(this.byContact, canonicalEmail(email));
   }
 
   slotsForCounterparty(hash: string): readonly number[] {
-    return this.byCounterparty.get(hash) ?? [];
+    return postingsIn(this.byCounterparty, hash);
   }
 
   nameIdsOf(slot: number): readonly number[] {
@@ -203,7 +221,7 @@ export class TenantIndex {
 
   /** Vocabulary tokens one deletion away from the variant key (see `deletionsOf`). */
   tokensWithDeletion(variant: string): readonly number[] {
-    return this.deletions.get(variant) ?? [];
+    return postingsIn(this.deletions, variant);
   }
 
   /** Inverse document frequency of a token over names; unknown tokens count as the rarest. */
