@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createHttpServer } from '@privacy-relay/shared/http';
 import { createLogger } from '@privacy-relay/shared/logger';
-import { registerSesInboundRoutes } from '@privacy-relay/intake/entry-points/http/ses-inbound';
 import { startSmtpIntake, type SmtpIntake } from '@privacy-relay/intake/entry-points/smtp/smtp-intake';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
-import { startEmailHarness, type EmailHarness } from './email-harness';
+import { startEmailHarness, startSesInboundServer, type EmailHarness } from './email-harness';
 import { RawSmtpClient } from './email-raw-smtp';
-import {
-  TEST_CERT_URL,
-  TEST_TOPIC_ARN,
-  createTestSnsPki,
-  sesReceivedMessage,
-  signedSnsMessage,
-  type TestSnsPki,
-} from './email-sns-signer';
+import { createTestSnsPki, sesReceivedMessage, signedSnsMessage, type TestSnsPki } from './email-sns-signer';
 
 const PRIVACY = 'privacy@relay.example';
 const MAX_BYTES = 64 * 1024;
@@ -73,25 +62,16 @@ describe('Email intake: broken MIME, SMTP and SNS input gets a clear refusal, ne
       accept: harness.accept,
       logger,
     });
-    app = createHttpServer({ logger, readiness: [], metrics: new Registry() });
-    registerSesInboundRoutes(app, {
-      config: {
-        sesInboundTopicArns: [TEST_TOPIC_ARN],
-        snsTrustedCaFile: undefined,
-        sesInboundBodyLimitBytes: 256 * 1024,
-        privacyAddresses: [PRIVACY],
-        smtpMaxMessageBytes: MAX_BYTES,
-      },
+    let baseUrl: string;
+    ({ app, baseUrl } = await startSesInboundServer({
       accept: harness.accept,
       logger,
-      trustedCaPem: pki.caPem,
-      fetchText: async (url) => {
-        if (url.href === TEST_CERT_URL) return pki.certPem;
-        throw new Error('connection refused');
-      },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    sesUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/inbound/ses`;
+      pki,
+      privacyAddresses: [PRIVACY],
+      bodyLimitBytes: 256 * 1024,
+      maxMessageBytes: MAX_BYTES,
+    }));
+    sesUrl = `${baseUrl}/v1/inbound/ses`;
   });
 
   afterAll(async () => {

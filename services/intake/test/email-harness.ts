@@ -6,7 +6,13 @@ import { KafkaReceivedRequestPublisher } from '@privacy-relay/intake/adapters/ka
 import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
 import { acceptRequest } from '@privacy-relay/intake/application/accept-request';
 import type { AcceptIncoming } from '@privacy-relay/intake/entry-points/smtp/receive-email';
+import type { AddressInfo } from 'node:net';
+import { createHttpServer } from '@privacy-relay/shared/http';
+import type { Logger } from '@privacy-relay/shared/logger';
+import { registerSesInboundRoutes } from '@privacy-relay/intake/entry-points/http/ses-inbound';
+import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import type { Connection } from 'mongoose';
 import {
   createTestTopics,
@@ -17,6 +23,7 @@ import {
   testLogger,
   testNamespace,
 } from '../../../test/support/test-env';
+import { TEST_CERT_URL, TEST_TOPIC_ARN, type TestSnsPki } from './email-sns-signer';
 
 /**
  * The real acceptance path behind the email entry points, on a namespace of its own: the Mongo
@@ -72,4 +79,40 @@ export async function startEmailHarness(
       await closeMongo(connection);
     },
   };
+}
+
+/**
+ * The SES inbound route on a server of its own, trusting the test CA. By default the only
+ * certificate it can fetch is the test signer's; pass `fetchText` to serve more (or record).
+ */
+export async function startSesInboundServer(options: {
+  accept: AcceptIncoming;
+  logger: Logger;
+  pki: TestSnsPki;
+  privacyAddresses: string[];
+  bodyLimitBytes: number;
+  maxMessageBytes: number;
+  fetchText?: (url: URL) => Promise<string>;
+}): Promise<{ app: FastifyInstance; baseUrl: string }> {
+  const app = createHttpServer({ logger: options.logger, readiness: [], metrics: new Registry() });
+  registerSesInboundRoutes(app, {
+    config: {
+      sesInboundTopicArns: [TEST_TOPIC_ARN],
+      snsTrustedCaFile: undefined,
+      sesInboundBodyLimitBytes: options.bodyLimitBytes,
+      privacyAddresses: options.privacyAddresses,
+      smtpMaxMessageBytes: options.maxMessageBytes,
+    },
+    accept: options.accept,
+    logger: options.logger,
+    trustedCaPem: options.pki.caPem,
+    fetchText:
+      options.fetchText ??
+      (async (url) => {
+        if (url.href === TEST_CERT_URL) return options.pki.certPem;
+        throw new Error('not found');
+      }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
 }

@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { startLocalKafka, type LocalKafka } from '@privacy-relay/infra';
-import { createHttpServer } from '@privacy-relay/shared/http';
-import { registerSesInboundRoutes } from '@privacy-relay/intake/entry-points/http/ses-inbound';
 import { startSmtpIntake, type SmtpIntake } from '@privacy-relay/intake/entry-points/smtp/smtp-intake';
 import type { FastifyInstance } from 'fastify';
 import nodemailer from 'nodemailer';
-import { Registry } from 'prom-client';
 import { eventually, testLogger } from '../../../test/support/test-env';
-import { startEmailHarness, type EmailHarness } from './email-harness';
-import {
-  TEST_CERT_URL,
-  TEST_TOPIC_ARN,
-  createTestSnsPki,
-  sesReceivedMessage,
-  signedSnsMessage,
-  type TestSnsPki,
-} from './email-sns-signer';
+import { startEmailHarness, startSesInboundServer, type EmailHarness } from './email-harness';
+import { createTestSnsPki, sesReceivedMessage, signedSnsMessage, type TestSnsPki } from './email-sns-signer';
 
 // Stopping Kafka must not disturb the other test files, so this file runs a broker of its own.
 // That needs the local (no-Docker) stack's Java and Maven; elsewhere the file is skipped.
@@ -48,25 +37,16 @@ describeLocal('Email intake while Kafka is away: nothing accepted, nothing lost'
       accept: harness.accept,
       logger,
     });
-    app = createHttpServer({ logger, readiness: [], metrics: new Registry() });
-    registerSesInboundRoutes(app, {
-      config: {
-        sesInboundTopicArns: [TEST_TOPIC_ARN],
-        snsTrustedCaFile: undefined,
-        sesInboundBodyLimitBytes: 1024 * 1024,
-        privacyAddresses: ['privacy@relay.example'],
-        smtpMaxMessageBytes: 256 * 1024,
-      },
+    let baseUrl: string;
+    ({ app, baseUrl } = await startSesInboundServer({
       accept: harness.accept,
       logger,
-      trustedCaPem: pki.caPem,
-      fetchText: async (url) => {
-        if (url.href === TEST_CERT_URL) return pki.certPem;
-        throw new Error('not found');
-      },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    sesUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/inbound/ses`;
+      pki,
+      privacyAddresses: ['privacy@relay.example'],
+      bodyLimitBytes: 1024 * 1024,
+      maxMessageBytes: 256 * 1024,
+    }));
+    sesUrl = `${baseUrl}/v1/inbound/ses`;
   });
 
   afterAll(async () => {

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '@privacy-relay/shared/http';
-import { registerSesInboundRoutes } from '@privacy-relay/intake/entry-points/http/ses-inbound';
 import type { FastifyInstance } from 'fastify';
-import { Registry } from 'prom-client';
 import { testLogger } from '../../../test/support/test-env';
-import { startEmailHarness, type EmailHarness } from './email-harness';
+import { startEmailHarness, startSesInboundServer, type EmailHarness } from './email-harness';
 import {
   TEST_CERT_URL,
-  TEST_TOPIC_ARN,
   createTestSnsPki,
   sesReceivedMessage,
   signedSnsMessage,
@@ -41,18 +36,13 @@ describe('Email intake over SES inbound (SNS HTTP): signed notifications into re
   beforeAll(async () => {
     [harness, pki] = await Promise.all([startEmailHarness('emailses'), createTestSnsPki()]);
     const logger = testLogger('ses-inbound');
-    app = createHttpServer({ logger, readiness: [], metrics: new Registry() });
-    registerSesInboundRoutes(app, {
-      config: {
-        sesInboundTopicArns: [TEST_TOPIC_ARN],
-        snsTrustedCaFile: undefined,
-        sesInboundBodyLimitBytes: 1024 * 1024,
-        privacyAddresses: ['privacy@relay.example'],
-        smtpMaxMessageBytes: 512 * 1024,
-      },
+    ({ app, baseUrl: base } = await startSesInboundServer({
       accept: harness.accept,
       logger,
-      trustedCaPem: pki.caPem,
+      pki,
+      privacyAddresses: ['privacy@relay.example'],
+      bodyLimitBytes: 1024 * 1024,
+      maxMessageBytes: 512 * 1024,
       fetchText: async (url) => {
         fetched.push(url.href);
         if (url.href === TEST_CERT_URL) return pki.certPem;
@@ -60,9 +50,7 @@ describe('Email intake over SES inbound (SNS HTTP): signed notifications into re
         if (url.searchParams.get('Action') === 'ConfirmSubscription') return '<ConfirmSubscriptionResponse/>';
         throw new Error('not found');
       },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    }));
   });
 
   afterAll(async () => {
