@@ -31,6 +31,12 @@ export const EVENT_HEADERS = {
 export class KafkaEventPublisher implements EventPublisher {
   private readonly producer: Producer;
   private connected = false;
+  /**
+   * Sends still running inside KafkaJS, by envelope id. A send we stopped waiting for (timeout →
+   * 503 / 451) keeps retrying and may still land; a caller's retry of the same envelope joins it
+   * instead of sending a second copy, so one envelope is one record (within this process).
+   */
+  private readonly sendsInFlight = new Map<string, Promise<unknown>>();
 
   constructor(
     kafka: Kafka,
@@ -59,22 +65,9 @@ export class KafkaEventPublisher implements EventPublisher {
     // Re-validate: a producer must never put a message on a topic that its consumers reject.
     const valid = contract.parse(envelope);
     const topic = topicName(contract, this.options.topicPrefix);
+    const sending = this.sendsInFlight.get(valid.id) ?? this.startSend(topic, contract.keyOf(valid.payload), valid);
     try {
-      await withTimeout(
-        this.producer.send({
-          topic,
-          acks: -1,
-          messages: [
-            {
-              key: contract.keyOf(valid.payload),
-              value: JSON.stringify(valid),
-              headers: envelopeHeaders(valid),
-            },
-          ],
-        }),
-        this.options.sendTimeoutMs ?? 10_000,
-        'Kafka send',
-      );
+      await withTimeout(sending, this.options.sendTimeoutMs ?? 10_000, 'Kafka send');
     } catch (error) {
       throw new AppError('KAFKA_UNAVAILABLE', `Could not publish ${contract.topic}: the event log is unavailable`, {
         httpStatus: 503,
@@ -82,6 +75,18 @@ export class KafkaEventPublisher implements EventPublisher {
         cause: error,
       });
     }
+  }
+
+  private startSend(topic: string, key: string, envelope: Envelope): Promise<unknown> {
+    const send = this.producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) }],
+    });
+    this.sendsInFlight.set(envelope.id, send);
+    const forget = () => this.sendsInFlight.delete(envelope.id);
+    send.then(forget, forget);
+    return send;
   }
 }
 
