@@ -40,6 +40,20 @@ describe('KafkaEventPublisher', () => {
     expect(sends).toHaveLength(1);
   });
 
+  it('When a timed-out send lands before the caller retries, then the retry sends nothing more', async () => {
+    const { kafka, sends } = controllableKafka();
+    const publisher = new KafkaEventPublisher(kafka, { logger, sendTimeoutMs: 20 });
+    const envelope = receivedFixture();
+
+    await expect(publisher.publish(EVENTS.requestReceivedV1, envelope)).rejects.toMatchObject({
+      code: 'KAFKA_UNAVAILABLE',
+    });
+    sends[0]?.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(publisher.publish(EVENTS.requestReceivedV1, envelope)).resolves.toBeUndefined();
+    expect(sends).toHaveLength(1);
+  });
+
   it('When the earlier send failed for good, then the retry sends again', async () => {
     const { kafka, sends } = controllableKafka();
     const publisher = new KafkaEventPublisher(kafka, { logger, sendTimeoutMs: 1_000 });

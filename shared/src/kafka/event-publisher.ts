@@ -17,6 +17,9 @@ export interface KafkaEventPublisherOptions {
   sendTimeoutMs?: number;
 }
 
+/** Late landings remembered per publisher; a retry comes within minutes, this covers hours of outages. */
+const MAX_REMEMBERED_LATE_LANDINGS = 10_000;
+
 export const EVENT_HEADERS = {
   id: 'event-id',
   type: 'event-type',
@@ -37,6 +40,11 @@ export class KafkaEventPublisher implements EventPublisher {
    * instead of sending a second copy, so one envelope is one record (within this process).
    */
   private readonly sendsInFlight = new Map<string, Promise<unknown>>();
+  /**
+   * Envelopes whose send landed after its caller had stopped waiting. Nobody recorded them as
+   * published, so a retry would send them again: it resolves at once instead. Bounded (rare).
+   */
+  private readonly landedAfterTimeout = new Set<string>();
 
   constructor(
     kafka: Kafka,
@@ -65,15 +73,28 @@ export class KafkaEventPublisher implements EventPublisher {
     // Re-validate: a producer must never put a message on a topic that its consumers reject.
     const valid = contract.parse(envelope);
     const topic = topicName(contract, this.options.topicPrefix);
+    if (this.landedAfterTimeout.has(valid.id)) return;
     const sending = this.sendsInFlight.get(valid.id) ?? this.startSend(topic, contract.keyOf(valid.payload), valid);
     try {
       await withTimeout(sending, this.options.sendTimeoutMs ?? 10_000, 'Kafka send');
     } catch (error) {
+      sending.then(
+        () => this.rememberLandedAfterTimeout(valid.id),
+        () => undefined,
+      );
       throw new AppError('KAFKA_UNAVAILABLE', `Could not publish ${contract.topic}: the event log is unavailable`, {
         httpStatus: 503,
         retriable: true,
         cause: error,
       });
+    }
+  }
+
+  private rememberLandedAfterTimeout(envelopeId: string): void {
+    this.landedAfterTimeout.add(envelopeId);
+    if (this.landedAfterTimeout.size > MAX_REMEMBERED_LATE_LANDINGS) {
+      const oldest = this.landedAfterTimeout.values().next().value;
+      if (oldest !== undefined) this.landedAfterTimeout.delete(oldest);
     }
   }
 

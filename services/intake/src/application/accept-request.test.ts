@@ -14,15 +14,13 @@ class InMemoryLedger implements RequestLedger {
   }
   async markPublished(key: string, at: Date) {
     const entry = this.entries.get(key);
-    if (entry) this.entries.set(key, { ...entry, publishedAt: at, event: undefined });
-  }
-  async findByRequestId(requestId: string) {
-    return [...this.entries.values()].find((entry) => entry.requestId === requestId);
+    if (entry) this.entries.set(key, { ...entry, publishedAt: at });
   }
 }
 
 function harness() {
   const published: RequestReceivedV1[] = [];
+  const attempted: RequestReceivedV1[] = [];
   let kafkaUp = true;
   let next = 0;
   const deps: AcceptRequestDeps = {
@@ -31,12 +29,13 @@ function harness() {
     ids: { newRequestId: () => `0193a1c2-7d4e-7a10-9b7c-${String(next++).padStart(12, '0')}` },
     publisher: {
       async publishReceived(event) {
+        attempted.push(event);
         if (!kafkaUp) throw new AppError('KAFKA_UNAVAILABLE', 'down', { retriable: true, httpStatus: 503 });
         published.push(event);
       },
     },
   };
-  return { deps, published, setKafka: (up: boolean) => (kafkaUp = up) };
+  return { deps, published, attempted, setKafka: (up: boolean) => (kafkaUp = up) };
 }
 
 const incoming = (key: string): IncomingRequest => ({
@@ -76,7 +75,7 @@ describe('acceptRequest', () => {
   });
 
   it('When Kafka is down, then the call fails retriably; when it is back, the retry publishes the very same event once', async () => {
-    const { deps, published, setKafka } = harness();
+    const { deps, published, attempted, setKafka } = harness();
     setKafka(false);
     await expect(acceptRequest(deps, incoming('api:k2'))).rejects.toMatchObject({ retriable: true, httpStatus: 503 });
     expect(published).toHaveLength(0);
@@ -84,6 +83,8 @@ describe('acceptRequest', () => {
     const retried = await acceptRequest(deps, incoming('api:k2'));
     expect(published).toHaveLength(1);
     expect(published[0]?.payload.requestId).toBe(retried.requestId);
+    // The event that failed, sent again: same id, request id, reference and receipt time.
+    expect(published[0]).toEqual(attempted[0]);
     await acceptRequest(deps, incoming('api:k2'));
     expect(published).toHaveLength(1);
   });

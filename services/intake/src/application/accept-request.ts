@@ -1,4 +1,4 @@
-import { EVENTS } from '@privacy-relay/shared/events';
+import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import type { IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
 import type { Clock, IdGenerator, ReceivedRequestPublisher, RequestLedger } from './ports';
@@ -23,20 +23,43 @@ export interface AcceptedRequest {
  * 202 / SMTP 250 after it and must answer 503 / 451 when it rejects (the AppError is retriable).
  *
  * The same idempotency key always yields the same request id, reference and event: a retry after
- * a failed publish re-sends the very event that failed, and a retry after success publishes nothing.
+ * a failed publish sends the event again with the id, reference and receipt time of the first
+ * attempt (content from the retry, which repeats the request), and a retry after success publishes
+ * nothing.
  */
 export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingRequest): Promise<AcceptedRequest> {
-  const receivedAt = deps.clock.now();
   const requestId = deps.ids.newRequestId();
-  const reference = referenceFor(requestId);
+  const event = receivedEvent(incoming, {
+    requestId,
+    reference: referenceFor(requestId),
+    receivedAt: deps.clock.now(),
+  });
+  const { entry, created } = await deps.ledger.claim({
+    idempotencyKey: incoming.idempotencyKey,
+    requestId,
+    reference: event.payload.reference,
+    eventId: event.id,
+    receivedAt: new Date(event.occurredAt),
+  });
+  if (entry.publishedAt) return { requestId: entry.requestId, reference: entry.reference, duplicate: true };
+
+  await deps.publisher.publishReceived(created ? event : receivedEvent(incoming, entry));
+  await deps.ledger.markPublished(entry.idempotencyKey, deps.clock.now());
+  return { requestId: entry.requestId, reference: entry.reference, duplicate: !created };
+}
+
+function receivedEvent(
+  incoming: IncomingRequest,
+  ids: { requestId: string; reference: string; receivedAt: Date; eventId?: string },
+): RequestReceivedV1 {
   const { request } = incoming;
-  const event = EVENTS.requestReceivedV1.create(
+  return EVENTS.requestReceivedV1.create(
     {
-      requestId,
-      reference,
+      requestId: ids.requestId,
+      reference: ids.reference,
       idempotencyKey: incoming.idempotencyKey,
       channel: incoming.channel,
-      receivedAt: receivedAt.toISOString(),
+      receivedAt: ids.receivedAt.toISOString(),
       requester: request.requester,
       rights: request.rights,
       ...(request.otherRightText ? { otherRightText: request.otherRightText } : {}),
@@ -46,14 +69,10 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
       verification: incoming.verification,
       ...(incoming.attachments?.length ? { attachments: incoming.attachments } : {}),
     },
-    { correlationId: requestId, occurredAt: receivedAt },
+    {
+      correlationId: ids.requestId,
+      occurredAt: ids.receivedAt,
+      ...(ids.eventId ? { id: ids.eventId } : {}),
+    },
   );
-
-  const { entry } = await deps.ledger.claim({ idempotencyKey: incoming.idempotencyKey, requestId, reference, event });
-  if (entry.publishedAt) return { requestId: entry.requestId, reference: entry.reference, duplicate: true };
-
-  // An unpublished entry always keeps its event (markPublished is what drops it).
-  await deps.publisher.publishReceived(entry.event ?? event);
-  await deps.ledger.markPublished(entry.idempotencyKey, deps.clock.now());
-  return { requestId: entry.requestId, reference: entry.reference, duplicate: entry.requestId !== requestId };
 }

@@ -9,26 +9,30 @@ export interface IdGenerator {
   newRequestId(): string;
 }
 
-/** What the ledger keeps per idempotency key. */
+/**
+ * What the ledger keeps per idempotency key: identifiers and times only, never the request's
+ * content (no personal data). A retry rebuilds the event from its own content with these.
+ */
 export interface LedgerEntry {
   idempotencyKey: string;
   requestId: string;
   reference: string;
-  /** The exact event to publish; re-sent unchanged until Kafka has it, dropped once it has. */
-  event?: RequestReceivedV1 | undefined;
+  /** The received event's id and time: every attempt for this key sends that same event. */
+  eventId: string;
+  receivedAt: Date;
+  /** Set once Kafka acknowledged the event: later attempts publish nothing. */
   publishedAt?: Date | undefined;
 }
 
 /**
  * Intake's memory of idempotency keys. One key, one request id and one event, however often the
- * client retries. Writes are single-document and atomic.
+ * client retries. Writes are inserts (single-document, atomic).
  */
 export interface RequestLedger {
   /** Records the entry unless the key is known; returns what is recorded for the key either way. */
   claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }>;
-  /** Kafka acknowledged the event: the payload can go, the key and reference stay. */
+  /** Kafka acknowledged the key's event. */
   markPublished(idempotencyKey: string, at: Date): Promise<void>;
-  findByRequestId(requestId: string): Promise<LedgerEntry | undefined>;
 }
 
 /** Publishes `privacy.request.received.v1` and resolves once it is durable (acks from all ISR). */

@@ -1,5 +1,4 @@
-import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
-import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
+import { BatchedInserts } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { LedgerEntry, RequestLedger } from '../../application/ports';
 
@@ -7,114 +6,88 @@ interface LedgerDocument {
   _id: string;
   requestId: string;
   reference: string;
-  event?: RequestReceivedV1;
-  publishedAt?: Date;
+  eventId: string;
+  receivedAt: Date;
+  createdAt: Date;
 }
 
+interface PublishedDocument {
+  _id: string;
+  publishedAt: Date;
+}
+
+// The idempotency key is the primary key of both: two concurrent claims of one key cannot both
+// insert, and every read is by `_id`.
 const ledgerSchema = new Schema<LedgerDocument>(
   {
-    // The idempotency key is the primary key: two concurrent claims of one key cannot both insert.
     _id: { type: String, required: true },
     requestId: { type: String, required: true },
     reference: { type: String, required: true },
-    event: { type: Schema.Types.Mixed },
-    publishedAt: Date,
+    eventId: { type: String, required: true },
+    receivedAt: { type: Date, required: true },
+    createdAt: { type: Date, required: true },
   },
-  { collection: 'request_ledger', versionKey: false, timestamps: true, minimize: false },
+  { collection: 'request_ledger', versionKey: false },
 );
-// Serves findByRequestId (status page, verification): one request id, one entry.
-ledgerSchema.index({ requestId: 1 }, { unique: true });
 
-/** Most keys one batched update names (keeps the statement bounded). */
-const MAX_BATCH = 500;
+const publishedSchema = new Schema<PublishedDocument>(
+  {
+    _id: { type: String, required: true },
+    publishedAt: { type: Date, required: true },
+  },
+  { collection: 'request_ledger_published', versionKey: false },
+);
 
-interface PendingMark {
-  at: Date;
-  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
-}
-
+/**
+ * The ledger in two insert-only collections: a claim per key before publishing, a mark per key
+ * once Kafka has the event. Only inserts, group-committed: no update on a request's path (an
+ * update is a read-modify-write, and FerretDB v1 serializes those per collection in our build).
+ */
 export class MongoRequestLedger implements RequestLedger {
-  private readonly model: Model<LedgerDocument>;
-  private readonly pendingMarks = new Map<string, PendingMark>();
-  private flushing = false;
+  private readonly claims: Model<LedgerDocument>;
+  private readonly marks: Model<PublishedDocument>;
+  private readonly claimInserts: BatchedInserts<LedgerDocument>;
+  private readonly markInserts: BatchedInserts<PublishedDocument>;
 
   constructor(connection: Connection) {
-    this.model = connection.model<LedgerDocument>('RequestLedgerEntry', ledgerSchema);
+    this.claims = connection.model<LedgerDocument>('RequestLedgerEntry', ledgerSchema);
+    this.marks = connection.model<PublishedDocument>('RequestLedgerPublished', publishedSchema);
+    // The driver's collections directly: mongoose's document layer is not needed on this path.
+    this.claimInserts = new BatchedInserts(this.claims.collection);
+    this.markInserts = new BatchedInserts(this.marks.collection);
   }
 
   async claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
-    try {
-      // The driver directly: this insert is on every request's path, mongoose's document layer is not needed.
-      const now = new Date();
-      await this.model.collection.insertOne({
-        _id: entry.idempotencyKey,
-        requestId: entry.requestId,
-        reference: entry.reference,
-        event: entry.event,
-        createdAt: now,
-        updatedAt: now,
-      } as never);
-      return { entry, created: true };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const existing = await this.model.findById(entry.idempotencyKey).lean<LedgerDocument>();
-    if (!existing) throw new Error('idempotency key vanished between insert and read');
-    return { entry: toEntry(existing), created: false };
-  }
-
-  /**
-   * Resolves once the entry is marked in the database. Marks are group-committed: while one
-   * update runs, the keys arriving meanwhile wait and go together in the next single
-   * `updateMany`. Under load that is one statement for many requests instead of one each (an
-   * update by key costs a scan on FerretDB v1, so per-key updates capped intake's throughput);
-   * alone, a mark goes at once.
-   */
-  markPublished(idempotencyKey: string, at: Date): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const pending = this.pendingMarks.get(idempotencyKey);
-      if (pending) pending.waiters.push({ resolve, reject });
-      else this.pendingMarks.set(idempotencyKey, { at, waiters: [{ resolve, reject }] });
-      if (!this.flushing) void this.flushMarks();
+    const outcome = await this.claimInserts.insert({
+      _id: entry.idempotencyKey,
+      requestId: entry.requestId,
+      reference: entry.reference,
+      eventId: entry.eventId,
+      receivedAt: entry.receivedAt,
+      createdAt: new Date(),
     });
+    if (outcome === 'inserted') return { entry, created: true };
+
+    const [existing, mark] = await Promise.all([
+      this.claims.findById(entry.idempotencyKey).lean<LedgerDocument>(),
+      this.marks.findById(entry.idempotencyKey).lean<PublishedDocument>(),
+    ]);
+    if (!existing) throw new Error('idempotency key vanished between insert and read');
+    return {
+      entry: {
+        idempotencyKey: existing._id,
+        requestId: existing.requestId,
+        reference: existing.reference,
+        eventId: existing.eventId,
+        receivedAt: existing.receivedAt,
+        publishedAt: mark?.publishedAt,
+      },
+      created: false,
+    };
   }
 
-  private async flushMarks(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pendingMarks.size > 0) {
-        const batch = [...this.pendingMarks.entries()].slice(0, MAX_BATCH);
-        for (const [key] of batch) this.pendingMarks.delete(key);
-        // One publishedAt per batch: the latest acknowledgement in it (they are milliseconds apart).
-        const at = new Date(Math.max(...batch.map(([, mark]) => mark.at.getTime())));
-        try {
-          // The payload held personal data only so that a retry could re-send it; once Kafka has it, it goes.
-          await this.model.updateMany(
-            { _id: { $in: batch.map(([key]) => key) } },
-            { $set: { publishedAt: at }, $unset: { event: 1 } },
-          );
-          for (const [, mark] of batch) mark.waiters.forEach((waiter) => waiter.resolve());
-        } catch (error) {
-          for (const [, mark] of batch) mark.waiters.forEach((waiter) => waiter.reject(error));
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+  async markPublished(idempotencyKey: string, at: Date): Promise<void> {
+    // A duplicate means an earlier attempt marked it already: just as good.
+    await this.markInserts.insert({ _id: idempotencyKey, publishedAt: at });
   }
-
-  async findByRequestId(requestId: string): Promise<LedgerEntry | undefined> {
-    const document = await this.model.findOne({ requestId }).lean<LedgerDocument>();
-    return document ? toEntry(document) : undefined;
-  }
-}
-
-function toEntry(document: LedgerDocument): LedgerEntry {
-  return {
-    idempotencyKey: document._id,
-    requestId: document.requestId,
-    reference: document.reference,
-    event: document.event,
-    publishedAt: document.publishedAt,
-  };
 }

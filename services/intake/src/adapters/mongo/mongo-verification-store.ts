@@ -1,5 +1,5 @@
 import type { Channel, Right } from '@privacy-relay/shared/events';
-import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
+import { BatchedInserts } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { VerificationMethod, VerificationRecord, VerificationStore } from '../../application/ports';
 
@@ -45,39 +45,36 @@ const verificationSchema = new Schema<VerificationDocument>(
 
 export class MongoVerificationStore implements VerificationStore {
   private readonly model: Model<VerificationDocument>;
+  private readonly creates: BatchedInserts<VerificationDocument & { createdAt: Date; updatedAt: Date }>;
 
   constructor(connection: Connection) {
     this.model = connection.model<VerificationDocument>('Verification', verificationSchema);
+    this.creates = new BatchedInserts(this.model.collection);
   }
 
   async create(record: VerificationRecord): Promise<{ created: boolean }> {
-    try {
-      // The driver directly: this insert is on every request's path, mongoose's document layer is not needed.
-      const now = new Date();
-      await this.model.collection.insertOne(
-        withoutUndefined({
-          createdAt: now,
-          updatedAt: now,
-          _id: record.requestId,
-          reference: record.reference,
-          channel: record.channel,
-          rights: record.rights,
-          receivedAt: record.receivedAt,
-          status: record.status,
-          method: record.method,
-          verifiedAt: record.verifiedAt,
-          codeHash: record.codeHash,
-          codeAttempts: record.codeAttempts,
-          expiresAt: record.expiresAt,
-          verifiedEventPublishedAt: record.verifiedEventPublishedAt,
-          publishLeaseUntil: NOBODY,
-        }) as never,
-      );
-      return { created: true };
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return { created: false };
-      throw error;
-    }
+    // Group-committed, through the driver: this insert is on every request's path.
+    const now = new Date();
+    const outcome = await this.creates.insert(
+      withoutUndefined({
+        createdAt: now,
+        updatedAt: now,
+        _id: record.requestId,
+        reference: record.reference,
+        channel: record.channel,
+        rights: record.rights,
+        receivedAt: record.receivedAt,
+        status: record.status,
+        method: record.method,
+        verifiedAt: record.verifiedAt,
+        codeHash: record.codeHash,
+        codeAttempts: record.codeAttempts,
+        expiresAt: record.expiresAt,
+        verifiedEventPublishedAt: record.verifiedEventPublishedAt,
+        publishLeaseUntil: NOBODY,
+      }),
+    );
+    return { created: outcome === 'inserted' };
   }
 
   async find(requestId: string): Promise<VerificationRecord | undefined> {

@@ -1,0 +1,74 @@
+import { mongo } from 'mongoose';
+
+/** The part of a driver collection that group commit needs (a mongoose model's `.collection` fits). */
+export interface InsertManyTarget {
+  insertMany(docs: mongo.Document[], options: { ordered: false }): Promise<unknown>;
+}
+
+/** What became of one document: stored now, or its `_id` (or another unique key) was there already. */
+export type InsertOutcome = 'inserted' | 'duplicate';
+
+interface Waiting<TDoc> {
+  doc: TDoc;
+  resolve(outcome: InsertOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit for inserts on a hot path. A document goes to the database at once when nothing is
+ * being written; documents arriving while a write runs wait and go together in the next single
+ * unordered `insertMany`. Alone, an insert costs what `insertOne` costs; under load, one statement
+ * carries many requests (on FerretDB v1 an `insertMany` of 50 costs about as much as 4 `insertOne`s).
+ *
+ * Each caller learns its own outcome: a duplicate key is an outcome, not an error, so callers
+ * keep their insert-or-read-existing logic; any other failure rejects only the documents it hit.
+ */
+export class BatchedInserts<TDoc extends mongo.Document> {
+  private readonly queue: Array<Waiting<TDoc>> = [];
+  private writing = false;
+
+  constructor(
+    private readonly target: InsertManyTarget,
+    /** Most documents one statement carries (keeps it bounded). */
+    private readonly maxBatch = 500,
+  ) {}
+
+  insert(doc: TDoc): Promise<InsertOutcome> {
+    return new Promise<InsertOutcome>((resolve, reject) => {
+      this.queue.push({ doc, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) await this.write(this.queue.splice(0, this.maxBatch));
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(batch: Array<Waiting<TDoc>>): Promise<void> {
+    try {
+      await this.target.insertMany(
+        batch.map((waiting) => waiting.doc),
+        { ordered: false },
+      );
+      batch.forEach((waiting) => waiting.resolve('inserted'));
+    } catch (error) {
+      if (!(error instanceof mongo.MongoBulkWriteError)) {
+        batch.forEach((waiting) => waiting.reject(error));
+        return;
+      }
+      // Unordered: every document was tried; the errors name the ones that failed, by position.
+      const failed = new Map([error.writeErrors].flat().map((writeError) => [writeError.index, writeError]));
+      batch.forEach((waiting, index) => {
+        const writeError = failed.get(index);
+        if (!writeError) waiting.resolve('inserted');
+        else if (writeError.code === 11000) waiting.resolve('duplicate');
+        else waiting.reject(new Error(`insert failed: ${writeError.errmsg ?? `code ${writeError.code}`}`));
+      });
+    }
+  }
+}
