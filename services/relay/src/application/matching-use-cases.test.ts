@@ -113,6 +113,8 @@ async function setUp() {
   const requestRepository: RelayRequestRepository = {
     insertIfAbsent: async (r) => !requests.has(r.requestId) && !!requests.set(r.requestId, r),
     markVerified: async () => true,
+    recordEarlyVerification: async () => undefined,
+    findEarlyVerification: async () => undefined,
     findById: async (id) => requests.get(id),
   };
   const decisions = new InMemoryDecisions();

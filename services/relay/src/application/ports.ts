@@ -7,6 +7,9 @@ export interface RelayRequestRepository {
   insertIfAbsent(request: RelayRequest): Promise<boolean>;
   /** Marks a request verified; false when the request is unknown (yet). */
   markVerified(requestId: string, verifiedAt: Date): Promise<boolean>;
+  /** Keeps a verification whose request is not stored yet (first one wins; repeats change nothing). */
+  recordEarlyVerification(requestId: string, verifiedAt: Date): Promise<void>;
+  findEarlyVerification(requestId: string): Promise<Date | undefined>;
   findById(requestId: string): Promise<RelayRequest | undefined>;
 }
 

@@ -17,6 +17,13 @@ class InMemoryRelayRequests implements RelayRequestRepository {
     this.byId.set(requestId, { ...request, status: 'verified', verifiedAt });
     return true;
   }
+  readonly early = new Map<string, Date>();
+  async recordEarlyVerification(requestId: string, verifiedAt: Date) {
+    if (!this.early.has(requestId)) this.early.set(requestId, verifiedAt);
+  }
+  async findEarlyVerification(requestId: string) {
+    return this.early.get(requestId);
+  }
   async findById(requestId: string) {
     return this.byId.get(requestId);
   }
@@ -43,8 +50,8 @@ const received = (verification: 'pending' | 'verified') =>
 describe('recording requests', () => {
   it('When a received event comes twice, then the request is stored once and the second says so', async () => {
     const repository = new InMemoryRelayRequests();
-    expect(await recordReceivedRequest(repository, received('pending'))).toEqual({ stored: true });
-    expect(await recordReceivedRequest(repository, received('pending'))).toEqual({ stored: false });
+    expect(await recordReceivedRequest(repository, received('pending'))).toEqual({ stored: true, verified: false });
+    expect(await recordReceivedRequest(repository, received('pending'))).toEqual({ stored: false, verified: false });
     expect(repository.byId.get(requestId)?.status).toBe('awaiting-verification');
   });
 
@@ -57,18 +64,31 @@ describe('recording requests', () => {
     });
   });
 
-  it('When a verified event names a request not stored yet, then a retriable error asks for a retry', async () => {
+  it('When the verified event comes before the received one (two topics), then neither waits and the request ends verified', async () => {
     const repository = new InMemoryRelayRequests();
     const verified = EVENTS.requestVerifiedV1.create(
       { requestId, verifiedAt: '2026-03-02T09:20:00.000Z', method: 'email-link' },
       { correlationId: requestId },
     );
-    await expect(recordVerifiedRequest(repository, verified)).rejects.toMatchObject({
-      retriable: true,
-      code: 'REQUEST_NOT_YET_KNOWN',
+    expect(await recordVerifiedRequest(repository, verified)).toEqual({ known: false });
+    expect(await recordReceivedRequest(repository, received('pending'))).toEqual({ stored: true, verified: true });
+    expect(repository.byId.get(requestId)).toMatchObject({
+      status: 'verified',
+      verifiedAt: new Date('2026-03-02T09:20:00.000Z'),
     });
+    // A redelivered verified event now finds the request.
+    expect(await recordVerifiedRequest(repository, verified)).toEqual({ known: true });
+  });
+
+  it('When the received event comes first, then the verified one marks it and says it is known', async () => {
+    const repository = new InMemoryRelayRequests();
     await recordReceivedRequest(repository, received('pending'));
-    await recordVerifiedRequest(repository, verified);
+    const verified = EVENTS.requestVerifiedV1.create(
+      { requestId, verifiedAt: '2026-03-02T09:20:00.000Z', method: 'email-link' },
+      { correlationId: requestId },
+    );
+    expect(await recordVerifiedRequest(repository, verified)).toEqual({ known: true });
     expect(repository.byId.get(requestId)?.status).toBe('verified');
+    expect(repository.early.size).toBe(0);
   });
 });

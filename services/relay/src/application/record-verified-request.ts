@@ -1,20 +1,23 @@
-import { AppError } from '@privacy-relay/shared/errors';
 import type { RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import type { RelayRequestRepository } from './ports';
 
 /**
- * Marks a request verified. Both events are keyed by request id, so "verified" cannot overtake
- * "received" on one partition; an unknown request therefore means the record is not written
- * yet (a retriable state), never that it is to be skipped.
+ * Marks a request verified. "Received" and "verified" travel on two topics, so nothing orders
+ * them: a verification that comes first is kept, and the received event applies it (see
+ * `recordReceivedRequest`). Waiting for the received event here instead would block the
+ * consumer that is to deliver it.
+ *
+ * `known` says whether the request is stored (and can be matched now).
  */
 export async function recordVerifiedRequest(
   repository: RelayRequestRepository,
   event: RequestVerifiedV1,
-): Promise<void> {
-  const found = await repository.markVerified(event.payload.requestId, new Date(event.payload.verifiedAt));
-  if (!found) {
-    throw new AppError('REQUEST_NOT_YET_KNOWN', 'verified event for a request the relay has not stored yet', {
-      retriable: true,
-    });
-  }
+): Promise<{ known: boolean }> {
+  const { requestId } = event.payload;
+  const verifiedAt = new Date(event.payload.verifiedAt);
+  if (await repository.markVerified(requestId, verifiedAt)) return { known: true };
+  await repository.recordEarlyVerification(requestId, verifiedAt);
+  // The received event may have been stored meanwhile (by another consumer): look once more, so
+  // that one of the two sides always sees the other.
+  return { known: await repository.markVerified(requestId, verifiedAt) };
 }

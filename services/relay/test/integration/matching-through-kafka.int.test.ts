@@ -48,18 +48,21 @@ describe('Relay matching through real Kafka and the database', () => {
     await relay.start();
   };
 
-  /** Intake's two events for one request: received (pending), then verified. */
-  const submitVerified = async (company: { name?: string; email?: string }, requesterEmail = 'ada@example.org') => {
+  /** Intake's two events for one request: received (pending), then verified — or the other way round. */
+  const submitVerified = async (
+    company: { name?: string; email?: string },
+    requesterEmail = 'ada@example.org',
+    order: 'received-first' | 'verified-first' = 'received-first',
+  ) => {
     const received = receivedRequestEvent({ company, requester: { name: 'Ada Example', email: requesterEmail } });
     const requestId = received.payload.requestId;
-    await publisher.publish(EVENTS.requestReceivedV1, received);
-    await publisher.publish(
-      EVENTS.requestVerifiedV1,
-      EVENTS.requestVerifiedV1.create(
-        { requestId, verifiedAt: new Date().toISOString(), method: 'email-link' },
-        { correlationId: requestId },
-      ),
+    const verified = EVENTS.requestVerifiedV1.create(
+      { requestId, verifiedAt: new Date().toISOString(), method: 'email-link' },
+      { correlationId: requestId },
     );
+    if (order === 'verified-first') await publisher.publish(EVENTS.requestVerifiedV1, verified);
+    await publisher.publish(EVENTS.requestReceivedV1, received);
+    if (order === 'received-first') await publisher.publish(EVENTS.requestVerifiedV1, verified);
     return requestId;
   };
 
@@ -182,6 +185,12 @@ describe('Relay matching through real Kafka and the database', () => {
       matchedBy: 'operator',
       operatorId: 'operator-1',
     });
+  });
+
+  it('When the verified event is on Kafka before the received one (two topics, no order), then the request is still matched', async () => {
+    const requestId = await submitVerified({ name: 'Juro' }, 'someone@gmail.com', 'verified-first');
+    const matched = await eventsFor(matchedTopic, requestId);
+    expect(matched.map((e) => e.payload.tenantId)).toEqual(['tenant-juro']);
   });
 
   it('When the relay restarts, then the index is rebuilt from the database and matching goes on', async () => {

@@ -29,11 +29,37 @@ const relayRequestSchema = new Schema<RelayRequestDocument>(
 // Serves the requester's "everything you hold about me" export (PRODUCT.md, Retention).
 relayRequestSchema.index({ 'requester.email': 1 });
 
+interface EarlyVerificationDocument {
+  _id: string;
+  verifiedAt: Date;
+}
+
+// Verifications that came before their request (another topic); keyed by request id.
+const earlyVerificationSchema = new Schema<EarlyVerificationDocument>(
+  { _id: { type: String, required: true }, verifiedAt: { type: Date, required: true } },
+  { collection: 'early_verifications', versionKey: false },
+);
+
 export class MongoRelayRequestRepository implements RelayRequestRepository {
   private readonly model: Model<RelayRequestDocument>;
+  private readonly earlyVerifications: Model<EarlyVerificationDocument>;
 
   constructor(connection: Connection) {
     this.model = connection.model<RelayRequestDocument>('RelayRequest', relayRequestSchema);
+    this.earlyVerifications = connection.model<EarlyVerificationDocument>('EarlyVerification', earlyVerificationSchema);
+  }
+
+  async recordEarlyVerification(requestId: string, verifiedAt: Date): Promise<void> {
+    try {
+      await this.earlyVerifications.create({ _id: requestId, verifiedAt });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  async findEarlyVerification(requestId: string): Promise<Date | undefined> {
+    const document = await this.earlyVerifications.findById(requestId).lean<EarlyVerificationDocument>();
+    return document?.verifiedAt;
   }
 
   async insertIfAbsent(request: RelayRequest): Promise<boolean> {

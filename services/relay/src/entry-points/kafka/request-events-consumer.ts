@@ -7,7 +7,8 @@ import { recordVerifiedRequest } from '../../application/record-verified-request
 
 /**
  * Consumes intake's events: received requests are stored, verified ones marked so and matched.
- * A request that arrives already verified (an email with passing SPF/DKIM) is matched at once.
+ * A request that arrives already verified (an email with passing SPF/DKIM) is matched at once, and
+ * so is one whose verification came first (the two events are on different topics).
  */
 export function startRequestEventsConsumer(
   options: Omit<RunConsumerOptions, 'routes'>,
@@ -18,17 +19,18 @@ export function startRequestEventsConsumer(
     ...options,
     routes: [
       route(EVENTS.requestReceivedV1, async (event) => {
-        const { stored } = await recordReceivedRequest(repository, event);
-        options.logger.info({ requestId: event.payload.requestId, stored }, 'request received');
-        if (matching && event.payload.verification.status === 'verified') {
+        const { stored, verified } = await recordReceivedRequest(repository, event);
+        options.logger.info({ requestId: event.payload.requestId, stored, verified }, 'request received');
+        if (matching && verified) {
           const outcome = await matchVerifiedRequest(matching, event.payload.requestId, event.id);
           options.logger.info({ requestId: event.payload.requestId, ...outcome }, 'request matched');
         }
       }),
       route(EVENTS.requestVerifiedV1, async (event) => {
-        await recordVerifiedRequest(repository, event);
-        options.logger.info({ requestId: event.payload.requestId }, 'request verified');
-        if (matching) {
+        const { known } = await recordVerifiedRequest(repository, event);
+        options.logger.info({ requestId: event.payload.requestId, known }, 'request verified');
+        // Not stored yet: the received event, when it comes, applies the verification and matches.
+        if (matching && known) {
           const outcome = await matchVerifiedRequest(matching, event.payload.requestId, event.id);
           options.logger.info({ requestId: event.payload.requestId, ...outcome }, 'request matched');
         }
