@@ -130,6 +130,7 @@ async function main() {
       MONGODB_URI: endpoints.mongodbUri,
       SES_ENDPOINT: endpoints.sesEndpoint,
       INTAKE_MONGODB_DATABASE: `bench_${runId}`,
+      INTAKE_KAFKA_GROUP_ID: `bench-${runId}`,
       INTAKE_HOST: '127.0.0.1',
       INTAKE_PORT: '0',
       INTAKE_LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',

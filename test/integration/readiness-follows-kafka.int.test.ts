@@ -30,6 +30,7 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
       INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
       RELAY_MONGODB_DATABASE: `${ns.dbName}_relay`,
       RELAY_KAFKA_GROUP_ID: ns.groupId,
+      INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
       RELAY_COUNTERPARTY_HMAC_KEY: 'test-counterparty-hmac-key-0123456789abcdef',
       INTAKE_PORT: '0',
       RELAY_PORT: '0',

@@ -54,6 +54,18 @@ export const intakeConfigSpec = {
     default: '72',
     doc: 'How long a verification link and code stay valid.',
   },
+  kafkaGroupId: {
+    env: 'INTAKE_KAFKA_GROUP_ID',
+    schema: z.string().min(1).max(200),
+    default: 'privacy-relay-intake',
+    doc: "Kafka consumer group of intake's acknowledgement mailer (reads `privacy.request.received.v1`).",
+  },
+  mailRatePerSecond: {
+    env: 'INTAKE_MAIL_RATE_PER_SECOND',
+    schema: envSchemas.positiveInt,
+    default: '14',
+    doc: "Most acknowledgement mails sent per second (your SES account's maximum send rate; SES starts production accounts at 14).",
+  },
   rateLimitPerIpPerMinute: {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',
     schema: envSchemas.positiveInt,

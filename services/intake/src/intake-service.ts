@@ -1,16 +1,23 @@
-import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
+import { EVENTS } from '@privacy-relay/shared/events';
+import { KafkaEventPublisher, route, runConsumer } from '@privacy-relay/shared/kafka';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
-import { randomInt } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
 import { KafkaReceivedRequestPublisher } from './adapters/kafka/kafka-received-request-publisher';
 import { KafkaVerifiedRequestPublisher } from './adapters/kafka/kafka-verified-request-publisher';
 import { MongoRequestLedger } from './adapters/mongo/mongo-request-ledger';
 import { MongoVerificationStore } from './adapters/mongo/mongo-verification-store';
+import { MongoAcknowledgementMailLog } from './adapters/mongo/mongo-acknowledgement-mail-log';
+import { PacedMailer } from './adapters/ses/paced-mailer';
 import { SesMailer } from './adapters/ses/ses-mailer';
 import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
-import { acknowledgeToRequester, type AcknowledgeDeps } from './application/acknowledge-request';
+import {
+  acknowledgeToRequester,
+  mailAcknowledgement,
+  type AcknowledgeDeps,
+  type MailAcknowledgementDeps,
+} from './application/acknowledge-request';
 import { RequesterLinks } from './application/requester-links';
 import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
@@ -46,13 +53,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
   });
   const mailsSent = new Counter({
     name: 'intake_mails_sent_total',
-    help: 'Receipts and verification mails SES accepted',
-    labelNames: ['kind'],
-    registers: [runtime.metrics],
-  });
-  const mailFailures = new Counter({
-    name: 'intake_mail_failures_total',
-    help: 'Receipts and verification mails that could not be sent (the request itself stands)',
+    help: 'Receipts and verification mails SES accepted (sent by the consumer of received events)',
     labelNames: ['kind'],
     registers: [runtime.metrics],
   });
@@ -66,11 +67,33 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
       await publisher.connect();
       runtime.onStop(() => publisher.disconnect());
-      const mailer = new SesMailer({ from: config.mailFrom, region: config.awsRegion, endpoint: config.sesEndpoint });
-      runtime.onStop(() => mailer.close());
+      const ses = new SesMailer({ from: config.mailFrom, region: config.awsRegion, endpoint: config.sesEndpoint });
+      runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
       const verifications = new MongoVerificationStore(runtime.mongo);
+      const verificationTtlMs = config.verificationTtlHours * 60 * 60 * 1000;
+
+      // Receipts and verification mails go out from the received events, not from the request
+      // path: as durable as the request (a crash re-sends, never loses) and paced to SES's rate.
+      const mailDeps: MailAcknowledgementDeps = {
+        mailer: new PacedMailer(ses, config.mailRatePerSecond),
+        sentMails: new MongoAcknowledgementMailLog(runtime.mongo),
+        clock,
+        links,
+        secret: config.linkSecret,
+        verificationTtlMs,
+        onMailSent: (kind) => mailsSent.inc({ kind }),
+      };
+      const mailConsumer = await runConsumer({
+        kafka: runtime.kafka,
+        groupId: config.kafkaGroupId,
+        topicPrefix: config.kafkaTopicPrefix,
+        logger: logger.child({ component: 'acknowledgement-mails' }),
+        metrics: runtime.metrics,
+        routes: [route(EVENTS.requestReceivedV1, async (event) => void (await mailAcknowledgement(mailDeps, event)))],
+      });
+      runtime.onStop(() => mailConsumer.stop());
       const useCases: IntakeUseCases = {
         accept: {
           ledger: new MongoRequestLedger(runtime.mongo),
@@ -79,20 +102,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
           // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.
           ids: { newRequestId: () => uuidv4() },
         },
-        acknowledge: {
-          verifications,
-          mailer,
-          clock,
-          links,
-          secret: config.linkSecret,
-          codes: { newVerificationCode: () => String(randomInt(0, 1_000_000)).padStart(6, '0') },
-          verificationTtlMs: config.verificationTtlHours * 60 * 60 * 1000,
-          onMailSent: (kind) => mailsSent.inc({ kind }),
-          onMailFailure: (kind, error) => {
-            mailFailures.inc({ kind });
-            logger.error({ err: error, kind }, 'acknowledgement mail not sent; the request stands');
-          },
-        },
+        acknowledge: { verifications, links, secret: config.linkSecret, verificationTtlMs },
         verify: {
           verifications,
           publisher: new KafkaVerifiedRequestPublisher(publisher),

@@ -13,6 +13,8 @@ export interface AcceptRequestDeps {
 export interface AcceptedRequest {
   requestId: string;
   reference: string;
+  /** When intake received it (the first attempt's time for a retried key). */
+  receivedAt: Date;
   /** True when this idempotency key had already been accepted: nothing new was published. */
   duplicate: boolean;
 }
@@ -41,14 +43,16 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
     eventId: event.id,
     receivedAt: new Date(event.occurredAt),
   });
-  if (entry.publishedAt) return { requestId: entry.requestId, reference: entry.reference, duplicate: true };
+  const accepted = { requestId: entry.requestId, reference: entry.reference, receivedAt: entry.receivedAt };
+  if (entry.publishedAt) return { ...accepted, duplicate: true };
 
   await deps.publisher.publishReceived(created ? event : receivedEvent(incoming, entry));
   await deps.ledger.markPublished(entry.idempotencyKey, deps.clock.now());
-  return { requestId: entry.requestId, reference: entry.reference, duplicate: !created };
+  return { ...accepted, duplicate: !created };
 }
 
-function receivedEvent(
+/** The received event of a request (exported for tests that need the event intake publishes). */
+export function receivedEvent(
   incoming: IncomingRequest,
   ids: { requestId: string; reference: string; receivedAt: Date; eventId?: string },
 ): RequestReceivedV1 {

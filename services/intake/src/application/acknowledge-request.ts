@@ -1,34 +1,35 @@
+import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
 import type { IncomingRequest } from '../domain/intake-request';
-import { hashVerificationCode } from '../domain/signed-token';
+import { hashVerificationCode, verificationCodeFor } from '../domain/signed-token';
 import type { AcceptedRequest } from './accept-request';
-import type { Clock, CodeGenerator, Mailer, OutgoingMail, VerificationStore } from './ports';
+import type { AcknowledgementMailLog, Clock, Mailer, OutgoingMail, VerificationStore } from './ports';
 import type { RequesterLinks } from './requester-links';
 
 export type AcknowledgementMail = 'receipt' | 'verification';
 
 export interface AcknowledgeDeps {
   verifications: VerificationStore;
-  mailer: Mailer;
-  clock: Clock;
-  codes: CodeGenerator;
   links: RequesterLinks;
   /** Key for the stored code hash (the link secret). */
   secret: string;
   /** How long the verification link and code work. */
   verificationTtlMs: number;
-  /** A mail could not be sent. The request is on Kafka already: report, never fail the answer. */
-  onMailFailure(kind: AcknowledgementMail, error: unknown): void;
+}
+
+export interface MailAcknowledgementDeps {
+  mailer: Mailer;
+  sentMails: AcknowledgementMailLog;
+  clock: Clock;
+  links: RequesterLinks;
+  /** The link secret: signs the links and derives the code. */
+  secret: string;
+  verificationTtlMs: number;
   onMailSent?(kind: AcknowledgementMail): void;
 }
 
 export interface Acknowledgement {
   /** Signed link to the status page (also in the receipt). */
   statusUrl: string;
-  /**
-   * Settles once the mails are handed to SES: the mails sent (none for a repeated idempotency key).
-   * Never rejects. Entry points need not wait for it: the answer to the client does not depend on SES.
-   */
-  mailed: Promise<AcknowledgementMail[]>;
 }
 
 const RIGHT_LABELS: Record<string, string> = {
@@ -43,75 +44,87 @@ const RIGHT_LABELS: Record<string, string> = {
 };
 
 /**
- * After `acceptRequest` resolved, records the request's verification state and tells the requester:
- * a receipt with the reference and the status link, and, while the address is unverified, a mail
- * with a signed, expiring confirmation link and a short code. Every channel calls this (form, API,
- * SMTP, SES inbound).
+ * After `acceptRequest` resolved, records the request's verification state (what the status page
+ * and the confirmation need) and gives the signed status link. Every channel calls this (form,
+ * API, SMTP, SES inbound); a retried idempotency key finds the state there and changes nothing.
  *
- * Resolves once the verification state is stored; the mails go on in the background (`mailed`).
- * Only the first call for a request sends mail (a retried idempotency key sends nothing again).
- * Rejects only when the verification state cannot be stored (a retriable database error): the caller
- * answers 503 / 451 and the client's retry (same key) completes it. Mail failures never reject:
- * they are reported through `onMailFailure` and the request stands.
+ * The mails to the requester do not go from here: `mailAcknowledgement` sends them from the
+ * received event, so they are as durable as the request and paced to what SES allows.
+ *
+ * Rejects only when the state cannot be stored (a retriable database error): the caller answers
+ * 503 / 451 and the client's retry (same key) completes it.
  */
 export async function acknowledgeToRequester(
   deps: AcknowledgeDeps,
   accepted: AcceptedRequest,
   incoming: IncomingRequest,
 ): Promise<Acknowledgement> {
-  const now = deps.clock.now();
-  const { requestId, reference } = accepted;
-  const statusUrl = deps.links.statusUrl(requestId, now);
+  const { requestId, reference, receivedAt } = accepted;
   const pending = incoming.verification.status === 'pending';
-  const code = pending ? deps.codes.newVerificationCode() : undefined;
-  const expiresAt = new Date(now.getTime() + deps.verificationTtlMs);
-
-  const { created } = await deps.verifications.create({
+  await deps.verifications.create({
     requestId,
     reference,
     channel: incoming.channel,
     rights: incoming.request.rights,
-    receivedAt: now,
+    receivedAt,
     status: pending ? 'pending' : 'verified',
     ...(incoming.verification.status === 'verified'
-      ? { method: incoming.verification.method, verifiedAt: now, verifiedEventPublishedAt: now }
+      ? { method: incoming.verification.method, verifiedAt: receivedAt, verifiedEventPublishedAt: receivedAt }
       : {}),
-    ...(code ? { codeHash: hashVerificationCode(deps.secret, requestId, code) } : {}),
+    ...(pending
+      ? { codeHash: hashVerificationCode(deps.secret, requestId, verificationCodeFor(deps.secret, requestId)) }
+      : {}),
     codeAttempts: 0,
-    expiresAt,
+    expiresAt: verificationExpiry(receivedAt, deps.verificationTtlMs),
   });
-  if (!created) return { statusUrl, mailed: Promise.resolve([]) };
-
-  const to = incoming.request.requester.email;
-  const name = incoming.request.requester.name;
-  const mails: Array<[AcknowledgementMail, OutgoingMail]> = [
-    ['receipt', receiptMail({ to, name, reference, rights: incoming.request.rights, statusUrl, pending })],
-  ];
-  if (code) {
-    mails.push([
-      'verification',
-      verificationMail({ to, name, reference, code, url: deps.links.verifyUrl(requestId, expiresAt), expiresAt }),
-    ]);
-  }
-  return { statusUrl, mailed: sendAll(deps, mails) };
+  return { statusUrl: deps.links.statusUrl(requestId, receivedAt) };
 }
 
-async function sendAll(
-  deps: AcknowledgeDeps,
-  mails: Array<[AcknowledgementMail, OutgoingMail]>,
+/**
+ * Tells the requester, from their `privacy.request.received.v1`: a receipt with the reference and
+ * the status link, and, while the address is unverified, a mail with the signed, expiring
+ * confirmation link and the code. Runs in intake's mail consumer, at least once per event: a
+ * request whose mails were sent is skipped; a failed send rejects (SES down or throttling:
+ * retriable, so the consumer tries again; a rejected address: not, so it goes to the dead letters).
+ * Resolves with the mails sent.
+ */
+export async function mailAcknowledgement(
+  deps: MailAcknowledgementDeps,
+  event: RequestReceivedV1,
 ): Promise<AcknowledgementMail[]> {
-  const mailed: AcknowledgementMail[] = [];
-  // Sequential on purpose: the receipt (with the reference) should arrive first.
-  for (const [kind, mail] of mails) {
-    try {
-      await deps.mailer.send(mail);
-      mailed.push(kind);
-      deps.onMailSent?.(kind);
-    } catch (error) {
-      deps.onMailFailure(kind, error);
-    }
+  const { requestId, reference, requester, rights } = event.payload;
+  if (await deps.sentMails.wasSent(requestId)) return [];
+  const receivedAt = new Date(event.payload.receivedAt);
+  const pending = event.payload.verification.status === 'pending';
+  const statusUrl = deps.links.statusUrl(requestId, receivedAt);
+  const mails: Array<[AcknowledgementMail, OutgoingMail]> = [
+    ['receipt', receiptMail({ to: requester.email, name: requester.name, reference, rights, statusUrl, pending })],
+  ];
+  if (pending) {
+    const expiresAt = verificationExpiry(receivedAt, deps.verificationTtlMs);
+    mails.push([
+      'verification',
+      verificationMail({
+        to: requester.email,
+        name: requester.name,
+        reference,
+        code: verificationCodeFor(deps.secret, requestId),
+        url: deps.links.verifyUrl(requestId, expiresAt),
+        expiresAt,
+      }),
+    ]);
   }
-  return mailed;
+  // In order, on purpose: the receipt (with the reference) should arrive first.
+  for (const [kind, mail] of mails) {
+    await deps.mailer.send(mail);
+    deps.onMailSent?.(kind);
+  }
+  await deps.sentMails.recordSent(requestId, deps.clock.now());
+  return mails.map(([kind]) => kind);
+}
+
+function verificationExpiry(receivedAt: Date, ttlMs: number): Date {
+  return new Date(receivedAt.getTime() + ttlMs);
 }
 
 function receiptMail(input: {
@@ -135,7 +148,7 @@ function receiptMail(input: {
       rights,
       '',
       input.pending
-        ? 'Before we pass it on, please confirm that this email address is yours: we have sent you a separate email with a link and a code.'
+        ? 'Before we pass it on, please confirm that this email address is yours: we are sending you a separate email with a link and a code.'
         : 'We will pass it on to the company that holds your data and tell you who that is.',
       '',
       `You can follow your request here: ${input.statusUrl}`,

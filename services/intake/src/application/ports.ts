@@ -109,7 +109,8 @@ export interface VerifiedRequestPublisher {
   publishVerified(event: RequestVerifiedV1): Promise<void>;
 }
 
-/** Random secrets a person types: the short verification code. */
-export interface CodeGenerator {
-  newVerificationCode(): string;
+/** Which requests have had their acknowledgement mails (so a redelivered event sends none). */
+export interface AcknowledgementMailLog {
+  wasSent(requestId: string): Promise<boolean>;
+  recordSent(requestId: string, at: Date): Promise<void>;
 }

@@ -1,8 +1,14 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
-import { acknowledgeToRequester, type AcknowledgeDeps } from './acknowledge-request';
-import type { AcceptedRequest } from './accept-request';
+import { verificationCodeFor } from '../domain/signed-token';
+import {
+  acknowledgeToRequester,
+  mailAcknowledgement,
+  type AcknowledgeDeps,
+  type MailAcknowledgementDeps,
+} from './acknowledge-request';
+import { receivedEvent, type AcceptedRequest } from './accept-request';
 import type { OutgoingMail, VerificationMethod, VerificationRecord, VerificationStore } from './ports';
 import { RequesterLinks } from './requester-links';
 import { MAX_CODE_ATTEMPTS, requestStatus, verifyByCode, verifyByLink, type VerifyDeps } from './verify-request';
@@ -49,7 +55,9 @@ class InMemoryVerificationStore implements VerificationStore {
 
 const SECRET = 'unit-test-secret-0123456789abcdef012345';
 const requestId = '0193a1c2-7d4e-4a10-9b7c-000000000001';
-const accepted: AcceptedRequest = { requestId, reference: 'PR-AAAA-BBBB', duplicate: false };
+const receivedAt = new Date('2026-03-02T09:00:00Z');
+const accepted: AcceptedRequest = { requestId, reference: 'PR-AAAA-BBBB', receivedAt, duplicate: false };
+const CODE = verificationCodeFor(SECRET, requestId);
 const incoming = (verification: IncomingRequest['verification'] = { status: 'pending' }): IncomingRequest => ({
   channel: 'api',
   idempotencyKey: 'api:k',
@@ -62,30 +70,32 @@ const incoming = (verification: IncomingRequest['verification'] = { status: 'pen
 });
 
 function harness() {
-  let now = new Date('2026-03-02T09:00:00Z');
+  let now = receivedAt;
   const clock = { now: () => now };
   const links = new RequesterLinks(SECRET, 'https://intake.example');
   const verifications = new InMemoryVerificationStore();
   const sent: OutgoingMail[] = [];
-  const failures: string[] = [];
+  const mailedRequests = new Set<string>();
   const published: RequestVerifiedV1[] = [];
   let mailUp = true;
   let kafkaUp = true;
-  const acknowledge: AcknowledgeDeps = {
-    verifications,
+  const acknowledge: AcknowledgeDeps = { verifications, links, secret: SECRET, verificationTtlMs: 72 * 3600_000 };
+  const mail: MailAcknowledgementDeps = {
     clock,
     links,
     secret: SECRET,
-    codes: { newVerificationCode: () => '424242' },
     verificationTtlMs: 72 * 3600_000,
     mailer: {
-      async send(mail) {
-        if (!mailUp) throw new Error('SES down');
-        sent.push(mail);
+      async send(outgoing) {
+        if (!mailUp) throw new AppError('MAIL_UNAVAILABLE', 'SES down', { retriable: true });
+        sent.push(outgoing);
         return { messageId: `m${sent.length}` };
       },
     },
-    onMailFailure: (kind) => failures.push(kind),
+    sentMails: {
+      wasSent: async (id) => mailedRequests.has(id),
+      recordSent: async (id) => void mailedRequests.add(id),
+    },
   };
   const verify: VerifyDeps = {
     verifications,
@@ -106,11 +116,18 @@ function harness() {
     );
     return url![1]!;
   };
+  /** What intake does for a request: record its state on the request path, mail from its event. */
+  const acknowledgeAndMail = async (request = incoming(), acceptedAs = accepted) => {
+    const { statusUrl } = await acknowledgeToRequester(acknowledge, acceptedAs, request);
+    const mailed = await mailAcknowledgement(mail, receivedEvent(request, acceptedAs));
+    return { statusUrl, mailed };
+  };
   return {
     acknowledge,
+    acknowledgeAndMail,
+    mail,
     verify,
     sent,
-    failures,
     published,
     verifications,
     links,
@@ -122,59 +139,60 @@ function harness() {
   };
 }
 
-describe('acknowledgeToRequester', () => {
+describe('acknowledging a request (state on the request path, mails from the event)', () => {
   it('When a pending request is acknowledged, then a receipt and a verification mail go to the requester', async () => {
     const h = harness();
-    const ack = await acknowledgeToRequester(h.acknowledge, accepted, incoming());
-    expect(await ack.mailed).toEqual(['receipt', 'verification']);
+    const ack = await h.acknowledgeAndMail();
+    expect(ack.mailed).toEqual(['receipt', 'verification']);
     expect(h.sent.map((mail) => [mail.to, mail.subject])).toEqual([
       ['ada@example.org', 'We received your privacy request PR-AAAA-BBBB'],
       ['ada@example.org', 'Confirm your privacy request PR-AAAA-BBBB'],
     ]);
     expect(h.sent[0]?.text).toContain(ack.statusUrl);
-    expect(h.sent[1]?.text).toContain('424242');
+    expect(h.sent[1]?.text).toContain(CODE);
     // Only a keyed hash of the code is stored, and no personal data.
     const stored = JSON.stringify(await h.verifications.find(requestId));
-    expect(stored).not.toContain('424242');
+    expect(stored).not.toContain(CODE);
     expect(stored).not.toContain('ada@example.org');
   });
 
-  it('When the same request is acknowledged again (a retried key), then nothing more is mailed', async () => {
+  it('When the received event is delivered again, then nothing more is mailed', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
-    const again = await acknowledgeToRequester(h.acknowledge, { ...accepted, duplicate: true }, incoming());
-    expect(await again.mailed).toEqual([]);
+    await h.acknowledgeAndMail();
+    expect(await mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted))).toEqual([]);
     expect(h.sent).toHaveLength(2);
   });
 
-  it('When SES fails, then the failure is reported and the acknowledgement still resolves', async () => {
+  it('When SES fails, then mailing rejects retriably and is not recorded as done; the next delivery sends', async () => {
     const h = harness();
+    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
     h.setMail(false);
-    const ack = await acknowledgeToRequester(h.acknowledge, accepted, incoming());
-    expect(await ack.mailed).toEqual([]);
-    expect(h.failures).toEqual(['receipt', 'verification']);
+    await expect(mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted))).rejects.toMatchObject({
+      retriable: true,
+    });
+    h.setMail(true);
+    expect(await mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted))).toEqual(['receipt', 'verification']);
   });
 
   it('When an email-channel request is verified at intake, then only the receipt is sent and nothing awaits confirmation', async () => {
     const h = harness();
-    const ack = await acknowledgeToRequester(
-      h.acknowledge,
-      accepted,
-      incoming({ status: 'verified', method: 'ses-verdicts' }),
-    );
-    expect(await ack.mailed).toEqual(['receipt']);
+    const ack = await h.acknowledgeAndMail(incoming({ status: 'verified', method: 'ses-verdicts' }));
+    expect(ack.mailed).toEqual(['receipt']);
     expect(await h.verifications.find(requestId)).toMatchObject({ status: 'verified', method: 'ses-verdicts' });
+  });
+
+  it('When two requests are mailed, then each has its own code, and the code is the one the status page accepts', () => {
+    const other = '0193a1c2-7d4e-4a10-9b7c-000000000002';
+    expect(CODE).toMatch(/^\d{6}$/);
+    expect(verificationCodeFor(SECRET, other)).not.toBe(CODE);
+    expect(verificationCodeFor('another-secret-0123456789abcdef0123456', requestId)).not.toBe(CODE);
   });
 });
 
 describe('verification', () => {
   it('When the link is confirmed several times at once, then privacy.request.verified.v1 is published exactly once', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
+    await h.acknowledgeAndMail();
     const token = h.verifyLink();
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => verifyByLink(h.verify, token)));
     expect(outcomes.every((o) => o.outcome === 'verified')).toBe(true);
@@ -190,9 +208,7 @@ describe('verification', () => {
 
   it('When Kafka is down at confirmation, then it fails retriably; the retry publishes the same event once', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
+    await h.acknowledgeAndMail();
     const token = h.verifyLink();
     h.setKafka(false);
     await expect(verifyByLink(h.verify, token)).rejects.toMatchObject({ retriable: true, httpStatus: 503 });
@@ -207,9 +223,7 @@ describe('verification', () => {
 
   it('When the link has expired, then nothing is verified', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
+    await h.acknowledgeAndMail();
     const token = h.verifyLink();
     h.advance(73 * 3600_000);
     expect(await verifyByLink(h.verify, token)).toEqual({ outcome: 'expired' });
@@ -218,38 +232,32 @@ describe('verification', () => {
 
   it('When the right code is typed, then the request is verified; wrong codes lock after the limit', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
+    await h.acknowledgeAndMail();
     const statusToken = h.links.statusToken(requestId, h.now());
     expect(await verifyByCode(h.verify, statusToken, '000000')).toEqual({ outcome: 'wrong-code' });
-    expect(await verifyByCode(h.verify, statusToken, '424 242')).toMatchObject({ outcome: 'verified' });
+    expect(await verifyByCode(h.verify, statusToken, `${CODE.slice(0, 3)} ${CODE.slice(3)}`)).toMatchObject({
+      outcome: 'verified',
+    });
     expect(h.published).toHaveLength(1);
 
     const other = harness();
-    await (
-      await acknowledgeToRequester(other.acknowledge, accepted, incoming())
-    ).mailed;
+    await other.acknowledgeAndMail();
     const token = other.links.statusToken(requestId, other.now());
     for (let i = 1; i < MAX_CODE_ATTEMPTS; i += 1) await verifyByCode(other.verify, token, '000000');
     expect(await verifyByCode(other.verify, token, '000000')).toEqual({ outcome: 'locked' });
-    expect(await verifyByCode(other.verify, token, '424242')).toEqual({ outcome: 'locked' });
+    expect(await verifyByCode(other.verify, token, CODE)).toEqual({ outcome: 'locked' });
     expect(other.published).toHaveLength(0);
   });
 
   it('When a status token is used as a verification link, then it verifies nothing', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
+    await h.acknowledgeAndMail();
     expect(await verifyByLink(h.verify, h.links.statusToken(requestId, h.now()))).toEqual({ outcome: 'invalid-link' });
   });
 
   it('When the status page is read, then it shows reference, date, rights and state only', async () => {
     const h = harness();
-    await (
-      await acknowledgeToRequester(h.acknowledge, accepted, incoming())
-    ).mailed;
+    await h.acknowledgeAndMail();
     const view = await requestStatus(h.verify, h.links.statusToken(requestId, h.now()));
     expect(view).toEqual({
       reference: 'PR-AAAA-BBBB',

@@ -75,6 +75,16 @@ function mac(secret: string, body: string, binding: string | undefined): string 
     .toString('base64url');
 }
 
+/**
+ * The short code mailed for a request: six digits derived from the request id with the secret.
+ * Derived, not drawn, so that the mail (sent later, from the event) and the check agree without
+ * the code being stored; guessing it is what the attempt limit stops.
+ */
+export function verificationCodeFor(secret: string, requestId: string): string {
+  const digest = createHmac('sha256', secret).update(`verification-code\n${requestId}`).digest();
+  return String(digest.readUInt32BE(0) % 1_000_000).padStart(6, '0');
+}
+
 /** A verification code is stored only as this keyed hash, tied to its request. */
 export function hashVerificationCode(secret: string, requestId: string, code: string): string {
   return createHmac('sha256', secret).update(`code\n${requestId}\n${code}`).digest('base64url');

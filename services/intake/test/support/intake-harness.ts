@@ -45,6 +45,7 @@ export async function startIntake(
     SES_ENDPOINT: endpoints.sesEndpoint,
     AWS_REGION: 'eu-west-2',
     INTAKE_MONGODB_DATABASE: ns.dbName,
+    INTAKE_KAFKA_GROUP_ID: ns.groupId,
     INTAKE_PORT: '0',
     INTAKE_HOST: '127.0.0.1',
     INTAKE_PUBLIC_URL: 'http://intake.test',

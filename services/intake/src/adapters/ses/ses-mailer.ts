@@ -11,6 +11,12 @@ export interface SesMailerOptions {
   timeoutMs?: number;
 }
 
+/**
+ * SES errors that this one mail would get again however often it is sent. Everything else
+ * (throttling, outages, an account-wide pause or misconfiguration) is retriable: the mails wait.
+ */
+const PERMANENT_SES_ERRORS = new Set(['MessageRejected', 'InvalidParameterValue']);
+
 /** Mailer over Amazon SES (SendEmail). Credentials come from the SDK's default chain. */
 export class SesMailer implements Mailer {
   private readonly client: SESClient;
@@ -57,6 +63,11 @@ export class SesMailer implements Mailer {
       );
       return { messageId: result.MessageId ?? '' };
     } catch (error) {
+      const name = (error as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && PERMANENT_SES_ERRORS.has(name)) {
+        // Sending again cannot help (a refused address or content): not retriable.
+        throw new AppError('MAIL_REJECTED', `SES refused the mail (${name})`, { cause: error });
+      }
       throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true, cause: error });
     }
   }

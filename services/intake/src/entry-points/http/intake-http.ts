@@ -300,7 +300,7 @@ const UNAVAILABLE =
 
 async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
   const accepted = await acceptRequest(deps.accept, incoming);
-  // The answer waits for Kafka and the verification state, not for SES: `mailed` settles on its own.
+  // The answer waits for Kafka and the verification state; the mails go out from the event.
   const { statusUrl } = await acknowledgeToRequester(deps.acknowledge, accepted, incoming);
   return { reference: accepted.reference, statusUrl };
 }
