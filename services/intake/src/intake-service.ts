@@ -12,12 +12,7 @@ import { MongoAcknowledgementMailLog } from './adapters/mongo/mongo-acknowledgem
 import { PacedMailer } from './adapters/ses/paced-mailer';
 import { SesMailer } from './adapters/ses/ses-mailer';
 import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
-import {
-  acknowledgeToRequester,
-  mailAcknowledgement,
-  type AcknowledgeDeps,
-  type MailAcknowledgementDeps,
-} from './application/acknowledge-request';
+import { mailAcknowledgement, type MailAcknowledgementDeps } from './application/mail-acknowledgement';
 import { RequesterLinks } from './application/requester-links';
 import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
@@ -32,13 +27,9 @@ export interface IntakeService extends Service {
   readonly port: number;
 }
 
-/**
- * What every entry point (form, API, SMTP, SES inbound) gets: accept a request, then acknowledge it
- * to the requester (`acknowledgeToRequester(deps.acknowledge, accepted, incoming)`).
- */
+/** What the entry points (form, API, SMTP, SES inbound) get: acceptance and verification. */
 export interface IntakeUseCases {
   accept: AcceptRequestDeps;
-  acknowledge: AcknowledgeDeps;
   verify: VerifyDeps;
 }
 
@@ -101,8 +92,10 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
           clock,
           // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.
           ids: { newRequestId: () => uuidv4() },
+          states: verifications,
+          secret: config.linkSecret,
+          verificationTtlMs,
         },
-        acknowledge: { verifications, links, secret: config.linkSecret, verificationTtlMs },
         verify: {
           verifications,
           publisher: new KafkaVerifiedRequestPublisher(publisher),
@@ -122,13 +115,9 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         emailThrottle: new EmailThrottle(config.rateLimitPerEmailPerHour, 60 * 60 * 1000),
       });
 
-      // Email entry points (SMTP listener, SES inbound over SNS): the same acceptance, the same
-      // acknowledgement. They answer 250 / 200 once Kafka and the verification state hold the request.
-      const acceptIncoming: AcceptIncoming = async (incoming) => {
-        const accepted = await acceptRequest(useCases.accept, incoming);
-        await acknowledgeToRequester(useCases.acknowledge, accepted, incoming);
-        return accepted;
-      };
+      // Email entry points (SMTP listener, SES inbound over SNS): the same acceptance. They answer
+      // 250 / 200 once Kafka and the request's state hold the request.
+      const acceptIncoming: AcceptIncoming = (incoming) => acceptRequest(useCases.accept, incoming);
       registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, logger });
       if (config.smtpEnabled) {
         const smtp = await startSmtpIntake({ config, accept: acceptIncoming, logger });

@@ -4,6 +4,7 @@ import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { closeMongo, connectMongo } from '@privacy-relay/shared/mongo';
 import { KafkaReceivedRequestPublisher } from '@privacy-relay/intake/adapters/kafka/kafka-received-request-publisher';
 import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
+import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
 import { acceptRequest } from '@privacy-relay/intake/application/accept-request';
 import type { AcceptIncoming } from '@privacy-relay/intake/entry-points/smtp/receive-email';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +28,8 @@ import { TEST_CERT_URL, TEST_TOPIC_ARN, type TestSnsPki } from './email-sns-sign
 
 /**
  * The real acceptance path behind the email entry points, on a namespace of its own: the Mongo
- * ledger, the Kafka publisher (acks=all) and `acceptRequest`, as the intake wiring builds them.
+ * ledger and request states, the Kafka publisher (acks=all) and `acceptRequest`, as the intake
+ * wiring builds them.
  */
 export interface EmailHarness {
   accept: AcceptIncoming;
@@ -58,6 +60,9 @@ export async function startEmailHarness(
     publisher: new KafkaReceivedRequestPublisher(publisher),
     clock: { now: () => new Date() },
     ids: { newRequestId: () => randomUUID() },
+    states: new MongoVerificationStore(connection),
+    secret: 'email-harness-link-secret-0123456789abcdef',
+    verificationTtlMs: 72 * 60 * 60 * 1000,
   };
   const topic = topicName(EVENTS.requestReceivedV1, ns.topicPrefix);
   return {

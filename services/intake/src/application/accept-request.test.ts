@@ -3,6 +3,7 @@ import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
 import { acceptRequest, type AcceptRequestDeps } from './accept-request';
 import type { LedgerEntry, RequestLedger } from './ports';
+import { InMemoryVerificationStore } from './testing/in-memory-verification-store';
 
 class InMemoryLedger implements RequestLedger {
   readonly entries = new Map<string, LedgerEntry>();
@@ -12,10 +13,6 @@ class InMemoryLedger implements RequestLedger {
     this.entries.set(entry.idempotencyKey, entry);
     return { entry, created: true };
   }
-  async markPublished(key: string, at: Date) {
-    const entry = this.entries.get(key);
-    if (entry) this.entries.set(key, { ...entry, publishedAt: at });
-  }
 }
 
 function harness() {
@@ -23,10 +20,14 @@ function harness() {
   const attempted: RequestReceivedV1[] = [];
   let kafkaUp = true;
   let next = 0;
+  const states = new InMemoryVerificationStore();
   const deps: AcceptRequestDeps = {
     ledger: new InMemoryLedger(),
     clock: { now: () => new Date('2026-03-02T09:15:00.000Z') },
     ids: { newRequestId: () => `0193a1c2-7d4e-7a10-9b7c-${String(next++).padStart(12, '0')}` },
+    states,
+    secret: 'unit-test-secret-0123456789abcdef012345',
+    verificationTtlMs: 72 * 3600_000,
     publisher: {
       async publishReceived(event) {
         attempted.push(event);
@@ -35,7 +36,7 @@ function harness() {
       },
     },
   };
-  return { deps, published, attempted, setKafka: (up: boolean) => (kafkaUp = up) };
+  return { deps, published, attempted, states, setKafka: (up: boolean) => (kafkaUp = up) };
 }
 
 const incoming = (key: string): IncomingRequest => ({
@@ -87,6 +88,18 @@ describe('acceptRequest', () => {
     expect(published[0]).toEqual(attempted[0]);
     await acceptRequest(deps, incoming('api:k2'));
     expect(published).toHaveLength(1);
+  });
+
+  it('When Kafka is down, then no state is stored; once accepted, the state holds no personal data', async () => {
+    const { deps, states, setKafka } = harness();
+    setKafka(false);
+    await expect(acceptRequest(deps, incoming('api:k3'))).rejects.toMatchObject({ retriable: true });
+    expect(states.records.size).toBe(0);
+    setKafka(true);
+    const accepted = await acceptRequest(deps, incoming('api:k3'));
+    const state = await states.find(accepted.requestId);
+    expect(state).toMatchObject({ reference: accepted.reference, status: 'pending', codeAttempts: 0 });
+    expect(JSON.stringify(state)).not.toMatch(/ada@example\.org|Ada Example|Juro|Please/);
   });
 
   it('When two keys differ, then they are two requests with different references', async () => {

@@ -1,13 +1,30 @@
 import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import type { IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
-import type { Clock, IdGenerator, ReceivedRequestPublisher, RequestLedger } from './ports';
+import { hashVerificationCode, verificationCodeFor } from '../domain/signed-token';
+import type {
+  Clock,
+  IdGenerator,
+  ReceivedRequestPublisher,
+  RequestLedger,
+  VerificationRecord,
+  VerificationStore,
+} from './ports';
 
 export interface AcceptRequestDeps {
   ledger: RequestLedger;
   publisher: ReceivedRequestPublisher;
+  /**
+   * The request's state (verification, status page), written once Kafka holds the event: that it
+   * exists is what tells a retried key that nothing more is to be published.
+   */
+  states: Pick<VerificationStore, 'create' | 'find'>;
   clock: Clock;
   ids: IdGenerator;
+  /** The link secret: keys the stored hash of the verification code. */
+  secret: string;
+  /** How long the verification link and code work. */
+  verificationTtlMs: number;
 }
 
 export interface AcceptedRequest {
@@ -20,9 +37,11 @@ export interface AcceptedRequest {
 }
 
 /**
- * Accepts a validated request: gives it an id and a reference, and publishes
- * `privacy.request.received.v1`. Resolves only once Kafka holds the event, so a caller may answer
- * 202 / SMTP 250 after it and must answer 503 / 451 when it rejects (the AppError is retriable).
+ * Accepts a validated request: gives it an id and a reference, publishes
+ * `privacy.request.received.v1` and records the request's state. Resolves only once Kafka holds
+ * the event and the state is stored, so a caller may answer 202 / SMTP 250 after it and must
+ * answer 503 / 451 when it rejects (the AppError is retriable; the client's retry completes it).
+ * The mails to the requester go out from the event (`mailAcknowledgement`), not from here.
  *
  * The same idempotency key always yields the same request id, reference and event: a retry after
  * a failed publish sends the event again with the id, reference and receipt time of the first
@@ -44,11 +63,44 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
     receivedAt: new Date(event.occurredAt),
   });
   const accepted = { requestId: entry.requestId, reference: entry.reference, receivedAt: entry.receivedAt };
-  if (entry.publishedAt) return { ...accepted, duplicate: true };
+  if (!created && (await deps.states.find(entry.requestId))) return { ...accepted, duplicate: true };
 
   await deps.publisher.publishReceived(created ? event : receivedEvent(incoming, entry));
-  await deps.ledger.markPublished(entry.idempotencyKey, deps.clock.now());
+  await deps.states.create(initialRequestState(incoming, accepted, deps));
   return { ...accepted, duplicate: !created };
+}
+
+/**
+ * What intake keeps of a request once it is on Kafka: no personal data, only what the status page
+ * and the confirmation need, and a keyed hash of the code (the code itself is derived, never stored).
+ */
+export function initialRequestState(
+  incoming: IncomingRequest,
+  accepted: { requestId: string; reference: string; receivedAt: Date },
+  keys: { secret: string; verificationTtlMs: number },
+): VerificationRecord {
+  const { requestId, reference, receivedAt } = accepted;
+  const pending = incoming.verification.status === 'pending';
+  return {
+    requestId,
+    reference,
+    channel: incoming.channel,
+    rights: incoming.request.rights,
+    receivedAt,
+    status: pending ? 'pending' : 'verified',
+    ...(incoming.verification.status === 'verified'
+      ? { method: incoming.verification.method, verifiedAt: receivedAt, verifiedEventPublishedAt: receivedAt }
+      : {}),
+    ...(pending
+      ? { codeHash: hashVerificationCode(keys.secret, requestId, verificationCodeFor(keys.secret, requestId)) }
+      : {}),
+    codeAttempts: 0,
+    expiresAt: verificationExpiry(receivedAt, keys.verificationTtlMs),
+  };
+}
+
+export function verificationExpiry(receivedAt: Date, ttlMs: number): Date {
+  return new Date(receivedAt.getTime() + ttlMs);
 }
 
 /** The received event of a request (exported for tests that need the event intake publishes). */

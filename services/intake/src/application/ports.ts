@@ -20,8 +20,6 @@ export interface LedgerEntry {
   /** The received event's id and time: every attempt for this key sends that same event. */
   eventId: string;
   receivedAt: Date;
-  /** Set once Kafka acknowledged the event: later attempts publish nothing. */
-  publishedAt?: Date | undefined;
 }
 
 /**
@@ -31,8 +29,6 @@ export interface LedgerEntry {
 export interface RequestLedger {
   /** Records the entry unless the key is known; returns what is recorded for the key either way. */
   claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }>;
-  /** Kafka acknowledged the key's event. */
-  markPublished(idempotencyKey: string, at: Date): Promise<void>;
 }
 
 /** Publishes `privacy.request.received.v1` and resolves once it is durable (acks from all ISR). */

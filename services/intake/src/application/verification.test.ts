@@ -2,56 +2,12 @@ import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
 import { verificationCodeFor } from '../domain/signed-token';
-import {
-  acknowledgeToRequester,
-  mailAcknowledgement,
-  type AcknowledgeDeps,
-  type MailAcknowledgementDeps,
-} from './acknowledge-request';
-import { receivedEvent, type AcceptedRequest } from './accept-request';
-import type { OutgoingMail, VerificationMethod, VerificationRecord, VerificationStore } from './ports';
+import { mailAcknowledgement, type MailAcknowledgementDeps } from './mail-acknowledgement';
+import { initialRequestState, receivedEvent, type AcceptedRequest } from './accept-request';
+import { InMemoryVerificationStore } from './testing/in-memory-verification-store';
+import type { OutgoingMail } from './ports';
 import { RequesterLinks } from './requester-links';
 import { MAX_CODE_ATTEMPTS, requestStatus, verifyByCode, verifyByLink, type VerifyDeps } from './verify-request';
-
-class InMemoryVerificationStore implements VerificationStore {
-  readonly records = new Map<string, VerificationRecord & { leaseUntil: number }>();
-  async create(record: VerificationRecord) {
-    if (this.records.has(record.requestId)) return { created: false };
-    this.records.set(record.requestId, { ...record, leaseUntil: 0 });
-    return { created: true };
-  }
-  async find(requestId: string) {
-    const record = this.records.get(requestId);
-    return record ? { ...record } : undefined;
-  }
-  async confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date) {
-    const record = this.records.get(requestId);
-    if (!record || record.status !== 'pending') return false;
-    Object.assign(record, { status: 'verified', verifiedAt: at, method, leaseUntil: leaseUntil.getTime() });
-    return true;
-  }
-  async takePublishLease(requestId: string, now: Date, leaseUntil: Date) {
-    const record = this.records.get(requestId);
-    if (!record || record.status !== 'verified' || record.verifiedEventPublishedAt) return false;
-    if (record.leaseUntil >= now.getTime()) return false;
-    record.leaseUntil = leaseUntil.getTime();
-    return true;
-  }
-  async releasePublishLease(requestId: string) {
-    const record = this.records.get(requestId);
-    if (record) record.leaseUntil = 0;
-  }
-  async markVerifiedPublished(requestId: string, at: Date) {
-    const record = this.records.get(requestId);
-    if (record) Object.assign(record, { verifiedEventPublishedAt: at, leaseUntil: 0, codeHash: undefined });
-  }
-  async countWrongCode(requestId: string) {
-    const record = this.records.get(requestId);
-    if (!record) return Number.MAX_SAFE_INTEGER;
-    record.codeAttempts += 1;
-    return record.codeAttempts;
-  }
-}
 
 const SECRET = 'unit-test-secret-0123456789abcdef012345';
 const requestId = '0193a1c2-7d4e-4a10-9b7c-000000000001';
@@ -79,7 +35,10 @@ function harness() {
   const published: RequestVerifiedV1[] = [];
   let mailUp = true;
   let kafkaUp = true;
-  const acknowledge: AcknowledgeDeps = { verifications, links, secret: SECRET, verificationTtlMs: 72 * 3600_000 };
+  const keys = { secret: SECRET, verificationTtlMs: 72 * 3600_000 };
+  /** What `acceptRequest` stores once the event is on Kafka. */
+  const recordState = (request = incoming(), acceptedAs = accepted) =>
+    verifications.create(initialRequestState(request, acceptedAs, keys));
   const mail: MailAcknowledgementDeps = {
     clock,
     links,
@@ -118,12 +77,12 @@ function harness() {
   };
   /** What intake does for a request: record its state on the request path, mail from its event. */
   const acknowledgeAndMail = async (request = incoming(), acceptedAs = accepted) => {
-    const { statusUrl } = await acknowledgeToRequester(acknowledge, acceptedAs, request);
+    await recordState(request, acceptedAs);
     const mailed = await mailAcknowledgement(mail, receivedEvent(request, acceptedAs));
-    return { statusUrl, mailed };
+    return { statusUrl: links.statusUrl(acceptedAs.requestId, acceptedAs.receivedAt), mailed };
   };
   return {
-    acknowledge,
+    recordState,
     acknowledgeAndMail,
     mail,
     verify,
@@ -165,7 +124,7 @@ describe('acknowledging a request (state on the request path, mails from the eve
 
   it('When SES fails, then mailing rejects retriably and is not recorded as done; the next delivery sends', async () => {
     const h = harness();
-    await acknowledgeToRequester(h.acknowledge, accepted, incoming());
+    await h.recordState();
     h.setMail(false);
     await expect(mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted))).rejects.toMatchObject({
       retriable: true,

@@ -5,7 +5,6 @@ import { AppError } from '@privacy-relay/shared/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { acceptRequest, type AcceptRequestDeps } from '../../application/accept-request';
-import { acknowledgeToRequester, type AcknowledgeDeps } from '../../application/acknowledge-request';
 import type { Clock } from '../../application/ports';
 import type { RequesterLinks } from '../../application/requester-links';
 import {
@@ -32,7 +31,6 @@ import { apiDocsPage, openApiDocument } from './openapi';
 
 export interface IntakeHttpDeps {
   accept: AcceptRequestDeps;
-  acknowledge: AcknowledgeDeps;
   verify: VerifyDeps;
   links: RequesterLinks;
   clock: Clock;
@@ -299,10 +297,9 @@ const UNAVAILABLE =
   'We could not store your request just now, so nothing was sent. Please press "Send my request" again in a moment.';
 
 async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
+  // The answer waits for Kafka and the request's state; the mails go out from the event.
   const accepted = await acceptRequest(deps.accept, incoming);
-  // The answer waits for Kafka and the verification state; the mails go out from the event.
-  const { statusUrl } = await acknowledgeToRequester(deps.acknowledge, accepted, incoming);
-  return { reference: accepted.reference, statusUrl };
+  return { reference: accepted.reference, statusUrl: deps.links.statusUrl(accepted.requestId, accepted.receivedAt) };
 }
 
 function throttleByEmail(deps: IntakeHttpDeps, request: IntakeRequest): void {

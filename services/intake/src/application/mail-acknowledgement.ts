@@ -1,20 +1,10 @@
 import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
-import type { IncomingRequest } from '../domain/intake-request';
-import { hashVerificationCode, verificationCodeFor } from '../domain/signed-token';
-import type { AcceptedRequest } from './accept-request';
-import type { AcknowledgementMailLog, Clock, Mailer, OutgoingMail, VerificationStore } from './ports';
+import { verificationCodeFor } from '../domain/signed-token';
+import { verificationExpiry } from './accept-request';
+import type { AcknowledgementMailLog, Clock, Mailer, OutgoingMail } from './ports';
 import type { RequesterLinks } from './requester-links';
 
 export type AcknowledgementMail = 'receipt' | 'verification';
-
-export interface AcknowledgeDeps {
-  verifications: VerificationStore;
-  links: RequesterLinks;
-  /** Key for the stored code hash (the link secret). */
-  secret: string;
-  /** How long the verification link and code work. */
-  verificationTtlMs: number;
-}
 
 export interface MailAcknowledgementDeps {
   mailer: Mailer;
@@ -27,11 +17,6 @@ export interface MailAcknowledgementDeps {
   onMailSent?(kind: AcknowledgementMail): void;
 }
 
-export interface Acknowledgement {
-  /** Signed link to the status page (also in the receipt). */
-  statusUrl: string;
-}
-
 const RIGHT_LABELS: Record<string, string> = {
   access: 'access to your data',
   rectification: 'rectification',
@@ -42,43 +27,6 @@ const RIGHT_LABELS: Record<string, string> = {
   'withdraw-consent': 'withdrawal of consent',
   other: 'other',
 };
-
-/**
- * After `acceptRequest` resolved, records the request's verification state (what the status page
- * and the confirmation need) and gives the signed status link. Every channel calls this (form,
- * API, SMTP, SES inbound); a retried idempotency key finds the state there and changes nothing.
- *
- * The mails to the requester do not go from here: `mailAcknowledgement` sends them from the
- * received event, so they are as durable as the request and paced to what SES allows.
- *
- * Rejects only when the state cannot be stored (a retriable database error): the caller answers
- * 503 / 451 and the client's retry (same key) completes it.
- */
-export async function acknowledgeToRequester(
-  deps: AcknowledgeDeps,
-  accepted: AcceptedRequest,
-  incoming: IncomingRequest,
-): Promise<Acknowledgement> {
-  const { requestId, reference, receivedAt } = accepted;
-  const pending = incoming.verification.status === 'pending';
-  await deps.verifications.create({
-    requestId,
-    reference,
-    channel: incoming.channel,
-    rights: incoming.request.rights,
-    receivedAt,
-    status: pending ? 'pending' : 'verified',
-    ...(incoming.verification.status === 'verified'
-      ? { method: incoming.verification.method, verifiedAt: receivedAt, verifiedEventPublishedAt: receivedAt }
-      : {}),
-    ...(pending
-      ? { codeHash: hashVerificationCode(deps.secret, requestId, verificationCodeFor(deps.secret, requestId)) }
-      : {}),
-    codeAttempts: 0,
-    expiresAt: verificationExpiry(receivedAt, deps.verificationTtlMs),
-  });
-  return { statusUrl: deps.links.statusUrl(requestId, receivedAt) };
-}
 
 /**
  * Tells the requester, from their `privacy.request.received.v1`: a receipt with the reference and
@@ -121,10 +69,6 @@ export async function mailAcknowledgement(
   }
   await deps.sentMails.recordSent(requestId, deps.clock.now());
   return mails.map(([kind]) => kind);
-}
-
-function verificationExpiry(receivedAt: Date, ttlMs: number): Date {
-  return new Date(receivedAt.getTime() + ttlMs);
 }
 
 function receiptMail(input: {
