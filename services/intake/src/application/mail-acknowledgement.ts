@@ -34,15 +34,18 @@ const RIGHT_LABELS: Record<string, string> = {
  * confirmation link and the code. Runs in intake's mail consumer, at least once per event: a
  * request whose mails were sent is skipped; a failed send rejects (SES down or throttling:
  * retriable, so the consumer tries again; a rejected address: not, so it goes to the dead letters).
- * Resolves with the mails sent.
+ * An event older than the verification window is not mailed. Resolves with the mails sent.
  */
 export async function mailAcknowledgement(
   deps: MailAcknowledgementDeps,
   event: RequestReceivedV1,
 ): Promise<AcknowledgementMail[]> {
   const { requestId, reference, requester, rights } = event.payload;
-  if (await deps.sentMails.wasSent(requestId)) return [];
   const receivedAt = new Date(event.payload.receivedAt);
+  // Past the verification window the link and code are dead and a receipt is news to nobody; this
+  // also keeps a new consumer group (reading the topic from the start) from mailing old requests.
+  if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) return [];
+  if (await deps.sentMails.wasSent(requestId)) return [];
   const pending = event.payload.verification.status === 'pending';
   const statusUrl = deps.links.statusUrl(requestId, receivedAt);
   const mails: Array<[AcknowledgementMail, OutgoingMail]> = [

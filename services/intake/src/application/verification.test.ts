@@ -133,6 +133,14 @@ describe('acknowledging a request (state on the request path, mails from the eve
     expect(await mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted))).toEqual(['receipt', 'verification']);
   });
 
+  it('When the event is older than the verification window (a new consumer group reading history), then nothing is mailed', async () => {
+    const h = harness();
+    await h.recordState();
+    h.advance(72 * 3600_000 + 1);
+    expect(await mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted))).toEqual([]);
+    expect(h.sent).toEqual([]);
+  });
+
   it('When an email-channel request is verified at intake, then only the receipt is sent and nothing awaits confirmation', async () => {
     const h = harness();
     const ack = await h.acknowledgeAndMail(incoming({ status: 'verified', method: 'ses-verdicts' }));
