@@ -6,6 +6,7 @@ import { type AnyEventContractShape, type EnvelopeOf, deadLetterTopicName, topic
 import type { Logger } from '../logger';
 import { scrubString } from '../logger';
 import { counter } from './metrics';
+import { withTimeout } from './with-timeout';
 
 export interface MessageContext {
   topic: string;
@@ -38,6 +39,8 @@ export interface RunConsumerOptions {
   /** Read topics from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Longest a stop waits for the consumer to leave its group (default 10 s). */
+  stopTimeoutMs?: number;
   metrics?: Registry;
 }
 
@@ -194,8 +197,17 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
   return {
     async stop() {
       stopping.abort();
-      await consumer.disconnect();
-      await deadLetterProducer.disconnect();
+      // After the broker was away KafkaJS can sit in a group rejoin for a session timeout (~30 s)
+      // before it disconnects; a shutdown must not wait that long. What is not committed comes
+      // back to the next consumer (handlers are idempotent).
+      const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+      await withTimeout(
+        Promise.all([consumer.disconnect(), deadLetterProducer.disconnect()]),
+        stopTimeoutMs,
+        'consumer disconnect',
+      ).catch((error: unknown) =>
+        log.warn({ err: error }, 'consumer did not leave its group in time; uncommitted messages will be redelivered'),
+      );
       log.info('consumer stopped');
     },
   };
