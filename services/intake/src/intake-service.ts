@@ -49,6 +49,12 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
     registers: [runtime.metrics],
   });
 
+  const staleEvents = new Counter({
+    name: 'intake_acknowledgements_skipped_stale_total',
+    help: 'Received events not mailed because they were older than the verification window',
+    registers: [runtime.metrics],
+  });
+
   return {
     get port() {
       return runtime.port;
@@ -70,11 +76,16 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       const mailDeps: MailAcknowledgementDeps = {
         mailer: new PacedMailer(ses, config.mailRatePerSecond),
         sentMails: new MongoAcknowledgementMailLog(runtime.mongo),
+        states: verifications,
         clock,
         links,
         secret: config.linkSecret,
         verificationTtlMs,
         onMailSent: (kind) => mailsSent.inc({ kind }),
+        onStaleEvent: () => {
+          staleEvents.inc();
+          logger.warn('received event older than the verification window: not mailed');
+        },
       };
       const mailConsumer = await runConsumer({
         kafka: runtime.kafka,
@@ -87,7 +98,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       runtime.onStop(() => mailConsumer.stop());
       const useCases: IntakeUseCases = {
         accept: {
-          ledger: new MongoRequestLedger(runtime.mongo),
+          ledger: new MongoRequestLedger(runtime.mongo, config.linkSecret),
           publisher: new KafkaReceivedRequestPublisher(publisher),
           clock,
           // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.

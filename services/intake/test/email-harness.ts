@@ -56,7 +56,7 @@ export async function startEmailHarness(
   });
   await publisher.connect();
   const deps = {
-    ledger: new MongoRequestLedger(connection),
+    ledger: new MongoRequestLedger(connection, 'email-harness-link-secret-0123456789abcdef'),
     publisher: new KafkaReceivedRequestPublisher(publisher),
     clock: { now: () => new Date() },
     ids: { newRequestId: () => randomUUID() },

@@ -1,4 +1,5 @@
 import { mongo } from 'mongoose';
+import { AppError } from '../errors';
 
 /** The part of a driver collection that group commit needs (a mongoose model's `.collection` fits). */
 export interface InsertManyTarget {
@@ -57,17 +58,29 @@ export class BatchedInserts<TDoc extends mongo.Document> {
       );
       batch.forEach((waiting) => waiting.resolve('inserted'));
     } catch (error) {
-      if (!(error instanceof mongo.MongoBulkWriteError)) {
-        batch.forEach((waiting) => waiting.reject(error));
+      const writeErrors = error instanceof mongo.MongoBulkWriteError ? [error.writeErrors].flat() : [];
+      if (writeErrors.length === 0) {
+        // The statement as a whole failed (connection, write concern): nothing is known to be stored.
+        const unavailable = new AppError('DATABASE_UNAVAILABLE', 'The database did not take the write', {
+          httpStatus: 503,
+          retriable: true,
+          cause: error,
+        });
+        batch.forEach((waiting) => waiting.reject(unavailable));
         return;
       }
       // Unordered: every document was tried; the errors name the ones that failed, by position.
-      const failed = new Map([error.writeErrors].flat().map((writeError) => [writeError.index, writeError]));
+      const failed = new Map(writeErrors.map((writeError) => [writeError.index, writeError]));
       batch.forEach((waiting, index) => {
         const writeError = failed.get(index);
         if (!writeError) waiting.resolve('inserted');
         else if (writeError.code === 11000) waiting.resolve('duplicate');
-        else waiting.reject(new Error(`insert failed: ${writeError.errmsg ?? `code ${writeError.code}`}`));
+        else
+          waiting.reject(
+            new AppError('DOCUMENT_REFUSED', `The database refused the document (code ${writeError.code})`, {
+              cause: error,
+            }),
+          );
       });
     }
   }

@@ -32,7 +32,7 @@ export interface AcceptedRequest {
   reference: string;
   /** When intake received it (the first attempt's time for a retried key). */
   receivedAt: Date;
-  /** True when this idempotency key had already been accepted: nothing new was published. */
+  /** True when this idempotency key had been seen before: the first attempt's id and reference are returned. */
   duplicate: boolean;
 }
 
@@ -65,31 +65,34 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
   const accepted = { requestId: entry.requestId, reference: entry.reference, receivedAt: entry.receivedAt };
   if (!created && (await deps.states.find(entry.requestId))) return { ...accepted, duplicate: true };
 
-  await deps.publisher.publishReceived(created ? event : receivedEvent(incoming, entry));
-  await deps.states.create(initialRequestState(incoming, accepted, deps));
+  const published = created ? event : receivedEvent(incoming, entry);
+  await deps.publisher.publishReceived(published);
+  await deps.states.create(requestStateFor(published, deps));
   return { ...accepted, duplicate: !created };
 }
 
 /**
  * What intake keeps of a request once it is on Kafka: no personal data, only what the status page
  * and the confirmation need, and a keyed hash of the code (the code itself is derived, never stored).
+ * Built from the event, so that whoever holds the event (the request path, or the mail consumer for
+ * an event that landed after its caller gave up) writes the same record.
  */
-export function initialRequestState(
-  incoming: IncomingRequest,
-  accepted: { requestId: string; reference: string; receivedAt: Date },
+export function requestStateFor(
+  event: RequestReceivedV1,
   keys: { secret: string; verificationTtlMs: number },
 ): VerificationRecord {
-  const { requestId, reference, receivedAt } = accepted;
-  const pending = incoming.verification.status === 'pending';
+  const { requestId, reference, channel, rights, verification } = event.payload;
+  const receivedAt = new Date(event.payload.receivedAt);
+  const pending = verification.status === 'pending';
   return {
     requestId,
     reference,
-    channel: incoming.channel,
-    rights: incoming.request.rights,
+    channel,
+    rights,
     receivedAt,
     status: pending ? 'pending' : 'verified',
-    ...(incoming.verification.status === 'verified'
-      ? { method: incoming.verification.method, verifiedAt: receivedAt, verifiedEventPublishedAt: receivedAt }
+    ...(verification.status === 'verified'
+      ? { method: verification.method, verifiedAt: receivedAt, verifiedEventPublishedAt: receivedAt }
       : {}),
     ...(pending
       ? { codeHash: hashVerificationCode(keys.secret, requestId, verificationCodeFor(keys.secret, requestId)) }

@@ -1,7 +1,7 @@
 import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { verificationCodeFor } from '../domain/signed-token';
-import { verificationExpiry } from './accept-request';
-import type { AcknowledgementMailLog, Clock, Mailer, OutgoingMail } from './ports';
+import { requestStateFor, verificationExpiry } from './accept-request';
+import type { AcknowledgementMailLog, Clock, Mailer, OutgoingMail, VerificationStore } from './ports';
 import type { RequesterLinks } from './requester-links';
 
 export type AcknowledgementMail = 'receipt' | 'verification';
@@ -9,12 +9,16 @@ export type AcknowledgementMail = 'receipt' | 'verification';
 export interface MailAcknowledgementDeps {
   mailer: Mailer;
   sentMails: AcknowledgementMailLog;
+  /** Where the request's state is written (again: an insert that keeps what is there). */
+  states: Pick<VerificationStore, 'create'>;
   clock: Clock;
   links: RequesterLinks;
   /** The link secret: signs the links and derives the code. */
   secret: string;
   verificationTtlMs: number;
   onMailSent?(kind: AcknowledgementMail): void;
+  /** An event too old to mail was skipped. */
+  onStaleEvent?(): void;
 }
 
 const RIGHT_LABELS: Record<string, string> = {
@@ -44,8 +48,14 @@ export async function mailAcknowledgement(
   const receivedAt = new Date(event.payload.receivedAt);
   // Past the verification window the link and code are dead and a receipt is news to nobody; this
   // also keeps a new consumer group (reading the topic from the start) from mailing old requests.
-  if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) return [];
+  if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) {
+    deps.onStaleEvent?.();
+    return [];
+  }
   if (await deps.sentMails.wasSent(requestId)) return [];
+  // Usually there already; not when the send landed after its caller had answered 503 and the
+  // client never retried. The links in the mails must work either way.
+  await deps.states.create(requestStateFor(event, deps));
   const pending = event.payload.verification.status === 'pending';
   const statusUrl = deps.links.statusUrl(requestId, receivedAt);
   const mails: Array<[AcknowledgementMail, OutgoingMail]> = [

@@ -3,7 +3,7 @@ import { EVENTS, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
 import { verificationCodeFor } from '../domain/signed-token';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './mail-acknowledgement';
-import { initialRequestState, receivedEvent, type AcceptedRequest } from './accept-request';
+import { receivedEvent, requestStateFor, type AcceptedRequest } from './accept-request';
 import { InMemoryVerificationStore } from './testing/in-memory-verification-store';
 import type { OutgoingMail } from './ports';
 import { RequesterLinks } from './requester-links';
@@ -38,7 +38,7 @@ function harness() {
   const keys = { secret: SECRET, verificationTtlMs: 72 * 3600_000 };
   /** What `acceptRequest` stores once the event is on Kafka. */
   const recordState = (request = incoming(), acceptedAs = accepted) =>
-    verifications.create(initialRequestState(request, acceptedAs, keys));
+    verifications.create(requestStateFor(receivedEvent(request, acceptedAs), keys));
   const mail: MailAcknowledgementDeps = {
     clock,
     links,
@@ -51,6 +51,7 @@ function harness() {
         return { messageId: `m${sent.length}` };
       },
     },
+    states: verifications,
     sentMails: {
       wasSent: async (id) => mailedRequests.has(id),
       recordSent: async (id) => void mailedRequests.add(id),
@@ -113,6 +114,13 @@ describe('acknowledging a request (state on the request path, mails from the eve
     const stored = JSON.stringify(await h.verifications.find(requestId));
     expect(stored).not.toContain(CODE);
     expect(stored).not.toContain('ada@example.org');
+  });
+
+  it('When the event landed but no state was stored (the caller had answered 503 and nobody retried), then mailing stores it, so the mailed link and code work', async () => {
+    const h = harness();
+    await mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted));
+    expect(await h.verifications.find(requestId)).toMatchObject({ status: 'pending', reference: 'PR-AAAA-BBBB' });
+    expect(await verifyByLink(h.verify, h.verifyLink())).toMatchObject({ outcome: 'verified' });
   });
 
   it('When the received event is delivered again, then nothing more is mailed', async () => {

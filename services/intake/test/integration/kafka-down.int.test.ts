@@ -63,7 +63,7 @@ describeLocal('Intake over HTTP while Kafka is away: nothing accepted is lost, n
     const refusedForm = await postForm(h.baseUrl, formFields, cookie);
     expect(refusedForm.status).toBe(503);
     expect(refusedForm.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(refusedForm.html).toContain('nothing was sent');
+    expect(refusedForm.html).toContain('could not confirm');
     // The form comes back filled in, with the same token: sending it again is the same request.
     expect(refusedForm.html).toContain(`value="${formToken}"`);
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { BatchedInserts } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { LedgerEntry, RequestLedger } from '../../application/ports';
@@ -11,8 +12,8 @@ interface LedgerDocument {
   createdAt: Date;
 }
 
-// The idempotency key is the primary key: two concurrent claims of one key cannot both insert,
-// and every read is by `_id`.
+// The idempotency key (keyed hash of it) is the primary key: two concurrent claims of one key
+// cannot both insert, and every read is by `_id`.
 const ledgerSchema = new Schema<LedgerDocument>(
   {
     _id: { type: String, required: true },
@@ -34,15 +35,20 @@ export class MongoRequestLedger implements RequestLedger {
   private readonly claims: Model<LedgerDocument>;
   private readonly claimInserts: BatchedInserts<LedgerDocument>;
 
-  constructor(connection: Connection) {
+  constructor(
+    connection: Connection,
+    /** Keys the stored form of idempotency keys (an email's Message-ID names hosts and people). */
+    private readonly secret: string,
+  ) {
     this.claims = connection.model<LedgerDocument>('RequestLedgerEntry', ledgerSchema);
     // The driver's collection directly: mongoose's document layer is not needed on this path.
     this.claimInserts = new BatchedInserts(this.claims.collection);
   }
 
   async claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
+    const storedKey = this.storedKey(entry.idempotencyKey);
     const outcome = await this.claimInserts.insert({
-      _id: entry.idempotencyKey,
+      _id: storedKey,
       requestId: entry.requestId,
       reference: entry.reference,
       eventId: entry.eventId,
@@ -51,11 +57,11 @@ export class MongoRequestLedger implements RequestLedger {
     });
     if (outcome === 'inserted') return { entry, created: true };
 
-    const existing = await this.claims.findById(entry.idempotencyKey).lean<LedgerDocument>();
+    const existing = await this.claims.findById(storedKey).lean<LedgerDocument>();
     if (!existing) throw new Error('idempotency key vanished between insert and read');
     return {
       entry: {
-        idempotencyKey: existing._id,
+        idempotencyKey: entry.idempotencyKey,
         requestId: existing.requestId,
         reference: existing.reference,
         eventId: existing.eventId,
@@ -63,5 +69,9 @@ export class MongoRequestLedger implements RequestLedger {
       },
       created: false,
     };
+  }
+
+  private storedKey(idempotencyKey: string): string {
+    return createHmac('sha256', this.secret).update(`idempotency-key\n${idempotencyKey}`).digest('base64url');
   }
 }

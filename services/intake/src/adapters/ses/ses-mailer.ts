@@ -12,10 +12,15 @@ export interface SesMailerOptions {
 }
 
 /**
- * SES errors that this one mail would get again however often it is sent. Everything else
- * (throttling, outages, an account-wide pause or misconfiguration) is retriable: the mails wait.
+ * Whether SES would refuse this one mail however often it is sent. `MessageRejected` also covers an
+ * unverified sender or a sandbox recipient ("... not verified"): that is the account's set-up, and
+ * those mails wait (retriable) until it is fixed, like throttling and outages do.
  */
-const PERMANENT_SES_ERRORS = new Set(['MessageRejected', 'InvalidParameterValue']);
+export function isPermanentRefusal(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'InvalidParameterValue') return true;
+  return name === 'MessageRejected' && !/not verified/i.test(String(message));
+}
 
 /** Mailer over Amazon SES (SendEmail). Credentials come from the SDK's default chain. */
 export class SesMailer implements Mailer {
@@ -63,10 +68,9 @@ export class SesMailer implements Mailer {
       );
       return { messageId: result.MessageId ?? '' };
     } catch (error) {
-      const name = (error as { name?: unknown } | null)?.name;
-      if (typeof name === 'string' && PERMANENT_SES_ERRORS.has(name)) {
+      if (isPermanentRefusal(error)) {
         // Sending again cannot help (a refused address or content): not retriable.
-        throw new AppError('MAIL_REJECTED', `SES refused the mail (${name})`, { cause: error });
+        throw new AppError('MAIL_REJECTED', 'SES refused the mail', { cause: error });
       }
       throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true, cause: error });
     }

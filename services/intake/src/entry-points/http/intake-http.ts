@@ -294,7 +294,7 @@ function strictJsonBodies(app: FastifyInstance): void {
 }
 
 const UNAVAILABLE =
-  'We could not store your request just now, so nothing was sent. Please press "Send my request" again in a moment.';
+  'We could not confirm that your request was stored. Please press "Send my request" again in a moment: it will not be sent twice.';
 
 async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
   // The answer waits for Kafka and the request's state; the mails go out from the event.

@@ -73,7 +73,9 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '413': errorResponse('BODY_TOO_LARGE'),
             '415': errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json (UTF-8)'),
             '429': errorResponse('RATE_LIMITED: too many requests from this address or for this email'),
-            '503': errorResponse('KAFKA_UNAVAILABLE: nothing was accepted; retry with the same Idempotency-Key'),
+            '503': errorResponse(
+              'KAFKA_UNAVAILABLE: not confirmed; retry with the same Idempotency-Key (a retry never makes a second request)',
+            ),
           },
         },
       },

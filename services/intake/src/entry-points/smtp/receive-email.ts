@@ -85,7 +85,7 @@ export async function receiveEmail(raw: Buffer, context: ReceiveEmailContext): P
     );
     return { kind: 'accepted', ...accepted };
   } catch (error) {
-    // Whatever went wrong, nothing was accepted: the sender keeps the mail and tries again later.
+    // Not confirmed: the sender keeps the mail and tries again later (same Message-ID, same request).
     const retriable = isRetriableError(error);
     context.logger[retriable ? 'warn' : 'error']({ ...facts, err: error, retriable }, 'email not accepted');
     return { kind: 'unavailable', message: 'The request could not be recorded right now; please try again later' };
