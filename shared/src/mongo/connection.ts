@@ -47,3 +47,20 @@ export async function closeMongo(connection: Connection): Promise<void> {
 export function isDuplicateKeyError(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
 }
+
+/**
+ * Inserts one document unless its key is taken; resolves true when it was new. A duplicate key is
+ * an answer here (the write happened before: a redelivery, a retry), any other failure throws.
+ */
+export async function createIfAbsent<TDoc>(
+  model: { create(document: TDoc): Promise<unknown> },
+  document: TDoc,
+): Promise<boolean> {
+  try {
+    await model.create(document);
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}

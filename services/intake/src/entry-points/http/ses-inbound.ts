@@ -21,7 +21,7 @@ export type SesInboundConfig = Pick<
 
 export interface SesInboundDeps {
   config: SesInboundConfig;
-  /** `acceptRequest` bound to its dependencies (plus any acknowledgement). */
+  /** `acceptRequest` bound to its dependencies. */
   accept: AcceptIncoming;
   logger: Logger;
   /**

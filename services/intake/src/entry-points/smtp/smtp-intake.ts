@@ -12,7 +12,7 @@ export type SmtpIntakeConfig = Pick<
 
 export interface SmtpIntakeOptions {
   config: SmtpIntakeConfig;
-  /** `acceptRequest` bound to its dependencies (plus any acknowledgement); see {@link AcceptIncoming}. */
+  /** `acceptRequest` bound to its dependencies; see {@link AcceptIncoming}. */
   accept: AcceptIncoming;
   logger: Logger;
   /** The name in the greeting and EHLO answer; the host name when absent. */

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
+import { createIfAbsent } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { MatchDecisionRepository, StoredMatchDecision } from '../../application/ports';
 
@@ -62,13 +62,8 @@ export class MongoMatchDecisionRepository implements MatchDecisionRepository {
   }
 
   async saveIfAbsent(decision: StoredMatchDecision): Promise<StoredMatchDecision> {
-    try {
-      await this.model.create(toDocument(decision));
-      return decision;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      return (await this.find(decision.requestId)) as StoredMatchDecision;
-    }
+    if (await createIfAbsent(this.model, toDocument(decision))) return decision;
+    return (await this.find(decision.requestId)) as StoredMatchDecision;
   }
 
   async replaceTriage(decision: StoredMatchDecision): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
+import { createIfAbsent } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { RelayRequestRepository } from '../../application/ports';
 import type { RelayRequest } from '../../domain/relay-request';
@@ -50,11 +50,7 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
   }
 
   async recordEarlyVerification(requestId: string, verifiedAt: Date): Promise<void> {
-    try {
-      await this.earlyVerifications.create({ _id: requestId, verifiedAt });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await createIfAbsent(this.earlyVerifications, { _id: requestId, verifiedAt });
   }
 
   async findEarlyVerification(requestId: string): Promise<Date | undefined> {
@@ -64,13 +60,7 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
 
   async insertIfAbsent(request: RelayRequest): Promise<boolean> {
     const { requestId, ...rest } = request;
-    try {
-      await this.model.create({ _id: requestId, ...rest });
-      return true;
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
-    }
+    return createIfAbsent(this.model, { _id: requestId, ...rest });
   }
 
   async markVerified(requestId: string, verifiedAt: Date): Promise<boolean> {
