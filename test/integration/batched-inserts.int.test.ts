@@ -26,7 +26,9 @@ describe('Group-committed inserts (BatchedInserts) against the real database', (
       { _id: 'k7', n: -1 },
     ]);
     // What services hand it: a mongoose model's untyped driver collection.
-    const inserts = new BatchedInserts<{ _id: string; n: number }>(connection.db!.collection('claims'), 50);
+    const inserts = new BatchedInserts<{ _id: string; n: number }>(connection.db!.collection('claims'), {
+      maxBatch: 50,
+    });
 
     // Keys k0..k149, then k100..k149 again: 150 distinct, two of them stored before.
     const keys = [

@@ -66,6 +66,12 @@ export const intakeConfigSpec = {
     default: '14',
     doc: "Most acknowledgement mails sent per second (your SES account's maximum send rate; SES starts production accounts at 14).",
   },
+  dbGroupCommitWindowMs: {
+    env: 'INTAKE_DB_GROUP_COMMIT_WINDOW_MS',
+    schema: envSchemas.nonNegativeInt,
+    default: '10',
+    doc: 'Under load, at most one insert statement per this many milliseconds for the idempotency keys and the request states (requests arriving meanwhile share it); a request after a quiet spell is written at once. 0 writes as soon as the previous statement is answered.',
+  },
   rateLimitPerIpPerMinute: {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',
     schema: envSchemas.positiveInt,

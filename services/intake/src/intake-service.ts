@@ -14,6 +14,7 @@ import { SesMailer } from './adapters/ses/ses-mailer';
 import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './application/mail-acknowledgement';
 import { RequesterLinks } from './application/requester-links';
+import { WriteBehindVerificationStore } from './application/write-behind-states';
 import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
 import { EmailThrottle } from './entry-points/http/email-throttle';
@@ -55,6 +56,12 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
     registers: [runtime.metrics],
   });
 
+  const stateWritesFailed = new Counter({
+    name: 'intake_request_state_writes_failed_total',
+    help: 'Request states not stored after the answer (the mail consumer stores them from the event)',
+    registers: [runtime.metrics],
+  });
+
   return {
     get port() {
       return runtime.port;
@@ -68,7 +75,18 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
-      const verifications = new MongoVerificationStore(runtime.mongo);
+      // Both inserts on every request's path are group-committed (see BatchedInserts).
+      const groupCommit = { windowMs: config.dbGroupCommitWindowMs };
+      const verifications = new WriteBehindVerificationStore(
+        new MongoVerificationStore(runtime.mongo, groupCommit),
+        (error) => {
+          stateWritesFailed.inc();
+          logger.warn(
+            { err: error },
+            'request state not stored after the answer; the mail consumer stores it from the event',
+          );
+        },
+      );
       const verificationTtlMs = config.verificationTtlHours * 60 * 60 * 1000;
 
       // Receipts and verification mails go out from the received events, not from the request
@@ -96,9 +114,11 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         routes: [route(EVENTS.requestReceivedV1, async (event) => void (await mailAcknowledgement(mailDeps, event)))],
       });
       runtime.onStop(() => mailConsumer.stop());
+      // Runs after the entry points stopped (hooks run in reverse), before the database closes.
+      runtime.onStop(() => verifications.flush());
       const useCases: IntakeUseCases = {
         accept: {
-          ledger: new MongoRequestLedger(runtime.mongo, config.linkSecret),
+          ledger: new MongoRequestLedger(runtime.mongo, config.linkSecret, groupCommit),
           publisher: new KafkaReceivedRequestPublisher(publisher),
           clock,
           // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.
@@ -127,7 +147,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       });
 
       // Email entry points (SMTP listener, SES inbound over SNS): the same acceptance. They answer
-      // 250 / 200 once Kafka and the request's state hold the request.
+      // 250 / 200 once Kafka holds the request.
       const acceptIncoming: AcceptIncoming = (incoming) => acceptRequest(useCases.accept, incoming);
       registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, logger });
       if (config.smtpEnabled) {

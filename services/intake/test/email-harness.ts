@@ -6,6 +6,7 @@ import { KafkaReceivedRequestPublisher } from '@privacy-relay/intake/adapters/ka
 import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
 import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
 import { acceptRequest } from '@privacy-relay/intake/application/accept-request';
+import { WriteBehindVerificationStore } from '@privacy-relay/intake/application/write-behind-states';
 import type { AcceptIncoming } from '@privacy-relay/intake/entry-points/smtp/receive-email';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@privacy-relay/shared/http';
@@ -55,12 +56,15 @@ export async function startEmailHarness(
     ...(options.sendTimeoutMs ? { sendTimeoutMs: options.sendTimeoutMs } : {}),
   });
   await publisher.connect();
+  const states = new WriteBehindVerificationStore(new MongoVerificationStore(connection), (error) => {
+    logger.error({ err: error }, 'request state not stored');
+  });
   const deps = {
     ledger: new MongoRequestLedger(connection, 'email-harness-link-secret-0123456789abcdef'),
     publisher: new KafkaReceivedRequestPublisher(publisher),
     clock: { now: () => new Date() },
     ids: { newRequestId: () => randomUUID() },
-    states: new MongoVerificationStore(connection),
+    states,
     secret: 'email-harness-link-secret-0123456789abcdef',
     verificationTtlMs: 72 * 60 * 60 * 1000,
   };
@@ -79,6 +83,7 @@ export async function startEmailHarness(
       return messages.map((message) => EVENTS.requestReceivedV1.parse(JSON.parse(message.value)));
     },
     async close() {
+      await states.flush();
       await publisher.disconnect().catch(() => undefined);
       await connection.dropDatabase().catch(() => undefined);
       await closeMongo(connection);

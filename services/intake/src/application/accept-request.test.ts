@@ -4,6 +4,7 @@ import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-requ
 import { acceptRequest, type AcceptRequestDeps } from './accept-request';
 import type { LedgerEntry, RequestLedger } from './ports';
 import { InMemoryVerificationStore } from './testing/in-memory-verification-store';
+import { WriteBehindVerificationStore } from './write-behind-states';
 
 class InMemoryLedger implements RequestLedger {
   readonly entries = new Map<string, LedgerEntry>();
@@ -20,7 +21,10 @@ function harness() {
   const attempted: RequestReceivedV1[] = [];
   let kafkaUp = true;
   let next = 0;
-  const states = new InMemoryVerificationStore();
+  const stored = new InMemoryVerificationStore();
+  const states = new WriteBehindVerificationStore(stored, (error) => {
+    throw error;
+  });
   const deps: AcceptRequestDeps = {
     ledger: new InMemoryLedger(),
     clock: { now: () => new Date('2026-03-02T09:15:00.000Z') },
@@ -36,7 +40,7 @@ function harness() {
       },
     },
   };
-  return { deps, published, attempted, states, setKafka: (up: boolean) => (kafkaUp = up) };
+  return { deps, published, attempted, states, stored, setKafka: (up: boolean) => (kafkaUp = up) };
 }
 
 const incoming = (key: string): IncomingRequest => ({
@@ -91,10 +95,11 @@ describe('acceptRequest', () => {
   });
 
   it('When Kafka is down, then no state is stored; once accepted, the state holds no personal data', async () => {
-    const { deps, states, setKafka } = harness();
+    const { deps, states, stored, setKafka } = harness();
     setKafka(false);
     await expect(acceptRequest(deps, incoming('api:k3'))).rejects.toMatchObject({ retriable: true });
-    expect(states.records.size).toBe(0);
+    await states.flush();
+    expect(stored.records.size).toBe(0);
     setKafka(true);
     const accepted = await acceptRequest(deps, incoming('api:k3'));
     const state = await states.find(accepted.requestId);
@@ -108,5 +113,68 @@ describe('acceptRequest', () => {
     const b = await acceptRequest(deps, incoming('api:b'));
     expect(a.requestId).not.toBe(b.requestId);
     expect(a.reference).not.toBe(b.reference);
+  });
+});
+
+describe('WriteBehindVerificationStore', () => {
+  /** A store whose inserts wait until the test lets them through (or fails them). */
+  function gatedStore() {
+    const store = new InMemoryVerificationStore();
+    const gates: Array<{ pass: () => void; fail: (error: Error) => void }> = [];
+    const create = store.create.bind(store);
+    store.create = (record) =>
+      new Promise((resolve, reject) =>
+        gates.push({ pass: () => resolve(create(record)), fail: (error) => reject(error) }),
+      );
+    return { store, gates };
+  }
+
+  it('When the state is still being written, then the answer does not wait for it, and a retry and a read of that request do', async () => {
+    const { store, gates } = gatedStore();
+    const { deps, published } = harness();
+    deps.states = new WriteBehindVerificationStore(store, (error) => {
+      throw error;
+    });
+    const states = deps.states as WriteBehindVerificationStore;
+
+    const accepted = await acceptRequest(deps, incoming('api:k5'));
+    expect(gates).toHaveLength(1);
+    expect(states.pendingWrites).toBe(1);
+
+    let retried: unknown;
+    let read: unknown;
+    void acceptRequest(deps, incoming('api:k5')).then((result) => (retried = result));
+    void states.find(accepted.requestId).then((state) => (read = state));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([retried, read]).toEqual([undefined, undefined]);
+
+    gates[0]!.pass();
+    await states.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(read).toMatchObject({ requestId: accepted.requestId, reference: accepted.reference, status: 'pending' });
+    // The retry saw the stored state: the same answer, and the event was not sent again.
+    expect(retried).toEqual({ ...accepted, duplicate: true });
+    expect(published).toHaveLength(1);
+  });
+
+  it('When the write fails, then the failure is reported (not thrown at anyone) and flush still ends', async () => {
+    const { store, gates } = gatedStore();
+    const failures: unknown[] = [];
+    const states = new WriteBehindVerificationStore(store, (error) => failures.push(error));
+    states.storeBehind({
+      requestId: 'r1',
+      reference: 'PR-AAAA-BBBB',
+      channel: 'api',
+      rights: ['access'],
+      receivedAt: new Date(0),
+      status: 'pending',
+      codeAttempts: 0,
+      expiresAt: new Date(1),
+    });
+    gates[0]!.fail(new Error('database down'));
+    await states.flush();
+    expect(failures).toEqual([new Error('database down')]);
+    expect(states.pendingWrites).toBe(0);
+    await expect(states.find('r1')).resolves.toBeUndefined();
   });
 });

@@ -2,23 +2,17 @@ import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import type { IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
 import { hashVerificationCode, verificationCodeFor } from '../domain/signed-token';
-import type {
-  Clock,
-  IdGenerator,
-  ReceivedRequestPublisher,
-  RequestLedger,
-  VerificationRecord,
-  VerificationStore,
-} from './ports';
+import type { Clock, IdGenerator, ReceivedRequestPublisher, RequestLedger, VerificationRecord } from './ports';
+import type { WriteBehindVerificationStore } from './write-behind-states';
 
 export interface AcceptRequestDeps {
   ledger: RequestLedger;
   publisher: ReceivedRequestPublisher;
   /**
-   * The request's state (verification, status page), written once Kafka holds the event: that it
-   * exists is what tells a retried key that nothing more is to be published.
+   * The request's state (verification, status page), written once Kafka holds the event, behind
+   * the answer: that it exists is what tells a retried key that nothing more is to be published.
    */
-  states: Pick<VerificationStore, 'create' | 'find'>;
+  states: Pick<WriteBehindVerificationStore, 'storeBehind' | 'find'>;
   clock: Clock;
   ids: IdGenerator;
   /** The link secret: keys the stored hash of the verification code. */
@@ -38,10 +32,12 @@ export interface AcceptedRequest {
 
 /**
  * Accepts a validated request: gives it an id and a reference, publishes
- * `privacy.request.received.v1` and records the request's state. Resolves only once Kafka holds
- * the event and the state is stored, so a caller may answer 202 / SMTP 250 after it and must
- * answer 503 / 451 when it rejects (the AppError is retriable; the client's retry completes it).
- * The mails to the requester go out from the event (`mailAcknowledgement`), not from here.
+ * `privacy.request.received.v1` and starts storing the request's state. Resolves only once Kafka
+ * holds the event, so a caller may answer 202 / SMTP 250 after it and must answer 503 / 451 when
+ * it rejects (the AppError is retriable; the client's retry completes it). One database write is
+ * on this path (the idempotency key, before publishing); the state is written behind the answer
+ * (`WriteBehindVerificationStore`). The mails to the requester go out from the event
+ * (`mailAcknowledgement`), not from here.
  *
  * The same idempotency key always yields the same request id, reference and event: a retry after
  * a failed publish sends the event again with the id, reference and receipt time of the first
@@ -67,7 +63,7 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
 
   const published = created ? event : receivedEvent(incoming, entry);
   await deps.publisher.publishReceived(published);
-  await deps.states.create(requestStateFor(published, deps));
+  deps.states.storeBehind(requestStateFor(published, deps));
   return { ...accepted, duplicate: !created };
 }
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { BatchedInserts } from '@privacy-relay/shared/mongo';
+import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { LedgerEntry, RequestLedger } from '../../application/ports';
 
@@ -39,10 +39,11 @@ export class MongoRequestLedger implements RequestLedger {
     connection: Connection,
     /** Keys the stored form of idempotency keys (an email's Message-ID names hosts and people). */
     private readonly secret: string,
+    groupCommit: BatchedInsertsOptions = {},
   ) {
     this.claims = connection.model<LedgerDocument>('RequestLedgerEntry', ledgerSchema);
     // The driver's collection directly: mongoose's document layer is not needed on this path.
-    this.claimInserts = new BatchedInserts(this.claims.collection);
+    this.claimInserts = new BatchedInserts(this.claims.collection, groupCommit);
   }
 
   async claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {

@@ -1,5 +1,5 @@
 import type { Channel, Right } from '@privacy-relay/shared/events';
-import { BatchedInserts } from '@privacy-relay/shared/mongo';
+import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { VerificationMethod, VerificationRecord, VerificationStore } from '../../application/ports';
 
@@ -47,9 +47,9 @@ export class MongoVerificationStore implements VerificationStore {
   private readonly model: Model<VerificationDocument>;
   private readonly creates: BatchedInserts<VerificationDocument & { createdAt: Date; updatedAt: Date }>;
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, groupCommit: BatchedInsertsOptions = {}) {
     this.model = connection.model<VerificationDocument>('Verification', verificationSchema);
-    this.creates = new BatchedInserts(this.model.collection);
+    this.creates = new BatchedInserts(this.model.collection, groupCommit);
   }
 
   async create(record: VerificationRecord): Promise<{ created: boolean }> {
