@@ -1,16 +1,20 @@
 // @ts-check
 /**
- * Intake throughput and latency: POST /v1/requests on the real intake service (validation, ledger,
- * Kafka acks=all, verification state; mails go out after the answer) side by side with a bare
- * Fastify route doing only the same Kafka send, in the same run, against the same servers.
+ * Intake throughput and latency: POST /v1/requests on the real intake service (validation, ledger
+ * insert, Kafka acks=all; the request state is written behind the answer and mails go out from
+ * the event) side by side with a bare Fastify route doing only the same Kafka send, in the same
+ * run, against the same servers. Also prints CPU per accepted request, which says where the
+ * difference goes.
  *
  *   npm run bench:intake
  *
  * Uses KAFKA_BROKERS / MONGODB_URI / SES_ENDPOINT when all three are set, else starts the local
- * stack (infra). BENCH_CONNECTIONS (default 32), BENCH_DURATION_S (default 15), BENCH_WARMUP_S (3).
+ * stack (infra). BENCH_CONNECTIONS (default 32), BENCH_DURATION_S (default 15), BENCH_WARMUP_S (3);
+ * INTAKE_DB_GROUP_COMMIT_WINDOW_MS is passed to intake (default 10).
  * Not part of `npm test`: timings belong here, not in tests.
  */
 const { randomBytes, randomUUID } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
 const Fastify = require('fastify');
 const { startLocalStack } = require('@privacy-relay/infra');
@@ -39,6 +43,39 @@ function requestBody() {
     text: 'Please send me a copy of the personal data you hold about me, then delete it.',
     regimeHint: 'uk-gdpr',
   });
+}
+
+/** Busy and total CPU ticks of the whole machine (Linux /proc/stat); undefined elsewhere. */
+function machineTicks() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One round of load, with what it cost: CPU of this process (server under test + load generator,
+ * one event loop) and of the whole machine (Kafka, FerretDB, PostgreSQL, SES endpoint too).
+ * @returns {Promise<{ result: import('autocannon').Result, processCpuMs: number, machineCpuMs?: number }>}
+ */
+async function measuredRound(url, durationS) {
+  const cpuBefore = process.cpuUsage();
+  const ticksBefore = machineTicks();
+  const result = await cannon(url, durationS);
+  const cpu = process.cpuUsage(cpuBefore);
+  const ticksAfter = machineTicks();
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return {
+    result,
+    processCpuMs: (cpu.user + cpu.system) / 1000,
+    ...(ticksBefore && ticksAfter
+      ? { machineCpuMs: ((ticksAfter.busy - ticksBefore.busy) * 1000) / ticksPerSecond }
+      : {}),
+  };
 }
 
 /** @returns {Promise<import('autocannon').Result>} */
@@ -95,13 +132,16 @@ async function startBaseline(kafka, topicPrefix, logger) {
   };
 }
 
-function row(name, result) {
+function row(name, { result, processCpuMs, machineCpuMs }) {
   const accepted = result['2xx'] / result.duration;
+  const perRequest = (ms) => (ms === undefined || result['2xx'] === 0 ? NaN : (ms * 1000) / result['2xx']);
   return {
     name,
     accepted,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    processCpuUs: perRequest(processCpuMs),
+    machineCpuUs: perRequest(machineCpuMs),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
@@ -136,6 +176,7 @@ async function main() {
       INTAKE_LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
       INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
       INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000000',
+      INTAKE_DB_GROUP_COMMIT_WINDOW_MS: process.env.INTAKE_DB_GROUP_COMMIT_WINDOW_MS ?? '10',
       LOG_LEVEL: 'silent',
     }),
     logger,
@@ -151,8 +192,8 @@ async function main() {
     const rows = [];
     // Alternate, so that drift (page cache, JIT, Kafka segment rolls) hits both alike.
     for (const round of [1, 2]) {
-      rows.push(row(`baseline (round ${round})`, await cannon(baseline.url, DURATION_S / 2)));
-      rows.push(row(`intake   (round ${round})`, await cannon(intakeUrl, DURATION_S / 2)));
+      rows.push(row(`baseline (round ${round})`, await measuredRound(baseline.url, DURATION_S / 2)));
+      rows.push(row(`intake   (round ${round})`, await measuredRound(intakeUrl, DURATION_S / 2)));
     }
     const mean = (prefix, key) => {
       const picked = rows.filter((r) => r.name.startsWith(prefix));
@@ -164,19 +205,31 @@ async function main() {
 
     const line = (cells) => `| ${cells.join(' | ')} |`;
     console.log(`\nIntake bench — ${CONNECTIONS} connections, ${DURATION_S / 2}s per round, Node ${process.version}`);
-    console.log(line(['run', 'accepted req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors']));
-    console.log(line(['---', '---:', '---:', '---:', '---:', '---:']));
-    for (const r of rows) {
-      console.log(line([r.name, r.accepted.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), r.non2xx, r.errors]));
-    }
+    const header = ['run', 'accepted req/s', 'p50 ms', 'p99 ms', 'process CPU µs/req', 'machine CPU µs/req'];
+    console.log(line([...header, 'non-2xx', 'errors']));
+    console.log(line(['---', ...header.slice(1).map(() => '---:'), '---:', '---:']));
+    const cells = (name, pick) => [
+      name,
+      pick('accepted').toFixed(0),
+      pick('p50').toFixed(1),
+      pick('p99').toFixed(1),
+      pick('processCpuUs').toFixed(0),
+      pick('machineCpuUs').toFixed(0),
+    ];
+    for (const r of rows) console.log(line([...cells(r.name, (key) => r[key]), r.non2xx, r.errors]));
     for (const kind of ['baseline', 'intake']) {
-      const cells = [`**${kind} (mean)**`, mean(kind, 'accepted').toFixed(0), mean(kind, 'p50').toFixed(1)];
-      console.log(line([...cells, mean(kind, 'p99').toFixed(1), '', '']));
+      console.log(line([...cells(`**${kind} (mean)**`, (key) => mean(kind, key)), '', '']));
     }
     console.log(
       `\nthroughput ratio intake / baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) — ${
         ratio >= TARGET_RATIO ? 'met' : 'NOT met'
       }`,
+    );
+    console.log(
+      `CPU per accepted request, intake / baseline: process ${(
+        mean('intake', 'processCpuUs') / mean('baseline', 'processCpuUs')
+      ).toFixed(2)}, machine ${(mean('intake', 'machineCpuUs') / mean('baseline', 'machineCpuUs')).toFixed(2)}` +
+        ' (process: server under test and load generator share one event loop)',
     );
   } finally {
     await baseline.stop();

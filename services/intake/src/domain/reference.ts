@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 // Crockford base32: no I, L, O, U, so a reference read over the phone is not misheard.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -9,7 +9,7 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * 40 bits: PR-XXXX-XXXX.
  */
 export function referenceFor(requestId: string): string {
-  const digest = createHash('sha256').update(requestId).digest();
+  const digest = hash('sha256', requestId, 'buffer');
   let bits = 0n;
   for (let i = 0; i < 5; i += 1) bits = (bits << 8n) | BigInt(digest[i] ?? 0);
   let out = '';

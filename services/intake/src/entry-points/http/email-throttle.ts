@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Submissions per requester address in a fixed window, in this process's memory. Per instance on
@@ -18,7 +18,7 @@ export class EmailThrottle {
 
   /** Counts one submission; false when the address is over its allowance. */
   tryConsume(email: string, now: number): boolean {
-    const key = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url');
+    const key = hash('sha256', email.trim().toLowerCase(), 'base64url');
     const current = this.windows.get(key);
     if (!current || now - current.start >= this.windowMs) {
       if (this.windows.size >= this.maxKeys) this.evict(now);

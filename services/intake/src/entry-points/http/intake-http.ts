@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
 import { AppError } from '@privacy-relay/shared/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { acceptRequest, type AcceptRequestDeps } from '../../application/accept-request';
 import type { Clock } from '../../application/ports';
 import type { RequesterLinks } from '../../application/requester-links';
@@ -316,7 +316,7 @@ function throttleByEmail(deps: IntakeHttpDeps, request: IntakeRequest): void {
 }
 
 function emailScope(request: IntakeRequest): string {
-  return createHash('sha256').update(request.requester.email.toLowerCase()).digest('base64url').slice(0, 16);
+  return hash('sha256', request.requester.email.toLowerCase(), 'base64url').slice(0, 16);
 }
 
 function newFormToken(deps: IntakeHttpDeps, binding: string): string {
