@@ -68,7 +68,8 @@ export const intakeConfigSpec = {
   },
   dbGroupCommitWindowMs: {
     env: 'INTAKE_DB_GROUP_COMMIT_WINDOW_MS',
-    schema: envSchemas.nonNegativeInt,
+    // Bounded: every request under load may wait this long for its idempotency key to be written.
+    schema: envSchemas.nonNegativeInt.max(1000, 'must be at most 1000 (milliseconds)'),
     default: '10',
     doc: 'Under load, at most one insert statement per this many milliseconds for the idempotency keys and the request states (requests arriving meanwhile share it); a request after a quiet spell is written at once. 0 writes as soon as the previous statement is answered.',
   },

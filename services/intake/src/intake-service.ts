@@ -2,7 +2,7 @@ import { EVENTS } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher, route, runConsumer } from '@privacy-relay/shared/kafka';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
 import { KafkaReceivedRequestPublisher } from './adapters/kafka/kafka-received-request-publisher';
 import { KafkaVerifiedRequestPublisher } from './adapters/kafka/kafka-verified-request-publisher';
@@ -75,7 +75,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
-      // Both inserts on every request's path are group-committed (see BatchedInserts).
+      // Both inserts of every request are group-committed (see BatchedInserts).
       const groupCommit = { windowMs: config.dbGroupCommitWindowMs };
       const verifications = new WriteBehindVerificationStore(
         new MongoVerificationStore(runtime.mongo, groupCommit),
@@ -87,6 +87,14 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
           );
         },
       );
+      new Gauge({
+        name: 'intake_request_state_writes_pending',
+        help: 'Requests answered whose state is still being written (behind the answer)',
+        registers: [runtime.metrics],
+        collect() {
+          this.set(verifications.pendingWrites);
+        },
+      });
       const verificationTtlMs = config.verificationTtlHours * 60 * 60 * 1000;
 
       // Receipts and verification mails go out from the received events, not from the request
@@ -115,7 +123,11 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       });
       runtime.onStop(() => mailConsumer.stop());
       // Runs after the entry points stopped (hooks run in reverse), before the database closes.
-      runtime.onStop(() => verifications.flush());
+      runtime.onStop(async () => {
+        if (!(await verifications.flush())) {
+          logger.warn('request states still being written at stop; the mail consumer stores them from the events');
+        }
+      });
       const useCases: IntakeUseCases = {
         accept: {
           ledger: new MongoRequestLedger(runtime.mongo, config.linkSecret, groupCommit),

@@ -157,20 +157,69 @@ describe('WriteBehindVerificationStore', () => {
     expect(published).toHaveLength(1);
   });
 
+  const record = {
+    requestId: 'r1',
+    reference: 'PR-AAAA-BBBB',
+    channel: 'api',
+    rights: ['access'],
+    receivedAt: new Date(0),
+    status: 'pending',
+    codeAttempts: 0,
+    expiresAt: new Date(1),
+  } as const;
+
+  it('When a write fails once, then it is tried again and stored, and nothing is reported', async () => {
+    const { store, gates } = gatedStore();
+    const failures: unknown[] = [];
+    const states = new WriteBehindVerificationStore(store, (error) => failures.push(error), { retryDelaysMs: [0] });
+    states.storeBehind({ ...record, rights: [...record.rights] });
+    gates[0]!.fail(new Error('not primary'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    gates[1]!.pass();
+    await expect(states.flush()).resolves.toBe(true);
+    expect(failures).toEqual([]);
+    await expect(states.find('r1')).resolves.toMatchObject({ reference: 'PR-AAAA-BBBB' });
+  });
+
+  it('When a write never ends, then flush gives up at its deadline and says so', async () => {
+    const { store } = gatedStore();
+    const states = new WriteBehindVerificationStore(store, () => undefined, { flushTimeoutMs: 20 });
+    states.storeBehind({ ...record, rights: [...record.rights] });
+    await expect(states.flush()).resolves.toBe(false);
+    expect(states.pendingWrites).toBe(1);
+  });
+
+  it('When the reporter itself throws, then nothing is left unhandled and flush still ends', async () => {
+    const { store, gates } = gatedStore();
+    const states = new WriteBehindVerificationStore(
+      store,
+      () => {
+        throw new Error('reporter broke');
+      },
+      { retryDelaysMs: [] },
+    );
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    // eslint-disable-next-line no-restricted-globals -- the test watches the process for unhandled rejections
+    process.on('unhandledRejection', listener);
+    try {
+      states.storeBehind({ ...record, rights: [...record.rights] });
+      gates[0]!.fail(new Error('database down'));
+      // Nobody waits for a write behind the answer until stop: its failure must not go unhandled.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await expect(states.flush()).resolves.toBe(true);
+    } finally {
+      // eslint-disable-next-line no-restricted-globals -- see above
+      process.off('unhandledRejection', listener);
+    }
+    expect(unhandled).toEqual([]);
+  });
+
   it('When the write fails, then the failure is reported (not thrown at anyone) and flush still ends', async () => {
     const { store, gates } = gatedStore();
     const failures: unknown[] = [];
-    const states = new WriteBehindVerificationStore(store, (error) => failures.push(error));
-    states.storeBehind({
-      requestId: 'r1',
-      reference: 'PR-AAAA-BBBB',
-      channel: 'api',
-      rights: ['access'],
-      receivedAt: new Date(0),
-      status: 'pending',
-      codeAttempts: 0,
-      expiresAt: new Date(1),
-    });
+    const states = new WriteBehindVerificationStore(store, (error) => failures.push(error), { retryDelaysMs: [] });
+    states.storeBehind({ ...record, rights: [...record.rights] });
     gates[0]!.fail(new Error('database down'));
     await states.flush();
     expect(failures).toEqual([new Error('database down')]);

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { RequesterLinks } from '@privacy-relay/intake/application/requester-links';
 import {
+  TEST_LINK_SECRET,
   linkPath,
   mailsTo,
   openForm,
@@ -238,6 +241,17 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect((await fetch(`${h.baseUrl}/verify/${statusToken}`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${h.baseUrl}/status/${statusToken.slice(0, -2)}xx`)).status).toBe(404);
     expect((await fetch(`${h.baseUrl}/status/nonsense`)).status).toBe(404);
+    expect(await (await fetch(`${h.baseUrl}/status/${statusToken.slice(0, -2)}xx`)).text()).toContain('not valid');
+  });
+
+  it('When a status link we signed names a request whose state is not stored (yet), then the page says so instead of calling the link invalid', async () => {
+    // The state is written behind the answer; another instance can be asked before it lands.
+    const links = new RequesterLinks(TEST_LINK_SECRET, 'http://intake.test');
+    const statusPath = new URL(links.statusUrl(randomUUID(), new Date())).pathname;
+    const response = await fetch(`${h.baseUrl}${statusPath}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('retry-after')).toBe('60');
+    expect(await response.text()).toContain('not available yet');
   });
 
   it('When /docs is asked for, then the OpenAPI document describes POST /v1/requests', async () => {

@@ -7,7 +7,7 @@ import { parseMime } from './parse-mime';
 
 /**
  * What the entry points are given to accept a request: `acceptRequest` bound to its
- * dependencies. Resolves once the request is durable and its state stored; rejects with a retriable error when it cannot be made durable now.
+ * dependencies. Resolves once the request is durable (on Kafka); rejects with a retriable error when it cannot be made durable now.
  */
 export type AcceptIncoming = (incoming: IncomingRequest) => Promise<AcceptedRequest>;
 
