@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 
 /** The part of a driver collection that group commit needs (a mongoose model's `.collection` fits). */
 export interface InsertManyTarget {
-  insertMany(docs: mongo.Document[], options: { ordered: false }): Promise<unknown>;
+  insertMany(docs: mongo.Document[], options: { ordered: false; ignoreUndefined: true }): Promise<unknown>;
 }
 
 /** What became of one document: stored now, or its `_id` (or another unique key) was there already. */
@@ -77,7 +77,8 @@ export class BatchedInserts<TDoc extends mongo.Document> {
     try {
       await this.target.insertMany(
         batch.map((waiting) => waiting.doc),
-        { ordered: false },
+        // Unset optional fields are left out, not stored as null.
+        { ordered: false, ignoreUndefined: true },
       );
       batch.forEach((waiting) => waiting.resolve('inserted'));
     } catch (error) {

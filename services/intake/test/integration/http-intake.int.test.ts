@@ -265,5 +265,18 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBeTruthy();
+
+    // The JSON API: the headers that matter for a response nobody renders, not the page set.
+    const api = await fetch(`${h.baseUrl}/v1/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validBody(uniqueEmail('headers'))),
+    });
+    expect(api.status).toBe(202);
+    expect(api.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(api.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(api.headers.get('x-frame-options')).toBe('DENY');
+    expect(api.headers.get('strict-transport-security')).toBeTruthy();
+    expect(api.headers.get('x-dns-prefetch-control')).toBeNull();
   });
 });

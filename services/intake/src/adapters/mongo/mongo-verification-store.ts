@@ -53,27 +53,25 @@ export class MongoVerificationStore implements VerificationStore {
   }
 
   async create(record: VerificationRecord): Promise<{ created: boolean }> {
-    // Group-committed, through the driver: this insert is on every request's path.
+    // Group-committed, through the driver: one insert per request (behind the answer).
     const now = new Date();
-    const outcome = await this.creates.insert(
-      withoutUndefined({
-        createdAt: now,
-        updatedAt: now,
-        _id: record.requestId,
-        reference: record.reference,
-        channel: record.channel,
-        rights: record.rights,
-        receivedAt: record.receivedAt,
-        status: record.status,
-        method: record.method,
-        verifiedAt: record.verifiedAt,
-        codeHash: record.codeHash,
-        codeAttempts: record.codeAttempts,
-        expiresAt: record.expiresAt,
-        verifiedEventPublishedAt: record.verifiedEventPublishedAt,
-        publishLeaseUntil: NOBODY,
-      }),
-    );
+    const outcome = await this.creates.insert({
+      createdAt: now,
+      updatedAt: now,
+      _id: record.requestId,
+      reference: record.reference,
+      channel: record.channel,
+      rights: record.rights,
+      receivedAt: record.receivedAt,
+      status: record.status,
+      method: record.method,
+      verifiedAt: record.verifiedAt,
+      codeHash: record.codeHash,
+      codeAttempts: record.codeAttempts,
+      expiresAt: record.expiresAt,
+      verifiedEventPublishedAt: record.verifiedEventPublishedAt,
+      publishLeaseUntil: NOBODY,
+    });
     return { created: outcome === 'inserted' };
   }
 
@@ -123,10 +121,6 @@ export class MongoVerificationStore implements VerificationStore {
 }
 
 /** The driver would store an undefined field as null, and `$exists: false` must keep meaning "never set". */
-function withoutUndefined<T extends object>(document: T): T {
-  return Object.fromEntries(Object.entries(document).filter(([, value]) => value !== undefined)) as T;
-}
-
 function toRecord(document: VerificationDocument): VerificationRecord {
   return {
     requestId: document._id,
