@@ -107,6 +107,31 @@ describe('acceptRequest', () => {
     expect(JSON.stringify(state)).not.toMatch(/ada@example\.org|Ada Example|Juro|Please/);
   });
 
+  it('When an API key or a form token comes back with other content, then it is refused with 409 and nothing more is published', async () => {
+    const { deps, published } = harness();
+    for (const channel of ['api', 'web-form'] as const) {
+      const first = { ...incoming(`${channel}:k6`), channel };
+      await acceptRequest(deps, first);
+      const edited = { ...first, request: { ...first.request, text: 'Please delete it all.' } };
+      await expect(acceptRequest(deps, edited)).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        httpStatus: 409,
+      });
+      // The very same content is still the retry it was.
+      await expect(acceptRequest(deps, first)).resolves.toMatchObject({ duplicate: true });
+    }
+    expect(published).toHaveLength(2);
+  });
+
+  it('When a mail comes again under the same Message-ID with other content, then the first delivery stands', async () => {
+    const { deps, published } = harness();
+    const first = { ...incoming('email:<a@b>'), channel: 'email-smtp' as const };
+    const accepted = await acceptRequest(deps, first);
+    const other = { ...first, request: { ...first.request, text: 'Something else.' } };
+    await expect(acceptRequest(deps, other)).resolves.toEqual({ ...accepted, duplicate: true });
+    expect(published).toHaveLength(1);
+  });
+
   it('When two keys differ, then they are two requests with different references', async () => {
     const { deps } = harness();
     const a = await acceptRequest(deps, incoming('api:a'));

@@ -1,5 +1,6 @@
 import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
-import type { IncomingRequest } from '../domain/intake-request';
+import { AppError } from '@privacy-relay/shared/errors';
+import { contentDigest, type IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
 import { hashVerificationCode, verificationCodeFor } from '../domain/signed-token';
 import type { Clock, IdGenerator, ReceivedRequestPublisher, RequestLedger, VerificationRecord } from './ports';
@@ -31,6 +32,19 @@ export interface AcceptedRequest {
 }
 
 /**
+ * Where a key must not come back with other content: the API's Idempotency-Key and the form's
+ * token (that is a client reusing a key, or an edited form sent again: refused, 409). A mail
+ * re-delivered under the same Message-ID with other content is the sending system's fault; the
+ * first delivery stands (a refusal would bounce to a requester who did nothing wrong).
+ */
+const KEY_NAMES_ONE_CONTENT: Record<IncomingRequest['channel'], boolean> = {
+  api: true,
+  'web-form': true,
+  'email-smtp': false,
+  'email-ses': false,
+};
+
+/**
  * Accepts a validated request: gives it an id and a reference, publishes
  * `privacy.request.received.v1` and starts storing the request's state. Resolves only once Kafka
  * holds the event, so a caller may answer 202 / SMTP 250 after it and must answer 503 / 451 when
@@ -51,13 +65,20 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
     reference: referenceFor(requestId),
     receivedAt: deps.clock.now(),
   });
+  const digest = contentDigest(deps.secret, incoming);
   const { entry, created } = await deps.ledger.claim({
     idempotencyKey: incoming.idempotencyKey,
     requestId,
     reference: event.payload.reference,
     eventId: event.id,
     receivedAt: new Date(event.occurredAt),
+    contentDigest: digest,
   });
+  if (!created && entry.contentDigest && entry.contentDigest !== digest && KEY_NAMES_ONE_CONTENT[incoming.channel]) {
+    throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was already used for a request with other content', {
+      httpStatus: 409,
+    });
+  }
   const accepted = { requestId: entry.requestId, reference: entry.reference, receivedAt: entry.receivedAt };
   if (!created && (await deps.states.find(entry.requestId))) return { ...accepted, duplicate: true };
 

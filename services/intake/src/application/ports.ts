@@ -10,8 +10,8 @@ export interface IdGenerator {
 }
 
 /**
- * What the ledger keeps per idempotency key: identifiers and times only, never the request's
- * content (no personal data). A retry rebuilds the event from its own content with these.
+ * What the ledger keeps per idempotency key: identifiers, times and a keyed hash of the content,
+ * never the content itself (no personal data). A retry rebuilds the event from its own content with these.
  */
 export interface LedgerEntry {
   idempotencyKey: string;
@@ -20,6 +20,8 @@ export interface LedgerEntry {
   /** The received event's id and time: every attempt for this key sends that same event. */
   eventId: string;
   receivedAt: Date;
+  /** `contentDigest` of the first attempt (absent on entries written before it was kept). */
+  contentDigest?: string | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { LIMITS, REGIMES, RIGHTS, type Channel, type Right } from '@privacy-relay/shared/events';
 
@@ -66,6 +67,16 @@ export interface IncomingRequest {
   request: IntakeRequest;
   verification: VerificationAtIntake;
   attachments?: Array<{ filename: string; contentType: string; size: number }>;
+}
+
+/**
+ * What an idempotency key stands for: a keyed hash of the request's content (the secret keeps it
+ * from being tested against guessed contents). A retry repeats the request, so it has the same
+ * digest; the same key with another digest is a different request reusing the key.
+ */
+export function contentDigest(secret: string, incoming: IncomingRequest): string {
+  const content = JSON.stringify([incoming.channel, incoming.request, incoming.attachments ?? []]);
+  return createHmac('sha256', secret).update('request-content\n').update(content).digest('base64url').slice(0, 22);
 }
 
 export type { Right };

@@ -65,6 +65,43 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(await mailsTo(email)).toHaveLength(2);
   });
 
+  it('When an Idempotency-Key comes back with other content, then 409 and nothing more is published; an edited form sent again gets a fresh form', async () => {
+    const email = uniqueEmail('reuse');
+    const first = await postJson(h.baseUrl, validBody(email), { 'idempotency-key': 'reused-key' });
+    expect(first.status).toBe(202);
+    const edited = { ...validBody(email), text: 'On second thought: erase everything.' };
+    const reused = await postJson(h.baseUrl, edited, { 'idempotency-key': 'reused-key' });
+    expect(reused.status).toBe(409);
+    expect(reused.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+
+    const formEmail = uniqueEmail('reuse-form');
+    const { cookie, formToken } = await openForm(h.baseUrl);
+    const fields = (text: string): Array<[string, string]> => [
+      ['formToken', formToken],
+      ['name', 'Grace Example'],
+      ['email', formEmail],
+      ['rights', 'access'],
+      ['text', text],
+    ];
+    expect((await postForm(h.baseUrl, fields('First.'), cookie)).status).toBe(202);
+    const resent = await postForm(h.baseUrl, fields('Edited after going back.'), cookie);
+    expect(resent.status).toBe(409);
+    expect(resent.html).toContain('already sent with other answers');
+    const freshToken = /name="formToken" value="([^"]+)"/.exec(resent.html)?.[1];
+    expect(freshToken).toBeDefined();
+    expect(freshToken).not.toBe(formToken);
+    expect(resent.html).toContain('Edited after going back.');
+
+    const marker = uniqueEmail('reuse-marker');
+    await postJson(h.baseUrl, validBody(marker));
+    const events = await eventually(async () => {
+      const all = await h.receivedEvents(1);
+      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
+    });
+    expect(events.filter((event) => event.payload.requester.email === email)).toHaveLength(1);
+    expect(events.filter((event) => event.payload.requester.email === formEmail)).toHaveLength(1);
+  });
+
   it('When no Idempotency-Key is sent, then each call is a new request with its own reference', async () => {
     const email = uniqueEmail('nokey');
     const a = await postJson(h.baseUrl, validBody(email));

@@ -9,6 +9,7 @@ interface LedgerDocument {
   reference: string;
   eventId: string;
   receivedAt: Date;
+  contentDigest?: string;
   createdAt: Date;
 }
 
@@ -21,6 +22,7 @@ const ledgerSchema = new Schema<LedgerDocument>(
     reference: { type: String, required: true },
     eventId: { type: String, required: true },
     receivedAt: { type: Date, required: true },
+    contentDigest: String,
     createdAt: { type: Date, required: true },
   },
   { collection: 'request_ledger', versionKey: false },
@@ -54,6 +56,7 @@ export class MongoRequestLedger implements RequestLedger {
       reference: entry.reference,
       eventId: entry.eventId,
       receivedAt: entry.receivedAt,
+      ...(entry.contentDigest ? { contentDigest: entry.contentDigest } : {}),
       createdAt: new Date(),
     });
     if (outcome === 'inserted') return { entry, created: true };
@@ -67,6 +70,7 @@ export class MongoRequestLedger implements RequestLedger {
         reference: existing.reference,
         eventId: existing.eventId,
         receivedAt: existing.receivedAt,
+        contentDigest: existing.contentDigest,
       },
       created: false,
     };

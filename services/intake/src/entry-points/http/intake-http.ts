@@ -210,6 +210,12 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       const { reference } = await submit(deps, incoming);
       return sendHtml(reply, 202, acceptedPage(reference));
     } catch (error) {
+      if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') {
+        // Sent before with other answers (edited after going back): a fresh form token makes it a new request.
+        request.log.info({ code: error.code, status: 409 }, 'form sent again with other answers');
+        const fresh = newFormToken(deps, cookie);
+        return sendHtml(reply, 409, requestFormPage({ formToken: fresh, values, notice: SENT_BEFORE }));
+      }
       if (!(error instanceof AppError) || !error.retriable) throw error;
       request.log.warn({ err: error }, 'form request not accepted; the requester may send it again');
       void reply.header('retry-after', '5');
@@ -310,6 +316,9 @@ function strictJsonBodies(app: FastifyInstance): void {
     parseJson(request, text, done);
   });
 }
+
+const SENT_BEFORE =
+  'This form was already sent with other answers. If you meant to make a second request, press "Send my request" again.';
 
 const UNAVAILABLE =
   'We could not confirm that your request was stored. Please press "Send my request" again in a moment: it will not be sent twice.';

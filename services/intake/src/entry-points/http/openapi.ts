@@ -70,6 +70,9 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
               },
             },
             '400': errorResponse('VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, BAD_IDEMPOTENCY_KEY'),
+            '409': errorResponse(
+              'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used for a request with other content',
+            ),
             '413': errorResponse('BODY_TOO_LARGE'),
             '415': errorResponse('UNSUPPORTED_MEDIA_TYPE: send application/json (UTF-8)'),
             '429': errorResponse('RATE_LIMITED: too many requests from this address or for this email'),
