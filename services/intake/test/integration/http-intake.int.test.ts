@@ -25,6 +25,15 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     await h?.stop();
   });
 
+  /** Posts a marker request and returns every received event once it is readable: anything published before is too. */
+  async function eventsUpToMarker(marker: string) {
+    await postJson(h.baseUrl, validBody(marker));
+    return eventually(async () => {
+      const all = await h.receivedEvents(1);
+      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
+    });
+  }
+
   it('When a valid JSON request is posted, then it answers 202 with a reference and status URL, and exactly one schema-valid event is on Kafka', async () => {
     const email = uniqueEmail('api');
     const response = await postJson(h.baseUrl, validBody(email), { 'idempotency-key': 'api-one' });
@@ -53,11 +62,7 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(second.json.reference).toBe(first.json.reference);
     // A marker request after the duplicate: once it is readable, so is anything the duplicate published.
     const marker = uniqueEmail('marker');
-    await postJson(h.baseUrl, validBody(marker));
-    const events = await eventually(async () => {
-      const all = await h.receivedEvents(1);
-      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
-    });
+    const events = await eventsUpToMarker(marker);
     expect(events.filter((event) => event.payload.requester.email === email)).toHaveLength(1);
     // One request, so one receipt and one verification mail (the mail consumer sends from the one event).
     await eventually(async () => ((await mailsTo(email)).length >= 2 ? true : undefined));
@@ -92,12 +97,7 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(freshToken).not.toBe(formToken);
     expect(resent.html).toContain('Edited after going back.');
 
-    const marker = uniqueEmail('reuse-marker');
-    await postJson(h.baseUrl, validBody(marker));
-    const events = await eventually(async () => {
-      const all = await h.receivedEvents(1);
-      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
-    });
+    const events = await eventsUpToMarker(uniqueEmail('reuse-marker'));
     expect(events.filter((event) => event.payload.requester.email === email)).toHaveLength(1);
     expect(events.filter((event) => event.payload.requester.email === formEmail)).toHaveLength(1);
   });
@@ -146,11 +146,7 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(again.html).toContain(reference);
 
     const marker = uniqueEmail('marker');
-    await postJson(h.baseUrl, validBody(marker));
-    const events = await eventually(async () => {
-      const all = await h.receivedEvents(1);
-      return all.some((event) => event.payload.requester.email === marker) ? all : undefined;
-    });
+    const events = await eventsUpToMarker(marker);
     const mine = events.filter((event) => event.payload.requester.email === email);
     expect(mine).toHaveLength(1);
     expect(mine[0]?.payload).toMatchObject({
