@@ -16,7 +16,7 @@ export interface AcceptRequestDeps {
   states: Pick<WriteBehindVerificationStore, 'storeBehind' | 'find'>;
   clock: Clock;
   ids: IdGenerator;
-  /** The link secret: keys the stored hash of the verification code. */
+  /** The link secret: keys the stored hashes (verification code, request content). */
   secret: string;
   /** How long the verification link and code work. */
   verificationTtlMs: number;
@@ -37,7 +37,7 @@ export interface AcceptedRequest {
  * re-delivered under the same Message-ID with other content is the sending system's fault; the
  * first delivery stands (a refusal would bounce to a requester who did nothing wrong).
  */
-const KEY_NAMES_ONE_CONTENT: Record<IncomingRequest['channel'], boolean> = {
+const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
   api: true,
   'web-form': true,
   'email-smtp': false,
@@ -74,7 +74,7 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
     receivedAt: new Date(event.occurredAt),
     contentDigest: digest,
   });
-  if (!created && entry.contentDigest && entry.contentDigest !== digest && KEY_NAMES_ONE_CONTENT[incoming.channel]) {
+  if (!created && entry.contentDigest && entry.contentDigest !== digest && ONE_CONTENT_PER_KEY[incoming.channel]) {
     throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was already used for a request with other content', {
       httpStatus: 409,
     });
