@@ -124,6 +124,24 @@ export const intakeConfigSpec = {
     default: String(10 * 1024 * 1024),
     doc: 'Largest mail the SMTP listener takes (advertised with SIZE; larger gets 552).',
   },
+  smtpTlsCertFile: {
+    env: 'INTAKE_SMTP_TLS_CERT_FILE',
+    schema: z.string(),
+    default: '',
+    doc: 'PEM certificate (chain) for STARTTLS on the SMTP listener; with INTAKE_SMTP_TLS_KEY_FILE. Empty: no STARTTLS (behind an MTA that does TLS).',
+  },
+  smtpTlsKeyFile: {
+    env: 'INTAKE_SMTP_TLS_KEY_FILE',
+    schema: z.string(),
+    default: '',
+    doc: 'PEM private key for STARTTLS on the SMTP listener; with INTAKE_SMTP_TLS_CERT_FILE.',
+  },
+  smtpRequireTls: {
+    env: 'INTAKE_SMTP_REQUIRE_TLS',
+    schema: envSchemas.boolean,
+    default: 'false',
+    doc: 'Refuse mail (530) from clients that did not STARTTLS first. Needs the TLS certificate and key.',
+  },
   smtpTrustSender: {
     env: 'INTAKE_SMTP_TRUST_SENDER',
     schema: envSchemas.boolean,

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSmtpIntake, type SmtpIntake } from '@privacy-relay/intake/entry-points/smtp/smtp-intake';
 import nodemailer from 'nodemailer';
+import { generate } from 'selfsigned';
 import { testLogger } from '../../../test/support/test-env';
 import { startEmailHarness, type EmailHarness } from './email-harness';
 
@@ -159,5 +163,92 @@ describe('Email intake over SMTP: a real client, real Kafka, real ledger', () =>
     const [pending] = await eventsFor(replyTo);
     expect(pending!.payload.requester).toEqual({ name: 'Ada at home', email: 'ada@home.example' });
     expect(pending!.payload.verification).toEqual({ status: 'pending' });
+  });
+});
+
+describe('Email intake over SMTP with STARTTLS', () => {
+  let harness: EmailHarness;
+  let tlsSmtp: SmtpIntake;
+  let caPem: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    harness = await startEmailHarness('emailsmtptls');
+    // A self-signed certificate for 127.0.0.1, made at test time; the client trusts exactly it.
+    const pem = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    });
+    caPem = pem.cert;
+    dir = await mkdtemp(join(tmpdir(), 'smtp-tls-'));
+    await writeFile(join(dir, 'cert.pem'), pem.cert);
+    await writeFile(join(dir, 'key.pem'), pem.private);
+    tlsSmtp = await startSmtpIntake({
+      config: {
+        ...smtpConfig(),
+        smtpTlsCertFile: join(dir, 'cert.pem'),
+        smtpTlsKeyFile: join(dir, 'key.pem'),
+        smtpRequireTls: true,
+      },
+      accept: harness.accept,
+      logger: testLogger('smtp-intake-tls'),
+    });
+  });
+
+  afterAll(async () => {
+    await tlsSmtp?.stop();
+    await harness?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const mail = (messageId: string) => ({
+    from: 'grace@signer.example',
+    to: PRIVACY_ADDRESS,
+    subject: 'Erasure request',
+    text: 'Please erase my personal data.',
+    messageId: `<${messageId}>`,
+  });
+
+  it('When a client upgrades with STARTTLS, then the mail is taken over TLS (250) and one event is on Kafka', async () => {
+    const messageId = `${randomUUID()}@mail.signer.example`;
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: tlsSmtp.port,
+      secure: false,
+      requireTLS: true,
+      tls: { ca: [caPem] },
+    });
+    const info = await transport.sendMail(mail(messageId));
+    expect(info.response).toMatch(/^250 /);
+    const events = (await harness.receivedEvents({ atLeast: 1 })).filter(
+      (event) => event.payload.idempotencyKey === `email:${messageId}`,
+    );
+    expect(events).toHaveLength(1);
+  });
+
+  it('When TLS is required and a client sends in the clear, then it is refused with 530 and nothing is published', async () => {
+    const messageId = `${randomUUID()}@mail.signer.example`;
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: tlsSmtp.port,
+      secure: false,
+      ignoreTLS: true,
+    });
+    await expect(transport.sendMail(mail(messageId))).rejects.toMatchObject({ responseCode: 530 });
+    const events = (await harness.receivedEvents()).filter(
+      (event) => event.payload.idempotencyKey === `email:${messageId}`,
+    );
+    expect(events).toHaveLength(0);
+  });
+
+  it('When only one of the certificate and key is configured, then the listener does not start and says why', async () => {
+    await expect(
+      startSmtpIntake({
+        config: { ...smtpConfig(), smtpTlsCertFile: join(dir, 'cert.pem') },
+        accept: harness.accept,
+        logger: testLogger('smtp-intake-tls-half'),
+      }),
+    ).rejects.toThrow(/INTAKE_SMTP_TLS_CERT_FILE and INTAKE_SMTP_TLS_KEY_FILE/);
   });
 });

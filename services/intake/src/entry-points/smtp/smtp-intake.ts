@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
@@ -8,7 +9,8 @@ import { receiveEmail, type AcceptIncoming, type ReceiveEmailOutcome } from './r
 export type SmtpIntakeConfig = Pick<
   IntakeConfig,
   'smtpHost' | 'smtpPort' | 'privacyAddresses' | 'smtpMaxMessageBytes' | 'smtpTrustSender'
->;
+> &
+  Partial<Pick<IntakeConfig, 'smtpTlsCertFile' | 'smtpTlsKeyFile' | 'smtpRequireTls'>>;
 
 export interface SmtpIntakeOptions {
   config: SmtpIntakeConfig;
@@ -43,26 +45,36 @@ class SmtpReply extends Error {
  * never become a request gets 550 (no usable sender) or 554 (not parseable, nothing asked), and
  * mail over the size limit 552.
  *
- * Plain SMTP without AUTH or STARTTLS: it is meant to sit behind the organisation's MTA (or be
- * reached on a private network), which handles TLS and sender authentication.
+ * STARTTLS is offered when a certificate and key are configured, and can be required (530 before
+ * it). No AUTH: senders are the public; who they are is what verification establishes. Without a
+ * certificate it is meant to sit behind the organisation's MTA (or on a private network), which
+ * then handles TLS.
  */
 export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpIntake> {
   const { config, logger } = options;
   const log = logger.child({ component: 'smtp-intake' });
   const privacyAddresses = new Set(config.privacyAddresses.map((address) => address.toLowerCase()));
   const maxBytes = config.smtpMaxMessageBytes;
+  const tls = await readTlsFiles(config);
 
   const server = new SMTPServer({
     ...(options.serverName ? { name: options.serverName } : {}),
     banner: 'Privacy Relay: mail your data-protection request here',
     size: maxBytes,
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(tls ? { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' as const } : {}),
     // smtp-server's own log would print envelope addresses; ours names none.
     logger: false,
     maxClients: 200,
     socketTimeout: 120_000,
     closeTimeout: 5_000,
+
+    onMailFrom(_address, session, callback) {
+      if (!config.smtpRequireTls || session.secure) return callback();
+      log.info({ reason: 'tls-required' }, 'smtp sender refused');
+      return callback(new SmtpReply(530, '5.7.0 Must issue a STARTTLS command first'));
+    },
 
     onRcptTo(address, _session, callback) {
       if (privacyAddresses.has(address.address.trim().toLowerCase())) return callback();
@@ -146,4 +158,20 @@ function reply(outcome: ReceiveEmailOutcome, callback: (error?: Error | null, me
           : new SmtpReply(554, `5.6.0 ${outcome.message}`),
       );
   }
+}
+
+/** The STARTTLS certificate and key, read once at start; both or neither (a clear error otherwise). */
+async function readTlsFiles(config: SmtpIntakeConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const certFile = config.smtpTlsCertFile ?? '';
+  const keyFile = config.smtpTlsKeyFile ?? '';
+  if (!certFile && !keyFile) {
+    if (config.smtpRequireTls)
+      throw new Error('INTAKE_SMTP_REQUIRE_TLS needs INTAKE_SMTP_TLS_CERT_FILE and INTAKE_SMTP_TLS_KEY_FILE');
+    return undefined;
+  }
+  if (!certFile || !keyFile) {
+    throw new Error('INTAKE_SMTP_TLS_CERT_FILE and INTAKE_SMTP_TLS_KEY_FILE are set together (or neither)');
+  }
+  const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
+  return { cert, key };
 }
