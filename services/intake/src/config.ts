@@ -128,7 +128,7 @@ export const intakeConfigSpec = {
     env: 'INTAKE_SMTP_TLS_CERT_FILE',
     schema: z.string(),
     default: '',
-    doc: 'PEM certificate (chain) for STARTTLS on the SMTP listener; with INTAKE_SMTP_TLS_KEY_FILE. Empty: no STARTTLS (behind an MTA that does TLS).',
+    doc: 'PEM certificate (chain) for STARTTLS on the SMTP listener; with INTAKE_SMTP_TLS_KEY_FILE. Read at start (restart after renewing). Empty: no STARTTLS (behind an MTA that does TLS).',
   },
   smtpTlsKeyFile: {
     env: 'INTAKE_SMTP_TLS_KEY_FILE',

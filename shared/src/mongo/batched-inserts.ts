@@ -77,7 +77,7 @@ export class BatchedInserts<TDoc extends mongo.Document> {
     try {
       await this.target.insertMany(
         batch.map((waiting) => waiting.doc),
-        // Unset optional fields are left out, not stored as null.
+        // Unset optional fields are left out, not stored as null (`$exists: false` keeps meaning "never set").
         { ordered: false, ignoreUndefined: true },
       );
       batch.forEach((waiting) => waiting.resolve('inserted'));

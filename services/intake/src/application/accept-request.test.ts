@@ -107,7 +107,7 @@ describe('acceptRequest', () => {
     expect(JSON.stringify(state)).not.toMatch(/ada@example\.org|Ada Example|Juro|Please/);
   });
 
-  it('When an API key or a form token comes back with other content, then it is refused with 409 and nothing more is published', async () => {
+  it('When an API key or a form token comes back with other content, then it is refused with 422 and nothing more is published', async () => {
     const { deps, published } = harness();
     for (const channel of ['api', 'web-form'] as const) {
       const first = { ...incoming(`${channel}:k6`), channel };
@@ -115,10 +115,12 @@ describe('acceptRequest', () => {
       const edited = { ...first, request: { ...first.request, text: 'Please delete it all.' } };
       await expect(acceptRequest(deps, edited)).rejects.toMatchObject({
         code: 'IDEMPOTENCY_KEY_REUSED',
-        httpStatus: 409,
+        httpStatus: 422,
       });
-      // The very same content is still the retry it was.
+      // The very same content is still the retry it was, rights in any order.
       await expect(acceptRequest(deps, first)).resolves.toMatchObject({ duplicate: true });
+      const reordered = { ...first, request: { ...first.request, rights: [...first.request.rights].reverse() } };
+      await expect(acceptRequest(deps, reordered)).resolves.toMatchObject({ duplicate: true });
     }
     expect(published).toHaveLength(2);
   });

@@ -33,7 +33,8 @@ export interface AcceptedRequest {
 
 /**
  * Where a key must not come back with other content: the API's Idempotency-Key and the form's
- * token (that is a client reusing a key, or an edited form sent again: refused, 409). A mail
+ * token (that is a client reusing a key, or an edited form sent again: refused with 422, as the
+ * IETF Idempotency-Key draft asks). A mail
  * re-delivered under the same Message-ID with other content is the sending system's fault; the
  * first delivery stands (a refusal would bounce to a requester who did nothing wrong).
  */
@@ -76,7 +77,7 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
   });
   if (!created && entry.contentDigest && entry.contentDigest !== digest && ONE_CONTENT_PER_KEY[incoming.channel]) {
     throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was already used for a request with other content', {
-      httpStatus: 409,
+      httpStatus: 422,
     });
   }
   const accepted = { requestId: entry.requestId, reference: entry.reference, receivedAt: entry.receivedAt };

@@ -75,7 +75,9 @@ export interface IncomingRequest {
  * digest; the same key with another digest is a different request reusing the key.
  */
 export function contentDigest(secret: string, incoming: IncomingRequest): string {
-  const content = JSON.stringify([incoming.channel, incoming.request, incoming.attachments ?? []]);
+  // Rights are a set: a client that rebuilds it between retries in another order sends the same request.
+  const request = { ...incoming.request, rights: [...incoming.request.rights].sort() };
+  const content = JSON.stringify([incoming.channel, request, incoming.attachments ?? []]);
   return createHmac('sha256', secret).update('request-content\n').update(content).digest('base64url').slice(0, 22);
 }
 

@@ -70,13 +70,13 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(await mailsTo(email)).toHaveLength(2);
   });
 
-  it('When an Idempotency-Key comes back with other content, then 409 and nothing more is published; an edited form sent again gets a fresh form', async () => {
+  it('When an Idempotency-Key comes back with other content, then 422 and nothing more is published; an edited form sent again gets a fresh form', async () => {
     const email = uniqueEmail('reuse');
     const first = await postJson(h.baseUrl, validBody(email), { 'idempotency-key': 'reused-key' });
     expect(first.status).toBe(202);
     const edited = { ...validBody(email), text: 'On second thought: erase everything.' };
     const reused = await postJson(h.baseUrl, edited, { 'idempotency-key': 'reused-key' });
-    expect(reused.status).toBe(409);
+    expect(reused.status).toBe(422);
     expect(reused.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
 
     const formEmail = uniqueEmail('reuse-form');
@@ -90,8 +90,8 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     ];
     expect((await postForm(h.baseUrl, fields('First.'), cookie)).status).toBe(202);
     const resent = await postForm(h.baseUrl, fields('Edited after going back.'), cookie);
-    expect(resent.status).toBe(409);
-    expect(resent.html).toContain('already sent with other answers');
+    expect(resent.status).toBe(422);
+    expect(resent.html).toContain('sent before with other answers');
     const freshToken = /name="formToken" value="([^"]+)"/.exec(resent.html)?.[1];
     expect(freshToken).toBeDefined();
     expect(freshToken).not.toBe(formToken);

@@ -120,7 +120,6 @@ export class MongoVerificationStore implements VerificationStore {
   }
 }
 
-/** The driver would store an undefined field as null, and `$exists: false` must keep meaning "never set". */
 function toRecord(document: VerificationDocument): VerificationRecord {
   return {
     requestId: document._id,

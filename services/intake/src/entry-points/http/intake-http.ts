@@ -212,9 +212,9 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     } catch (error) {
       if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') {
         // Sent before with other answers (edited after going back): a fresh form token makes it a new request.
-        request.log.info({ code: error.code, status: 409 }, 'form sent again with other answers');
+        request.log.info({ code: error.code, status: 422 }, 'form sent again with other answers');
         const fresh = newFormToken(deps, cookie);
-        return sendHtml(reply, 409, requestFormPage({ formToken: fresh, values, notice: SENT_BEFORE }));
+        return sendHtml(reply, 422, requestFormPage({ formToken: fresh, values, notice: SENT_BEFORE }));
       }
       if (!(error instanceof AppError) || !error.retriable) throw error;
       request.log.warn({ err: error }, 'form request not accepted; the requester may send it again');
@@ -317,8 +317,9 @@ function strictJsonBodies(app: FastifyInstance): void {
   });
 }
 
+// True whether or not the earlier attempt got through (after a 503 nobody knows for sure).
 const SENT_BEFORE =
-  'This form was already sent with other answers. If you meant to make a second request, press "Send my request" again.';
+  'This form was sent before with other answers (that attempt may or may not have got through). To send these answers as a request, press "Send my request" again.';
 
 const UNAVAILABLE =
   'We could not confirm that your request was stored. Please press "Send my request" again in a moment: it will not be sent twice.';

@@ -70,7 +70,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
               },
             },
             '400': errorResponse('VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON, BAD_IDEMPOTENCY_KEY'),
-            '409': errorResponse(
+            '422': errorResponse(
               'IDEMPOTENCY_KEY_REUSED: this Idempotency-Key was used for a request with other content',
             ),
             '413': errorResponse('BODY_TOO_LARGE'),
