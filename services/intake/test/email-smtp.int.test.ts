@@ -229,13 +229,7 @@ describe('Email intake over SMTP with STARTTLS', () => {
 
   it('When TLS is required and a client sends in the clear, then it is refused with 530 and nothing is published', async () => {
     const messageId = `${randomUUID()}@mail.signer.example`;
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: tlsSmtp.port,
-      secure: false,
-      ignoreTLS: true,
-    });
-    await expect(transport.sendMail(mail(messageId))).rejects.toMatchObject({ responseCode: 530 });
+    await expect(transportTo(tlsSmtp.port).sendMail(mail(messageId))).rejects.toMatchObject({ responseCode: 530 });
     const events = (await harness.receivedEvents()).filter(
       (event) => event.payload.idempotencyKey === `email:${messageId}`,
     );
