@@ -1,22 +1,17 @@
-import { BatchedInserts, connectMongo } from '@privacy-relay/shared/mongo';
+import { BatchedInserts } from '@privacy-relay/shared/mongo';
 import type { Connection } from 'mongoose';
-import { stackEndpoints, testLogger, testNamespace } from '../support/test-env';
+import { connectTestDatabase, discardTestDatabase, testLogger, testNamespace } from '../support/test-env';
 
 describe('Group-committed inserts (BatchedInserts) against the real database', () => {
   const ns = testNamespace('batched');
   let connection: Connection;
 
   beforeAll(async () => {
-    connection = await connectMongo({
-      uri: stackEndpoints().mongodbUri,
-      dbName: ns.dbName,
-      logger: testLogger('batched'),
-    });
+    connection = await connectTestDatabase(ns.dbName, testLogger('batched'));
   });
 
   afterAll(async () => {
-    await connection?.dropDatabase().catch(() => undefined);
-    await connection?.close();
+    await discardTestDatabase(connection);
   });
 
   it('When 200 inserts arrive at once, some keys already stored and some repeated among them, then each key is stored once and every caller learns its own outcome', async () => {

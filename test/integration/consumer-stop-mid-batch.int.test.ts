@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher, runConsumer, route, type ConsumerHandle } from '@privacy-relay/shared/kafka';
-import { connectMongo } from '@privacy-relay/shared/mongo';
 import type { Connection } from 'mongoose';
 import type { Kafka } from 'kafkajs';
 import { receivedRequestEvent } from '../support/fixtures';
 import {
+  connectTestDatabase,
+  discardTestDatabase,
   createTestTopics,
   eventually,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
@@ -16,7 +16,6 @@ import {
 
 describe('Consumer runner: stop in the middle of a batch, start again', () => {
   const ns = testNamespace('stopmidbatch');
-  const endpoints = stackEndpoints();
   const logger = testLogger('runner-test');
   const total = 120;
   let kafka: Kafka;
@@ -25,12 +24,11 @@ describe('Consumer runner: stop in the middle of a batch, start again', () => {
   beforeAll(async () => {
     kafka = testKafka();
     await createTestTopics(kafka, ns.topicPrefix);
-    connection = await connectMongo({ uri: endpoints.mongodbUri, dbName: ns.dbName, logger });
+    connection = await connectTestDatabase(ns.dbName, logger);
   });
 
   afterAll(async () => {
-    await connection?.dropDatabase().catch(() => undefined);
-    await connection?.close();
+    await discardTestDatabase(connection);
   });
 
   // The sink is deliberately NOT idempotent (a fresh _id per handling): a message handled twice

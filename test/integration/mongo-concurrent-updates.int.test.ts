@@ -1,22 +1,16 @@
-import { connectMongo } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection } from 'mongoose';
-import { stackEndpoints, testLogger, testNamespace } from '../support/test-env';
+import { connectTestDatabase, discardTestDatabase, testLogger, testNamespace } from '../support/test-env';
 
 describe('Shared mongoose connection under concurrent single-document updates', () => {
   const ns = testNamespace('concurrent');
   let connection: Connection;
 
   beforeAll(async () => {
-    connection = await connectMongo({
-      uri: stackEndpoints().mongodbUri,
-      dbName: ns.dbName,
-      logger: testLogger('mongo-test'),
-    });
+    connection = await connectTestDatabase(ns.dbName, testLogger('mongo-test'));
   });
 
   afterAll(async () => {
-    await connection?.dropDatabase().catch(() => undefined);
-    await connection?.close();
+    await discardTestDatabase(connection);
   });
 
   it('When 32 updates hit one document at once, then all succeed and none is lost', async () => {

@@ -1,6 +1,5 @@
 import { EVENTS, deadLetterTopicName, topicName } from '@privacy-relay/shared/events';
 import { DEAD_LETTER_HEADERS, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
-import { connectMongo } from '@privacy-relay/shared/mongo';
 import { loadConfig } from '@privacy-relay/shared/config';
 import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
@@ -9,6 +8,8 @@ import type { Connection } from 'mongoose';
 import type { Kafka, Producer } from 'kafkajs';
 import { receivedRequestEvent } from '../support/fixtures';
 import {
+  connectTestDatabase,
+  discardTestDatabase,
   createTestTopics,
   eventually,
   readTopic,
@@ -49,7 +50,7 @@ describe('Relay consumer: received requests through real Kafka into the database
     await publisher.connect();
     rawProducer = kafka.producer();
     await rawProducer.connect();
-    connection = await connectMongo({ uri: endpoints.mongodbUri, dbName: ns.dbName, logger });
+    connection = await connectTestDatabase(ns.dbName, logger);
     requests = new MongoRelayRequestRepository(connection);
   });
 
@@ -57,8 +58,7 @@ describe('Relay consumer: received requests through real Kafka into the database
     await rawProducer?.disconnect();
     await publisher?.disconnect();
     await relay?.stop();
-    await connection?.dropDatabase().catch(() => undefined);
-    await connection?.close();
+    await discardTestDatabase(connection);
   });
 
   it('When intake publishes privacy.request.received.v1 through the shared producer, then the relay stores the request through mongoose', async () => {

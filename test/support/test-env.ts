@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { Kafka, type Admin } from 'kafkajs';
 import { ensureTopics } from '@privacy-relay/shared/kafka';
 import { createLogger, type Logger } from '@privacy-relay/shared/logger';
+import { connectMongo } from '@privacy-relay/shared/mongo';
+import type { Connection } from 'mongoose';
 
 /** Endpoints that test/global-setup.ts put in the environment. */
 export function stackEndpoints(): { kafkaBrokers: string[]; mongodbUri: string; sesEndpoint: string } {
@@ -22,6 +24,17 @@ export function testNamespace(label: string): { topicPrefix: string; dbName: str
 /** Silent unless TEST_LOG_LEVEL says otherwise (e.g. TEST_LOG_LEVEL=debug npm test). */
 export function testLogger(name: string): Logger {
   return createLogger({ name, level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+}
+
+/** A test file's own database (name from testNamespace) on the stack's MongoDB. */
+export function connectTestDatabase(dbName: string, logger: Logger): Promise<Connection> {
+  return connectMongo({ uri: stackEndpoints().mongodbUri, dbName, logger });
+}
+
+/** Drops a test file's database and closes its connection; a drop that fails (stack already gone) fails no test. */
+export async function discardTestDatabase(connection: Connection | undefined): Promise<void> {
+  await connection?.dropDatabase().catch(() => undefined);
+  await connection?.close();
 }
 
 export function testKafka(brokers = stackEndpoints().kafkaBrokers): Kafka {

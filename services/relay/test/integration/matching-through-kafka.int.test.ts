@@ -7,11 +7,12 @@ import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import { runDirectoryImport } from '@privacy-relay/relay/cli/directory-import';
-import { connectMongo } from '@privacy-relay/shared/mongo';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { receivedRequestEvent } from '../../../../test/support/fixtures';
 import {
+  connectTestDatabase,
+  discardTestDatabase,
   createTestTopics,
   eventually,
   readTopic,
@@ -84,7 +85,7 @@ describe('Relay matching through real Kafka and the database', () => {
     await createTestTopics(kafka, ns.topicPrefix);
     publisher = new KafkaEventPublisher(kafka, { topicPrefix: ns.topicPrefix, logger });
     await publisher.connect();
-    connection = await connectMongo({ uri: endpoints.mongodbUri, dbName: ns.dbName, logger });
+    connection = await connectTestDatabase(ns.dbName, logger);
     await startRelay();
 
     const changedAt = new Date().toISOString();
@@ -133,8 +134,7 @@ describe('Relay matching through real Kafka and the database', () => {
   afterAll(async () => {
     await relay?.stop();
     await publisher?.disconnect();
-    await connection?.dropDatabase().catch(() => undefined);
-    await connection?.close();
+    await discardTestDatabase(connection);
   });
 
   it('When the directory holds counterparties, then the database holds only their keyed hashes', async () => {
