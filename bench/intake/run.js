@@ -13,25 +13,19 @@
  * INTAKE_DB_GROUP_COMMIT_WINDOW_MS is passed to intake (default 10).
  * Not part of `npm test`: timings belong here, not in tests.
  */
-const { randomBytes, randomUUID } = require('node:crypto');
+const { fork } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const { readFileSync } = require('node:fs');
+const path = require('node:path');
 const autocannon = require('autocannon');
-const Fastify = require('fastify');
 const { startLocalStack } = require('@privacy-relay/infra');
-const { loadConfig } = require('@privacy-relay/shared/config');
-const { EVENTS } = require('@privacy-relay/shared/events');
-const { KafkaEventPublisher, createKafkaClient, ensureTopics } = require('@privacy-relay/shared/kafka');
+const { createKafkaClient, ensureTopics } = require('@privacy-relay/shared/kafka');
 const { createLogger } = require('@privacy-relay/shared/logger');
-const { intakeConfigSpec } = require('@privacy-relay/intake/config');
-const { createIntakeService } = require('@privacy-relay/intake/intake-service');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const TARGET_RATIO = 0.8;
-
-process.env.AWS_ACCESS_KEY_ID ??= 'local';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 
 /** A different requester on every request: no idempotency hit, no per-email throttle. */
 function requestBody() {
@@ -58,20 +52,59 @@ function machineTicks() {
 }
 
 /**
- * One round of load, with what it cost: CPU of this process (server under test + load generator,
- * one event loop) and of the whole machine (Kafka, FerretDB, PostgreSQL, SES endpoint too).
+ * A server under test (`server.js`) in its own process, so that the load generator here does not
+ * share its event loop.
+ * @returns {Promise<{ url: string, cpuMs: () => Promise<number>, stop: () => Promise<void> }>}
+ */
+async function startServer(kind, env) {
+  const child = fork(path.join(__dirname, 'server.js'), [], {
+    env: { ...process.env, ...env, BENCH_SERVER: kind },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  /** The next IPC message that carries `type`. @type {(type: string) => Promise<any>} */
+  const next = (type) =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message) => {
+        if (message && typeof message === 'object' && type in message) {
+          child.off('message', onMessage);
+          resolve(message[type]);
+        }
+      };
+      child.on('message', onMessage);
+      void exited.then(() => reject(new Error(`bench ${kind} server exited`)));
+    });
+  const port = await next('port');
+  return {
+    url: `http://127.0.0.1:${port}/v1/requests`,
+    cpuMs: async () => {
+      const cpu = next('cpu');
+      child.send('cpu');
+      const { user, system } = await cpu;
+      return (user + system) / 1000;
+    },
+    stop: async () => {
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
+/**
+ * One round of load, with what it cost: CPU of the server's process, and of the whole machine
+ * (load generator, Kafka, FerretDB, PostgreSQL, SES endpoint too).
  * @returns {Promise<{ result: import('autocannon').Result, processCpuMs: number, machineCpuMs?: number }>}
  */
-async function measuredRound(url, durationS) {
-  const cpuBefore = process.cpuUsage();
+async function measuredRound(server, durationS) {
+  const cpuBefore = await server.cpuMs();
   const ticksBefore = machineTicks();
-  const result = await cannon(url, durationS);
-  const cpu = process.cpuUsage(cpuBefore);
+  const result = await cannon(server.url, durationS);
+  const processCpuMs = (await server.cpuMs()) - cpuBefore;
   const ticksAfter = machineTicks();
   const ticksPerSecond = 100; // USER_HZ on Linux
   return {
     result,
-    processCpuMs: (cpu.user + cpu.system) / 1000,
+    processCpuMs,
     ...(ticksBefore && ticksAfter
       ? { machineCpuMs: ((ticksAfter.busy - ticksBefore.busy) * 1000) / ticksPerSecond }
       : {}),
@@ -92,44 +125,6 @@ function cannon(url, durationS) {
       },
     ],
   });
-}
-
-/** The baseline: Fastify parses the JSON, one event is built and sent with the same publisher. */
-async function startBaseline(kafka, topicPrefix, logger) {
-  const publisher = new KafkaEventPublisher(kafka, { topicPrefix, logger });
-  await publisher.connect();
-  const app = Fastify({ logger: false });
-  app.post('/baseline', async (request, reply) => {
-    const body = /** @type {any} */ (request.body);
-    const requestId = randomUUID();
-    const event = EVENTS.requestReceivedV1.create(
-      {
-        requestId,
-        reference: 'PR-BASE-LINE',
-        idempotencyKey: `bench:${requestId}`,
-        channel: 'api',
-        receivedAt: new Date().toISOString(),
-        requester: body.requester,
-        rights: body.rights,
-        company: body.company,
-        text: body.text,
-        verification: { status: 'pending' },
-      },
-      { correlationId: requestId },
-    );
-    await publisher.publish(EVENTS.requestReceivedV1, event);
-    return reply.status(202).send({ reference: 'PR-BASE-LINE' });
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/baseline`,
-    stop: async () => {
-      await app.close();
-      await publisher.disconnect();
-    },
-  };
 }
 
 function row(name, { result, processCpuMs, machineCpuMs }) {
@@ -163,37 +158,24 @@ async function main() {
   const kafka = createKafkaClient({ brokers: endpoints.kafkaBrokers.split(','), clientId: 'bench', logger });
   await ensureTopics(kafka, { prefix: topicPrefix, numPartitions: 3, replicationFactor: 1 });
 
-  const intake = createIntakeService(
-    loadConfig(intakeConfigSpec, {
-      KAFKA_BROKERS: endpoints.kafkaBrokers,
-      KAFKA_TOPIC_PREFIX: topicPrefix,
-      MONGODB_URI: endpoints.mongodbUri,
-      SES_ENDPOINT: endpoints.sesEndpoint,
-      INTAKE_MONGODB_DATABASE: `bench_${runId}`,
-      INTAKE_KAFKA_GROUP_ID: `bench-${runId}`,
-      INTAKE_HOST: '127.0.0.1',
-      INTAKE_PORT: '0',
-      INTAKE_LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
-      INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
-      INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000000',
-      INTAKE_DB_GROUP_COMMIT_WINDOW_MS: process.env.INTAKE_DB_GROUP_COMMIT_WINDOW_MS ?? '10',
-      LOG_LEVEL: 'silent',
-    }),
-    logger,
-  );
-  await intake.start();
-  const baseline = await startBaseline(kafka, topicPrefix, logger);
-  const intakeUrl = `http://127.0.0.1:${intake.port}/v1/requests`;
+  const serverEnv = {
+    KAFKA_BROKERS: endpoints.kafkaBrokers,
+    MONGODB_URI: endpoints.mongodbUri,
+    SES_ENDPOINT: endpoints.sesEndpoint,
+    BENCH_TOPIC_PREFIX: topicPrefix,
+    BENCH_RUN_ID: runId,
+  };
+  const [baseline, intake] = await Promise.all([startServer('baseline', serverEnv), startServer('intake', serverEnv)]);
 
   try {
     process.stderr.write(`[bench] warm-up ${WARMUP_S}s each, then ${DURATION_S}s each at ${CONNECTIONS} connections\n`);
     await cannon(baseline.url, WARMUP_S);
-    await cannon(intakeUrl, WARMUP_S);
+    await cannon(intake.url, WARMUP_S);
     const rows = [];
     // Alternate, so that drift (page cache, JIT, Kafka segment rolls) hits both alike.
     for (const round of [1, 2]) {
-      rows.push(row(`baseline (round ${round})`, await measuredRound(baseline.url, DURATION_S / 2)));
-      rows.push(row(`intake   (round ${round})`, await measuredRound(intakeUrl, DURATION_S / 2)));
+      rows.push(row(`baseline (round ${round})`, await measuredRound(baseline, DURATION_S / 2)));
+      rows.push(row(`intake   (round ${round})`, await measuredRound(intake, DURATION_S / 2)));
     }
     const mean = (prefix, key) => {
       const picked = rows.filter((r) => r.name.startsWith(prefix));
@@ -205,7 +187,7 @@ async function main() {
 
     const line = (cells) => `| ${cells.join(' | ')} |`;
     console.log(`\nIntake bench — ${CONNECTIONS} connections, ${DURATION_S / 2}s per round, Node ${process.version}`);
-    const header = ['run', 'accepted req/s', 'p50 ms', 'p99 ms', 'process CPU µs/req', 'machine CPU µs/req'];
+    const header = ['run', 'accepted req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'machine CPU µs/req'];
     console.log(line([...header, 'non-2xx', 'errors']));
     console.log(line(['---', ...header.slice(1).map(() => '---:'), '---:', '---:']));
     const cells = (name, pick) => [
@@ -226,10 +208,10 @@ async function main() {
       }`,
     );
     console.log(
-      `CPU per accepted request, intake / baseline: process ${(
+      `CPU per accepted request, intake / baseline: server ${(
         mean('intake', 'processCpuUs') / mean('baseline', 'processCpuUs')
       ).toFixed(2)}, machine ${(mean('intake', 'machineCpuUs') / mean('baseline', 'machineCpuUs')).toFixed(2)}` +
-        ' (process: server under test and load generator share one event loop)',
+        ' (server: the process under test alone)',
     );
   } finally {
     await baseline.stop();

@@ -71,6 +71,15 @@ describe('acceptRequest', () => {
     });
   });
 
+  it('When intake made the key up, then it is not claimed, and the event and the state are written', async () => {
+    const { deps, published, states, stored } = harness();
+    const accepted = await acceptRequest(deps, { ...incoming('api:generated:1'), idempotencyKeyGenerated: true });
+    expect((deps.ledger as InMemoryLedger).entries.size).toBe(0);
+    expect(published.map((event) => event.payload.requestId)).toEqual([accepted.requestId]);
+    await states.flush();
+    expect(await stored.find(accepted.requestId)).toMatchObject({ reference: accepted.reference, status: 'pending' });
+  });
+
   it('When the same key comes again, then the same reference is returned and nothing more is published', async () => {
     const { deps, published } = harness();
     const first = await acceptRequest(deps, incoming('api:k1'));

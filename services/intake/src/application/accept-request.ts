@@ -49,8 +49,9 @@ const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
  * Accepts a validated request: gives it an id and a reference, publishes
  * `privacy.request.received.v1` and starts storing the request's state. Resolves only once Kafka
  * holds the event, so a caller may answer 202 / SMTP 250 after it and must answer 503 / 451 when
- * it rejects (the AppError is retriable; the client's retry completes it). One database write is
- * on this path (the idempotency key, before publishing); the state is written behind the answer
+ * it rejects (the AppError is retriable; the client's retry completes it). At most one database
+ * write is on this path (the idempotency key, before publishing; none for a key intake made up,
+ * which nobody can send again); the state is written behind the answer
  * (`WriteBehindVerificationStore`). The mails to the requester go out from the event
  * (`mailAcknowledgement`), not from here.
  *
@@ -61,18 +62,21 @@ const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
  */
 export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingRequest): Promise<AcceptedRequest> {
   const requestId = deps.ids.newRequestId();
-  const event = receivedEvent(incoming, {
-    requestId,
-    reference: referenceFor(requestId),
-    receivedAt: deps.clock.now(),
-  });
+  const receivedAt = deps.clock.now();
+  const event = receivedEvent(incoming, { requestId, reference: referenceFor(requestId), receivedAt });
+  if (incoming.idempotencyKeyGenerated) {
+    // Nobody can send this key again: there is nothing to claim, and a retry is a new request.
+    await deps.publisher.publishReceived(event);
+    deps.states.storeBehind(requestStateFor(event, deps));
+    return { requestId, reference: event.payload.reference, receivedAt, duplicate: false };
+  }
   const digest = contentDigest(deps.secret, incoming);
   const { entry, created } = await deps.ledger.claim({
     idempotencyKey: incoming.idempotencyKey,
     requestId,
     reference: event.payload.reference,
     eventId: event.id,
-    receivedAt: new Date(event.occurredAt),
+    receivedAt,
     contentDigest: digest,
   });
   if (!created && entry.contentDigest && entry.contentDigest !== digest && ONE_CONTENT_PER_KEY[incoming.channel]) {

@@ -64,6 +64,11 @@ export interface IncomingRequest {
   channel: Channel;
   /** Channel-scoped: the same key on another channel is another request. */
   idempotencyKey: string;
+  /**
+   * True when intake made the key up (an API call without Idempotency-Key): nobody can send it
+   * again, so it is not claimed in the ledger.
+   */
+  idempotencyKeyGenerated?: boolean;
   request: IntakeRequest;
   verification: VerificationAtIntake;
   attachments?: Array<{ filename: string; contentType: string; size: number }>;

@@ -311,5 +311,15 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(api.headers.get('x-frame-options')).toBe('DENY');
     expect(api.headers.get('strict-transport-security')).toBeTruthy();
     expect(api.headers.get('x-dns-prefetch-control')).toBeNull();
+
+    // Refusals carry them too.
+    const refused = await fetch(`${h.baseUrl}/v1/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"requester":',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
