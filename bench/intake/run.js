@@ -1,16 +1,19 @@
 // @ts-check
 /**
- * Intake throughput and latency: POST /v1/requests on the real intake service (validation, ledger
- * insert, Kafka acks=all; the request state is written behind the answer and mails go out from
- * the event) side by side with a bare Fastify route doing only the same Kafka send, in the same
- * run, against the same servers. Also prints CPU per accepted request, which says where the
- * difference goes.
+ * Intake throughput and latency: POST /v1/requests on the real intake service (validation, rate
+ * limits, Kafka acks=all; the request state is written behind the answer and mails go out from the
+ * event), without and with an Idempotency-Key (the key's ledger insert is on the answer path), side
+ * by side with a bare Fastify route doing only the same Kafka send, in the same run, against the
+ * same servers. Each server runs in its own process (the load generator here would otherwise share
+ * its event loop). Also prints CPU per accepted request, of the server and of the whole machine,
+ * which says where the difference goes.
  *
  *   npm run bench:intake
  *
  * Uses KAFKA_BROKERS / MONGODB_URI / SES_ENDPOINT when all three are set, else starts the local
- * stack (infra). BENCH_CONNECTIONS (default 32), BENCH_DURATION_S (default 15), BENCH_WARMUP_S (3);
- * INTAKE_DB_GROUP_COMMIT_WINDOW_MS is passed to intake (default 10).
+ * stack (infra). BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 3), BENCH_ROUND_S (seconds
+ * per server per round, default 8), BENCH_WARMUP_S (3); INTAKE_DB_GROUP_COMMIT_WINDOW_MS and
+ * INTAKE_STATE_WRITE_WINDOW_MS are passed to intake.
  * Not part of `npm test`: timings belong here, not in tests.
  */
 const { fork } = require('node:child_process');
@@ -23,7 +26,8 @@ const { createKafkaClient, ensureTopics } = require('@privacy-relay/shared/kafka
 const { createLogger } = require('@privacy-relay/shared/logger');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 8);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const TARGET_RATIO = 0.8;
 
@@ -95,10 +99,10 @@ async function startServer(kind, env) {
  * (load generator, Kafka, FerretDB, PostgreSQL, SES endpoint too).
  * @returns {Promise<{ result: import('autocannon').Result, processCpuMs: number, machineCpuMs?: number }>}
  */
-async function measuredRound(server, durationS) {
+async function measuredRound(server, durationS, options) {
   const cpuBefore = await server.cpuMs();
   const ticksBefore = machineTicks();
-  const result = await cannon(server.url, durationS);
+  const result = await cannon(server.url, durationS, options);
   const processCpuMs = (await server.cpuMs()) - cpuBefore;
   const ticksAfter = machineTicks();
   const ticksPerSecond = 100; // USER_HZ on Linux
@@ -111,8 +115,12 @@ async function measuredRound(server, durationS) {
   };
 }
 
-/** @returns {Promise<import('autocannon').Result>} */
-function cannon(url, durationS) {
+/**
+ * Load at a fixed concurrency; every request names another requester (no idempotency hit, no
+ * per-email throttle) and, `withKey`, carries its own Idempotency-Key.
+ * @returns {Promise<import('autocannon').Result>}
+ */
+function cannon(url, durationS, { withKey = false } = {}) {
   return autocannon({
     url,
     connections: CONNECTIONS,
@@ -121,7 +129,11 @@ function cannon(url, durationS) {
       {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: requestBody() }),
+        setupRequest: (request) => ({
+          ...request,
+          body: requestBody(),
+          ...(withKey ? { headers: { ...request.headers, 'idempotency-key': randomBytes(12).toString('hex') } } : {}),
+        }),
       },
     ],
   });
@@ -167,26 +179,35 @@ async function main() {
   };
   const [baseline, intake] = await Promise.all([startServer('baseline', serverEnv), startServer('intake', serverEnv)]);
 
+  const runs = [
+    { name: 'baseline', server: baseline, options: {} },
+    { name: 'intake', server: intake, options: {} },
+    { name: 'intake + key', server: intake, options: { withKey: true } },
+  ];
   try {
-    process.stderr.write(`[bench] warm-up ${WARMUP_S}s each, then ${DURATION_S}s each at ${CONNECTIONS} connections\n`);
-    await cannon(baseline.url, WARMUP_S);
-    await cannon(intake.url, WARMUP_S);
+    process.stderr.write(
+      `[bench] warm-up ${WARMUP_S}s each, then ${ROUNDS} rounds of ${ROUND_S}s each at ${CONNECTIONS} connections\n`,
+    );
+    for (const run of runs) await cannon(run.server.url, WARMUP_S, run.options);
     const rows = [];
-    // Alternate, so that drift (page cache, JIT, Kafka segment rolls) hits both alike.
-    for (const round of [1, 2]) {
-      rows.push(row(`baseline (round ${round})`, await measuredRound(baseline, DURATION_S / 2)));
-      rows.push(row(`intake   (round ${round})`, await measuredRound(intake, DURATION_S / 2)));
+    // Alternate, so that drift (page cache, JIT, Kafka segment rolls, vacuum) hits all alike.
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const run of runs) {
+        rows.push({
+          run: run.name,
+          ...row(`${run.name} (round ${round})`, await measuredRound(run.server, ROUND_S, run.options)),
+        });
+      }
     }
-    const mean = (prefix, key) => {
-      const picked = rows.filter((r) => r.name.startsWith(prefix));
+    const mean = (name, key) => {
+      const picked = rows.filter((r) => r.run === name);
       return picked.reduce((sum, r) => sum + r[key], 0) / picked.length;
     };
-    const baseRate = mean('baseline', 'accepted');
-    const intakeRate = mean('intake', 'accepted');
-    const ratio = intakeRate / baseRate;
 
     const line = (cells) => `| ${cells.join(' | ')} |`;
-    console.log(`\nIntake bench — ${CONNECTIONS} connections, ${DURATION_S / 2}s per round, Node ${process.version}`);
+    console.log(
+      `\nIntake bench — ${CONNECTIONS} connections, ${ROUNDS} rounds of ${ROUND_S}s, Node ${process.version}`,
+    );
     const header = ['run', 'accepted req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'machine CPU µs/req'];
     console.log(line([...header, 'non-2xx', 'errors']));
     console.log(line(['---', ...header.slice(1).map(() => '---:'), '---:', '---:']));
@@ -199,20 +220,19 @@ async function main() {
       pick('machineCpuUs').toFixed(0),
     ];
     for (const r of rows) console.log(line([...cells(r.name, (key) => r[key]), r.non2xx, r.errors]));
-    for (const kind of ['baseline', 'intake']) {
-      console.log(line([...cells(`**${kind} (mean)**`, (key) => mean(kind, key)), '', '']));
+    for (const { name } of runs) console.log(line([...cells(`**${name} (mean)**`, (key) => mean(name, key)), '', '']));
+
+    console.log('');
+    for (const name of ['intake', 'intake + key']) {
+      const ratio = mean(name, 'accepted') / mean('baseline', 'accepted');
+      console.log(
+        `throughput ratio ${name} / baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) — ${
+          ratio >= TARGET_RATIO ? 'met' : 'NOT met'
+        }; CPU per accepted request ×${(mean(name, 'processCpuUs') / mean('baseline', 'processCpuUs')).toFixed(2)} server, ×${(
+          mean(name, 'machineCpuUs') / mean('baseline', 'machineCpuUs')
+        ).toFixed(2)} machine`,
+      );
     }
-    console.log(
-      `\nthroughput ratio intake / baseline: ${ratio.toFixed(2)} (target ≥ ${TARGET_RATIO}) — ${
-        ratio >= TARGET_RATIO ? 'met' : 'NOT met'
-      }`,
-    );
-    console.log(
-      `CPU per accepted request, intake / baseline: server ${(
-        mean('intake', 'processCpuUs') / mean('baseline', 'processCpuUs')
-      ).toFixed(2)}, machine ${(mean('intake', 'machineCpuUs') / mean('baseline', 'machineCpuUs')).toFixed(2)}` +
-        ' (server: the process under test alone)',
-    );
   } finally {
     await baseline.stop();
     await intake.stop();

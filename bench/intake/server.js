@@ -6,7 +6,8 @@
  * listening, answers `cpu` with its CPU time so far, and stops on `stop`.
  *
  * Environment: BENCH_SERVER (intake | baseline), KAFKA_BROKERS, MONGODB_URI, SES_ENDPOINT,
- * BENCH_TOPIC_PREFIX, BENCH_RUN_ID; INTAKE_DB_GROUP_COMMIT_WINDOW_MS is passed on to intake.
+ * BENCH_TOPIC_PREFIX, BENCH_RUN_ID; INTAKE_DB_GROUP_COMMIT_WINDOW_MS and INTAKE_STATE_WRITE_WINDOW_MS,
+ * when set, are passed on to intake (else its defaults).
  */
 const { randomUUID } = require('node:crypto');
 const Fastify = require('fastify');
@@ -42,7 +43,11 @@ async function startIntake(logger) {
       INTAKE_LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
       INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
       INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000000',
-      INTAKE_DB_GROUP_COMMIT_WINDOW_MS: process.env.INTAKE_DB_GROUP_COMMIT_WINDOW_MS ?? '10',
+      ...Object.fromEntries(
+        ['INTAKE_DB_GROUP_COMMIT_WINDOW_MS', 'INTAKE_STATE_WRITE_WINDOW_MS'].flatMap((name) =>
+          process.env[name] ? [[name, process.env[name]]] : [],
+        ),
+      ),
       LOG_LEVEL: 'silent',
     }),
     logger,

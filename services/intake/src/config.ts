@@ -71,7 +71,16 @@ export const intakeConfigSpec = {
     // Bounded: every request under load may wait this long for its idempotency key to be written.
     schema: envSchemas.nonNegativeInt.max(1000, 'must be at most 1000 (milliseconds)'),
     default: '10',
-    doc: 'Under load, at most one insert statement per this many milliseconds for the idempotency keys and the request states (requests arriving meanwhile share it); a request after a quiet spell is written at once. 0 writes as soon as the previous statement is answered.',
+    doc: 'Under load, at most one insert statement per this many milliseconds for the idempotency keys (requests arriving meanwhile share it; each waits for it before its answer); a key after a quiet spell is written at once. 0 writes as soon as the previous statement is answered.',
+  },
+  stateWriteWindowMs: {
+    env: 'INTAKE_STATE_WRITE_WINDOW_MS',
+    // Nobody waits for these inserts (they follow the answer), so the window can be longer: bigger
+    // statements cost the database far less per document. Bounded: the state of a request answered
+    // by this instance is visible to other instances this much later.
+    schema: envSchemas.nonNegativeInt.max(1000, 'must be at most 1000 (milliseconds)'),
+    default: '100',
+    doc: 'Under load, at most one insert statement per this many milliseconds for the request states, which are written after the answer (this instance reads its own pending writes; other instances see a state this much later, and the status page says "not available yet" meanwhile). A state after a quiet spell is written at once.',
   },
   rateLimitPerIpPerMinute: {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',

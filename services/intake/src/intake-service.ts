@@ -75,10 +75,11 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
-      // Both inserts of every request are group-committed (see BatchedInserts).
+      // Both inserts of a request are group-committed (see BatchedInserts): the idempotency key's
+      // before the answer, the state's after it, in bigger statements.
       const groupCommit = { windowMs: config.dbGroupCommitWindowMs };
       const verifications = new WriteBehindVerificationStore(
-        new MongoVerificationStore(runtime.mongo, groupCommit),
+        new MongoVerificationStore(runtime.mongo, { windowMs: config.stateWriteWindowMs }),
         (error) => {
           stateWritesFailed.inc();
           logger.warn(
