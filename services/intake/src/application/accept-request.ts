@@ -2,7 +2,6 @@ import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { AppError } from '@privacy-relay/shared/errors';
 import { contentDigest, type IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
-import { hashVerificationCode, verificationCodeFor } from '../domain/signed-token';
 import type { Clock, IdGenerator, ReceivedRequestPublisher, RequestLedger, VerificationRecord } from './ports';
 import type { WriteBehindVerificationStore } from './write-behind-states';
 
@@ -16,7 +15,7 @@ export interface AcceptRequestDeps {
   states: Pick<WriteBehindVerificationStore, 'storeBehind' | 'find'>;
   clock: Clock;
   ids: IdGenerator;
-  /** The link secret: keys the stored hashes (verification code, request content). */
+  /** The link secret: keys the stored hash of the request content. */
   secret: string;
   /** How long the verification link and code work. */
   verificationTtlMs: number;
@@ -95,14 +94,11 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
 
 /**
  * What intake keeps of a request once it is on Kafka: no personal data, only what the status page
- * and the confirmation need, and a keyed hash of the code (the code itself is derived, never stored).
+ * and the confirmation need (the code is derived from the request id, never stored).
  * Built from the event, so that whoever holds the event (the request path, or the mail consumer for
  * an event that landed after its caller gave up) writes the same record.
  */
-export function requestStateFor(
-  event: RequestReceivedV1,
-  keys: { secret: string; verificationTtlMs: number },
-): VerificationRecord {
+export function requestStateFor(event: RequestReceivedV1, keys: { verificationTtlMs: number }): VerificationRecord {
   const { requestId, reference, channel, rights, verification } = event.payload;
   const receivedAt = new Date(event.payload.receivedAt);
   const pending = verification.status === 'pending';
@@ -115,9 +111,6 @@ export function requestStateFor(
     status: pending ? 'pending' : 'verified',
     ...(verification.status === 'verified'
       ? { method: verification.method, verifiedAt: receivedAt, verifiedEventPublishedAt: receivedAt }
-      : {}),
-    ...(pending
-      ? { codeHash: hashVerificationCode(keys.secret, requestId, verificationCodeFor(keys.secret, requestId)) }
       : {}),
     codeAttempts: 0,
     expiresAt: verificationExpiry(receivedAt, keys.verificationTtlMs),

@@ -67,8 +67,6 @@ export interface VerificationRecord {
   status: 'pending' | 'verified';
   method?: VerificationMethod | undefined;
   verifiedAt?: Date | undefined;
-  /** Keyed hash of the short code (never the code itself). */
-  codeHash?: string | undefined;
   /** Wrong codes entered so far; at the limit, only the link works. */
   codeAttempts: number;
   /** After this the link and code are refused. */

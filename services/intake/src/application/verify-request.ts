@@ -1,6 +1,6 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { v5 as uuidv5 } from 'uuid';
-import { hashVerificationCode, sameHash } from '../domain/signed-token';
+import { sameSecret, verificationCodeFor } from '../domain/signed-token';
 import type {
   Clock,
   VerificationMethod,
@@ -58,9 +58,10 @@ export async function verifyByCode(deps: VerifyDeps, statusToken: string, code: 
   if (!record) return { outcome: 'invalid-link' };
   if (record.status === 'verified') return completeVerification(deps, record);
   if (record.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
-  if (record.codeAttempts >= MAX_CODE_ATTEMPTS || !record.codeHash) return { outcome: 'locked' };
+  if (record.codeAttempts >= MAX_CODE_ATTEMPTS) return { outcome: 'locked' };
   const normalised = code.replace(/[\s-]/g, '').slice(0, 20);
-  if (!sameHash(hashVerificationCode(deps.secret, record.requestId, normalised), record.codeHash)) {
+  // The code is derived from the request id (never stored): derive it again and compare.
+  if (!sameSecret(normalised, verificationCodeFor(deps.secret, record.requestId))) {
     const attempts = await deps.verifications.countWrongCode(record.requestId);
     return { outcome: attempts >= MAX_CODE_ATTEMPTS ? 'locked' : 'wrong-code' };
   }
@@ -138,7 +139,6 @@ export async function requestStatus(
     receivedAt: record.receivedAt,
     rights: record.rights,
     verification: record.status === 'verified' ? 'verified' : expired ? 'expired' : 'pending',
-    canEnterCode:
-      record.status === 'pending' && !expired && record.codeAttempts < MAX_CODE_ATTEMPTS && !!record.codeHash,
+    canEnterCode: record.status === 'pending' && !expired && record.codeAttempts < MAX_CODE_ATTEMPTS,
   };
 }

@@ -1,4 +1,4 @@
-import { hashVerificationCode, sameHash, signToken, verifyToken } from './signed-token';
+import { sameSecret, signToken, verificationCodeFor, verifyToken } from './signed-token';
 
 const SECRET = 'unit-test-secret-0123456789abcdef012345';
 const now = new Date('2026-03-02T09:00:00Z');
@@ -67,10 +67,19 @@ describe('signed tokens', () => {
     }
   });
 
-  it('When a code is hashed, then the hash matches only that code for that request', () => {
-    const hash = hashVerificationCode(SECRET, requestId, '123456');
-    expect(sameHash(hash, hashVerificationCode(SECRET, requestId, '123456'))).toBe(true);
-    expect(sameHash(hash, hashVerificationCode(SECRET, requestId, '123457'))).toBe(false);
-    expect(sameHash(hash, hashVerificationCode(SECRET, `${requestId.slice(0, -1)}2`, '123456'))).toBe(false);
+  it('When a code is derived, then it is six digits, the same for its request and secret, another for another', () => {
+    const code = verificationCodeFor(SECRET, requestId);
+    expect(code).toMatch(/^\d{6}$/);
+    expect(sameSecret(code, verificationCodeFor(SECRET, requestId))).toBe(true);
+    const others = ['0', '1', '2', '3'].map((last) => verificationCodeFor(SECRET, `${requestId.slice(0, -1)}${last}`));
+    expect(new Set([code, ...others]).size).toBeGreaterThan(1);
+    expect(verificationCodeFor(`${SECRET}-rotated`, requestId)).not.toBe(code);
+  });
+
+  it('When secrets are compared, then only the same string matches, whatever the lengths', () => {
+    expect(sameSecret('123456', '123456')).toBe(true);
+    expect(sameSecret('123456', '123457')).toBe(false);
+    expect(sameSecret('123456', '1234567')).toBe(false);
+    expect(sameSecret('', '123456')).toBe(false);
   });
 });

@@ -85,12 +85,8 @@ export function verificationCodeFor(secret: string, requestId: string): string {
   return String(digest.readUInt32BE(0) % 1_000_000).padStart(6, '0');
 }
 
-/** A verification code is stored only as this keyed hash, tied to its request. */
-export function hashVerificationCode(secret: string, requestId: string, code: string): string {
-  return createHmac('sha256', secret).update(`code\n${requestId}\n${code}`).digest('base64url');
-}
-
-export function sameHash(a: string, b: string): boolean {
+/** Compares a secret someone typed or sent with the expected one in constant time. */
+export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);

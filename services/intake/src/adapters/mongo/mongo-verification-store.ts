@@ -12,7 +12,6 @@ interface VerificationDocument {
   status: 'pending' | 'verified';
   method?: VerificationMethod;
   verifiedAt?: Date;
-  codeHash?: string;
   codeAttempts: number;
   expiresAt: Date;
   verifiedEventPublishedAt?: Date;
@@ -34,7 +33,6 @@ const verificationSchema = new Schema<VerificationDocument>(
     status: { type: String, required: true },
     method: String,
     verifiedAt: Date,
-    codeHash: String,
     codeAttempts: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
     verifiedEventPublishedAt: Date,
@@ -66,7 +64,6 @@ export class MongoVerificationStore implements VerificationStore {
       status: record.status,
       method: record.method,
       verifiedAt: record.verifiedAt,
-      codeHash: record.codeHash,
       codeAttempts: record.codeAttempts,
       expiresAt: record.expiresAt,
       verifiedEventPublishedAt: record.verifiedEventPublishedAt,
@@ -108,7 +105,7 @@ export class MongoVerificationStore implements VerificationStore {
   async markVerifiedPublished(requestId: string, at: Date): Promise<void> {
     await this.model.updateOne(
       { _id: requestId },
-      { $set: { verifiedEventPublishedAt: at, publishLeaseUntil: NOBODY }, $unset: { codeHash: 1 } },
+      { $set: { verifiedEventPublishedAt: at, publishLeaseUntil: NOBODY } },
     );
   }
 
@@ -130,7 +127,6 @@ function toRecord(document: VerificationDocument): VerificationRecord {
     status: document.status,
     method: document.method,
     verifiedAt: document.verifiedAt,
-    codeHash: document.codeHash,
     codeAttempts: document.codeAttempts,
     expiresAt: document.expiresAt,
     verifiedEventPublishedAt: document.verifiedEventPublishedAt,

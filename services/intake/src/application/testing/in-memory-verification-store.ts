@@ -31,7 +31,7 @@ export class InMemoryVerificationStore implements VerificationStore {
   }
   async markVerifiedPublished(requestId: string, at: Date) {
     const record = this.records.get(requestId);
-    if (record) Object.assign(record, { verifiedEventPublishedAt: at, leaseUntil: 0, codeHash: undefined });
+    if (record) Object.assign(record, { verifiedEventPublishedAt: at, leaseUntil: 0 });
   }
   async countWrongCode(requestId: string) {
     const record = this.records.get(requestId);
