@@ -190,9 +190,11 @@ async function main() {
     );
     for (const run of runs) await cannon(run.server.url, WARMUP_S, run.options);
     const rows = [];
-    // Alternate, so that drift (page cache, JIT, Kafka segment rolls, vacuum) hits all alike.
+    // Alternate, and start each round with another run, so that drift (page cache, JIT, Kafka
+    // segment rolls, PostgreSQL's autovacuum after the inserts of the run before) hits all alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const run of runs) {
+      const first = (round - 1) % runs.length;
+      for (const run of [...runs.slice(first), ...runs.slice(0, first)]) {
         rows.push({
           run: run.name,
           ...row(`${run.name} (round ${round})`, await measuredRound(run.server, ROUND_S, run.options)),
