@@ -1,40 +1,55 @@
 import { hash } from 'node:crypto';
 
 /**
- * Submissions per requester address in a fixed window, in this process's memory. Per instance on
- * purpose: it keeps one address from flooding a mailbox through one intake, costs no database
+ * Submissions per requester address over a sliding window, in this process's memory. Per instance
+ * on purpose: it keeps one address from flooding a mailbox through one intake, costs no database
  * round trip on the hot path, and forgets on restart (the per-IP limit still holds). Several
  * instances behind a balancer multiply the allowance by their number. Keys are hashes, never
- * addresses, and the map is bounded.
+ * addresses, and memory is bounded.
+ *
+ * A sliding window counter: counts of the current window, plus the previous window's weighted by
+ * how much of it still lies within one window of now. Two generations of plain counts, dropped
+ * whole when the window turns: no object and no eviction scan per address (one entry per address
+ * lives for up to two windows, and per-entry objects made every request's garbage outlive the
+ * young generation).
  */
 export class EmailThrottle {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private current = new Map<string, number>();
+  private previous = new Map<string, number>();
+  private currentStart = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly limit: number,
     private readonly windowMs: number,
+    /** Most addresses counted per window; beyond, the window turns early (lenient, never stricter). */
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Counts one submission; false when the address is over its allowance. */
+  /** Counts one submission; false (and not counted) when the address is over its allowance. */
   tryConsume(email: string, now: number): boolean {
-    const key = hash('sha256', email.trim().toLowerCase(), 'base64url');
-    const current = this.windows.get(key);
-    if (!current || now - current.start >= this.windowMs) {
-      if (this.windows.size >= this.maxKeys) this.evict(now);
-      this.windows.set(key, { start: now, count: 1 });
-      return true;
-    }
-    current.count += 1;
-    return current.count <= this.limit;
+    this.turnWindow(now);
+    // 96 bits of the hash: collisions are out of reach, and keys stay small.
+    const key = hash('sha256', email.trim().toLowerCase(), 'base64url').slice(0, 16);
+    const counted = this.current.get(key) ?? 0;
+    const stillInWindow = 1 - (now - this.currentStart) / this.windowMs;
+    const estimate = counted + Math.floor((this.previous.get(key) ?? 0) * stillInWindow);
+    if (estimate >= this.limit) return false;
+    if (counted === 0 && this.current.size >= this.maxKeys) this.startWindow(now, this.current);
+    this.current.set(key, (this.current.get(key) ?? 0) + 1);
+    return true;
   }
 
-  private evict(now: number): void {
-    for (const [key, window] of this.windows) {
-      if (now - window.start >= this.windowMs) this.windows.delete(key);
-    }
-    // Still full: drop the oldest entries rather than grow without bound.
-    const excess = this.windows.size - Math.floor(this.maxKeys * 0.9);
-    if (excess > 0) [...this.windows.keys()].slice(0, excess).forEach((key) => this.windows.delete(key));
+  private turnWindow(now: number): void {
+    const elapsed = now - this.currentStart;
+    if (elapsed < this.windowMs) return;
+    // One window on, the current counts become the previous ones; more, both are forgotten.
+    const start = elapsed < 2 * this.windowMs ? this.currentStart + this.windowMs : now;
+    this.startWindow(start, elapsed < 2 * this.windowMs ? this.current : new Map());
+  }
+
+  private startWindow(start: number, previous: Map<string, number>): void {
+    this.previous = previous;
+    this.current = new Map();
+    this.currentStart = start;
   }
 }

@@ -1,0 +1,39 @@
+import { EmailThrottle } from './email-throttle';
+
+const HOUR = 60 * 60 * 1000;
+const T0 = Date.parse('2026-03-02T09:00:00Z');
+
+/** How many submissions in a row the address gets through at `now`. */
+function allowedInARow(throttle: EmailThrottle, email: string, now: number, tries = 20): number {
+  let allowed = 0;
+  for (let i = 0; i < tries; i++) if (throttle.tryConsume(email, now)) allowed++;
+  return allowed;
+}
+
+describe('EmailThrottle', () => {
+  it('When one address submits past its allowance, then it is refused, whatever its case, and others are not', () => {
+    const throttle = new EmailThrottle(3, HOUR);
+    expect(allowedInARow(throttle, 'ada@example.org', T0)).toBe(3);
+    expect(throttle.tryConsume('  ADA@Example.org ', T0 + 1000)).toBe(false);
+    expect(throttle.tryConsume('grace@example.org', T0 + 1000)).toBe(true);
+  });
+
+  it('When time passes, then earlier submissions weigh less as they leave the window, and nothing after two', () => {
+    const throttle = new EmailThrottle(4, HOUR);
+    expect(allowedInARow(throttle, 'ada@example.org', T0)).toBe(4);
+    // Still within the hour: nothing more.
+    expect(throttle.tryConsume('ada@example.org', T0 + HOUR - 1)).toBe(false);
+    // Half of the next window gone: the four count as two.
+    expect(allowedInARow(throttle, 'ada@example.org', T0 + HOUR + HOUR / 2)).toBe(2);
+    // Two windows later everything is forgotten.
+    expect(allowedInARow(throttle, 'ada@example.org', T0 + 4 * HOUR)).toBe(4);
+  });
+
+  it('When more addresses come than it may count, then it forgets early (lenient) but counts the latest ones', () => {
+    const throttle = new EmailThrottle(2, HOUR, 10);
+    for (let i = 0; i < 1000; i++) expect(throttle.tryConsume(`requester-${i}@example.org`, T0 + i)).toBe(true);
+    // The last address is still counted: one more, then refused.
+    expect(throttle.tryConsume('requester-999@example.org', T0 + 1000)).toBe(true);
+    expect(throttle.tryConsume('requester-999@example.org', T0 + 1001)).toBe(false);
+  });
+});
