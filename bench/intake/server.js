@@ -98,18 +98,22 @@ async function main() {
   const kind = env('BENCH_SERVER');
   const logger = createLogger({ name: `bench-${kind}`, level: 'silent' });
   const server = kind === 'intake' ? await startIntake(logger) : await startBaseline(logger);
+  /** @type {Promise<void> | undefined} */
+  let stopping;
+  const stop = () =>
+    (stopping ??= server.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    ));
   process.on('message', (message) => {
     if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
-    if (message === 'stop') {
-      server.stop().then(
-        () => process.exit(0),
-        (error) => {
-          console.error(error);
-          process.exit(1);
-        },
-      );
-    }
+    if (message === 'stop') void stop();
   });
+  // The bench ended without saying stop (crashed, or Ctrl-C): do not outlive it.
+  process.once('disconnect', () => void stop());
   process.send?.({ port: server.port });
 }
 
