@@ -83,12 +83,14 @@ async function startServer(kind, env) {
     url: `http://127.0.0.1:${port}/v1/requests`,
     cpuMs: async () => {
       const cpu = next('cpu');
-      child.send('cpu');
+      // A send to a child that is gone fails here, not as an unhandled 'error' event.
+      child.send('cpu', (error) => error && child.kill());
       const { user, system } = await cpu;
       return (user + system) / 1000;
     },
     stop: async () => {
-      child.send('stop');
+      if (child.connected) child.send('stop', (error) => error && child.kill());
+      else if (child.exitCode === null) child.kill();
       await exited;
     },
   };
@@ -164,6 +166,15 @@ async function main() {
     mongodbUri: String(process.env.MONGODB_URI),
     sesEndpoint: String(process.env.SES_ENDPOINT),
   };
+  try {
+    await bench(endpoints);
+  } finally {
+    await stack?.stop();
+  }
+}
+
+/** @param {{ kafkaBrokers: string, mongodbUri: string, sesEndpoint: string }} endpoints */
+async function bench(endpoints) {
   const runId = randomBytes(4).toString('hex');
   const topicPrefix = `bench.${runId}.`;
   const logger = createLogger({ name: 'bench', level: 'silent' });
@@ -177,7 +188,15 @@ async function main() {
     BENCH_TOPIC_PREFIX: topicPrefix,
     BENCH_RUN_ID: runId,
   };
-  const [baseline, intake] = await Promise.all([startServer('baseline', serverEnv), startServer('intake', serverEnv)]);
+  const started = await Promise.allSettled([startServer('baseline', serverEnv), startServer('intake', serverEnv)]);
+  const stopServers = () =>
+    Promise.all(started.map((server) => (server.status === 'fulfilled' ? server.value.stop() : undefined)));
+  const failed = started.find((server) => server.status === 'rejected');
+  if (failed) {
+    await stopServers();
+    throw failed.reason;
+  }
+  const [baseline, intake] = started.map((server) => /** @type {any} */ (server).value);
 
   const runs = [
     { name: 'baseline', server: baseline, options: {} },
@@ -236,9 +255,7 @@ async function main() {
       );
     }
   } finally {
-    await baseline.stop();
-    await intake.stop();
-    await stack?.stop();
+    await stopServers();
   }
 }
 

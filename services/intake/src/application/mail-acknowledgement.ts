@@ -10,7 +10,7 @@ export interface MailAcknowledgementDeps {
   mailer: Mailer;
   sentMails: AcknowledgementMailLog;
   /** Where the request's state is written (again: an insert that keeps what is there). */
-  states: Pick<VerificationStore, 'create'>;
+  states: Pick<VerificationStore, 'find' | 'create'>;
   clock: Clock;
   links: RequesterLinks;
   /** The link secret: signs the links and derives the code. */
@@ -54,8 +54,9 @@ export async function mailAcknowledgement(
   }
   if (await deps.sentMails.wasSent(requestId)) return [];
   // Usually there already; not when the send landed after its caller had answered 503 and the
-  // client never retried. The links in the mails must work either way.
-  await deps.states.create(requestStateFor(event, deps));
+  // client never retried. The links in the mails must work either way. Looked up first: a read
+  // by id answers at once, where an insert would wait in the states' group-commit window.
+  if (!(await deps.states.find(requestId))) await deps.states.create(requestStateFor(event, deps));
   const pending = event.payload.verification.status === 'pending';
   const statusUrl = deps.links.statusUrl(requestId, receivedAt);
   const mails: Array<[AcknowledgementMail, OutgoingMail]> = [

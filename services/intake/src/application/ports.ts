@@ -56,7 +56,8 @@ export type VerificationMethod = 'email-link' | 'ses-verdicts' | 'smtp-policy';
 
 /**
  * Intake's verification state of one request. Holds no personal data: what the status page shows
- * (reference, received date, rights, state) and a keyed hash of the mailed code.
+ * (reference, received date, rights, state) and the count of wrong codes (the code is derived from
+ * the request id with the link secret, never stored).
  */
 export interface VerificationRecord {
   requestId: string;

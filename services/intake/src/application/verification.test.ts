@@ -110,7 +110,7 @@ describe('acknowledging a request (state on the request path, mails from the eve
     ]);
     expect(h.sent[0]?.text).toContain(ack.statusUrl);
     expect(h.sent[1]?.text).toContain(CODE);
-    // Only a keyed hash of the code is stored, and no personal data.
+    // Neither the code nor any personal data is stored.
     const stored = JSON.stringify(await h.verifications.find(requestId));
     expect(stored).not.toContain(CODE);
     expect(stored).not.toContain('ada@example.org');

@@ -15,7 +15,7 @@ export interface VerifyDeps {
   publisher: VerifiedRequestPublisher;
   clock: Clock;
   links: RequesterLinks;
-  /** Key of the stored code hash (the link secret). */
+  /** The link secret: the mailed code is derived from the request id with it. */
   secret: string;
 }
 

@@ -41,6 +41,8 @@ export class EmailThrottle {
 
   private turnWindow(now: number): void {
     const elapsed = now - this.currentStart;
+    // The wall clock went back: start again from now, keeping the counts (never stricter).
+    if (elapsed < 0) return this.startWindow(now, this.current);
     if (elapsed < this.windowMs) return;
     // One window on, the current counts become the previous ones; more, both are forgotten.
     const start = elapsed < 2 * this.windowMs ? this.currentStart + this.windowMs : now;
