@@ -9,9 +9,8 @@ import { hash } from 'node:crypto';
  *
  * A sliding window counter: counts of the current window, plus the previous window's weighted by
  * how much of it still lies within one window of now. Two generations of plain counts, dropped
- * whole when the window turns: no object and no eviction scan per address (one entry per address
- * lives for up to two windows, and per-entry objects made every request's garbage outlive the
- * young generation).
+ * whole when the window turns: no object and no eviction scan per address (an object per address,
+ * kept for an hour, left the young generation and kept full GCs busy under load).
  */
 export class EmailThrottle {
   private current = new Map<string, number>();
