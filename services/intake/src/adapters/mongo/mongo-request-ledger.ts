@@ -56,7 +56,7 @@ export class MongoRequestLedger implements RequestLedger {
       reference: entry.reference,
       eventId: entry.eventId,
       receivedAt: entry.receivedAt,
-      ...(entry.contentDigest ? { contentDigest: entry.contentDigest } : {}),
+      contentDigest: entry.contentDigest,
       createdAt: new Date(),
     });
     if (outcome === 'inserted') return { entry, created: true };

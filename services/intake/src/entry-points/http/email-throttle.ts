@@ -1,10 +1,19 @@
 import { hash } from 'node:crypto';
 
 /**
+ * A requester address as this process keys it (throttle counts, idempotency key scopes): 96 bits
+ * of its SHA-256, case and surrounding spaces ignored. Collisions are out of reach, keys stay small,
+ * and no address is kept.
+ */
+export function addressKey(email: string): string {
+  return hash('sha256', email.trim().toLowerCase(), 'base64url').slice(0, 16);
+}
+
+/**
  * Submissions per requester address over a sliding window, in this process's memory. Per instance
  * on purpose: it keeps one address from flooding a mailbox through one intake, costs no database
  * round trip on the hot path, and forgets on restart (the per-IP limit still holds). Several
- * instances behind a balancer multiply the allowance by their number. Keys are hashes, never
+ * instances behind a balancer multiply the allowance by their number. Keys are `addressKey`s, never
  * addresses, and memory is bounded.
  *
  * A sliding window counter: counts of the current window, plus the previous window's weighted by
@@ -24,11 +33,9 @@ export class EmailThrottle {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Counts one submission; false (and not counted) when the address is over its allowance. */
-  tryConsume(email: string, now: number): boolean {
+  /** Counts one submission of the address (`addressKey`); false (and not counted) when it is over its allowance. */
+  tryConsume(key: string, now: number): boolean {
     this.turnWindow(now);
-    // 96 bits of the hash: collisions are out of reach, and keys stay small.
-    const key = hash('sha256', email.trim().toLowerCase(), 'base64url').slice(0, 16);
     const counted = this.current.get(key) ?? 0;
     const stillInWindow = 1 - (now - this.currentStart) / this.windowMs;
     const estimate = counted + Math.floor((this.previous.get(key) ?? 0) * stillInWindow);

@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import helmet, { type HelmetOptions } from 'helmet';
 import { AppError } from '@privacy-relay/shared/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptRequest, type AcceptRequestDeps } from '../../application/accept-request';
 import type { Clock } from '../../application/ports';
@@ -16,7 +16,7 @@ import {
   type VerifyDeps,
   type VerifyOutcome,
 } from '../../application/verify-request';
-import { intakeRequestSchema, type IncomingRequest, type IntakeRequest } from '../../domain/intake-request';
+import { intakeRequestSchema, type IncomingRequest } from '../../domain/intake-request';
 import {
   EMPTY_FORM,
   describeValidationIssues,
@@ -26,7 +26,7 @@ import {
   type FormBody,
 } from '../../domain/request-form';
 import { signToken, verifyToken } from '../../domain/signed-token';
-import type { EmailThrottle } from './email-throttle';
+import { addressKey, type EmailThrottle } from './email-throttle';
 import { acceptedPage, confirmPage, messagePage, requestFormPage, statusPage } from './html';
 import { apiDocsPage, openApiDocument } from './openapi';
 
@@ -123,13 +123,14 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
         details: { issues },
       });
     }
-    throttleByEmail(deps, parsed.data);
+    const requester = addressKey(parsed.data.requester.email);
+    throttleByEmail(deps, requester);
     // Scoped by the requester's address: someone who guesses another client's key does not get
     // that requester's reference and status link back.
     const key = header ?? `generated:${randomUUID()}`;
     const incoming: IncomingRequest = {
       channel: 'api',
-      idempotencyKey: `api:${emailScope(parsed.data)}:${key}`,
+      idempotencyKey: `api:${requester}:${key}`,
       ...(header === undefined ? { idempotencyKeyGenerated: true } : {}),
       request: parsed.data,
       verification: { status: 'pending' },
@@ -200,7 +201,7 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       request.log.info({ code: 'VALIDATION_FAILED', status: 400 }, 'form rejected');
       return sendHtml(reply, 400, requestFormPage({ formToken, values, issues }));
     }
-    throttleByEmail(deps, parsed.data);
+    throttleByEmail(deps, addressKey(parsed.data.requester.email));
     const incoming: IncomingRequest = {
       channel: 'web-form',
       // The form token's nonce: a double click or a resubmit after a 503 is the same request.
@@ -352,16 +353,12 @@ async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
   return { reference: accepted.reference, statusUrl: deps.links.statusUrl(accepted.requestId, accepted.receivedAt) };
 }
 
-function throttleByEmail(deps: IntakeHttpDeps, request: IntakeRequest): void {
-  if (!deps.emailThrottle.tryConsume(request.requester.email, deps.clock.now().getTime())) {
+function throttleByEmail(deps: IntakeHttpDeps, requester: string): void {
+  if (!deps.emailThrottle.tryConsume(requester, deps.clock.now().getTime())) {
     throw new AppError('RATE_LIMITED', 'Too many requests for this email address; try again later', {
       httpStatus: 429,
     });
   }
-}
-
-function emailScope(request: IntakeRequest): string {
-  return hash('sha256', request.requester.email.toLowerCase(), 'base64url').slice(0, 16);
 }
 
 function newFormToken(deps: IntakeHttpDeps, binding: string): string {
