@@ -2,7 +2,7 @@ import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
 import { acceptRequest, type AcceptRequestDeps } from './accept-request';
-import type { LedgerEntry, RequestLedger } from './ports';
+import type { LedgerEntry, RequestLedger, VerificationStore } from './ports';
 import { InMemoryVerificationStore } from './testing/in-memory-verification-store';
 import { WriteBehindVerificationStore } from './write-behind-states';
 
@@ -71,13 +71,14 @@ describe('acceptRequest', () => {
     });
   });
 
-  it('When intake made the key up, then it is not claimed, and the event and the state are written', async () => {
+  it('When intake made the key up, then only the event is written: no claim, and the state is left to the mail consumer', async () => {
     const { deps, published, states, stored } = harness();
     const accepted = await acceptRequest(deps, { ...incoming('api:generated:1'), idempotencyKeyGenerated: true });
     expect((deps.ledger as InMemoryLedger).entries.size).toBe(0);
     expect(published.map((event) => event.payload.requestId)).toEqual([accepted.requestId]);
+    expect(states.pendingWrites).toBe(0);
     await states.flush();
-    expect(await stored.find(accepted.requestId)).toMatchObject({ reference: accepted.reference, status: 'pending' });
+    expect(stored.records.size).toBe(0);
   });
 
   it('When the same key comes again, then the same reference is returned and nothing more is published', async () => {
@@ -215,6 +216,27 @@ describe('WriteBehindVerificationStore', () => {
     await expect(states.flush()).resolves.toBe(true);
     expect(failures).toEqual([]);
     await expect(states.find('r1')).resolves.toMatchObject({ reference: 'PR-AAAA-BBBB' });
+  });
+
+  it('When a state is written behind the answer, then the store may hold it back (deferrable); a create someone waits for may not', async () => {
+    const store = new InMemoryVerificationStore();
+    const asked: Array<{ requestId: string; deferrable: boolean }> = [];
+    const create = store.create.bind(store);
+    const port: VerificationStore = store;
+    port.create = (written, options) => {
+      asked.push({ requestId: written.requestId, deferrable: options?.deferrable === true });
+      return create(written);
+    };
+    const states = new WriteBehindVerificationStore(store, (error) => {
+      throw error;
+    });
+    states.storeBehind({ ...record, rights: [...record.rights] });
+    await states.flush();
+    await states.create({ ...record, requestId: 'r2', rights: [...record.rights] });
+    expect(asked).toEqual([
+      { requestId: 'r1', deferrable: true },
+      { requestId: 'r2', deferrable: false },
+    ]);
   });
 
   it('When a write never ends, then flush gives up at its deadline and says so', async () => {

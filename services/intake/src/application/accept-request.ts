@@ -10,7 +10,8 @@ export interface AcceptRequestDeps {
   publisher: ReceivedRequestPublisher;
   /**
    * The request's state (verification, status page), written once Kafka holds the event, behind
-   * the answer: that it exists is what tells a retried key that nothing more is to be published.
+   * the answer, for a key that can come back: that it exists is what tells a retried key that
+   * nothing more is to be published.
    */
   states: Pick<WriteBehindVerificationStore, 'storeBehind' | 'find'>;
   clock: Clock;
@@ -49,10 +50,11 @@ const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
  * `privacy.request.received.v1` and starts storing the request's state. Resolves only once Kafka
  * holds the event, so a caller may answer 202 / SMTP 250 after it and must answer 503 / 451 when
  * it rejects (the AppError is retriable; the client's retry completes it). At most one database
- * write is on this path (the idempotency key, before publishing; none for a key intake made up,
- * which nobody can send again); the state is written behind the answer
- * (`WriteBehindVerificationStore`). The mails to the requester go out from the event
- * (`mailAcknowledgement`), not from here.
+ * write is on this path (the idempotency key, before publishing); the state is written behind the
+ * answer (`WriteBehindVerificationStore`). A key intake made up, which nobody can send again, needs
+ * neither: no claim, and its state is stored by the mail consumer from the event, before the mails
+ * that carry the links needing it (the status link says "not available yet" until then). The mails
+ * to the requester go out from the event (`mailAcknowledgement`), not from here.
  *
  * The same idempotency key always yields the same request id, reference and event: a retry after
  * a failed publish sends the event again with the id, reference and receipt time of the first
@@ -64,9 +66,9 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
   const receivedAt = deps.clock.now();
   const event = receivedEvent(incoming, { requestId, reference: referenceFor(requestId), receivedAt });
   if (incoming.idempotencyKeyGenerated) {
-    // Nobody can send this key again: there is nothing to claim, and a retry is a new request.
+    // Nobody can send this key again: there is nothing to claim, no retry needs to find a state,
+    // and a retry is a new request.
     await deps.publisher.publishReceived(event);
-    deps.states.storeBehind(requestStateFor(event, deps));
     return { requestId, reference: event.payload.reference, receivedAt, duplicate: false };
   }
   const digest = contentDigest(deps.secret, incoming);
@@ -96,7 +98,7 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
  * What intake keeps of a request once it is on Kafka: no personal data, only what the status page
  * and the confirmation need (the code is derived from the request id, never stored).
  * Built from the event, so that whoever holds the event (the request path, or the mail consumer for
- * an event that landed after its caller gave up) writes the same record.
+ * a made-up key or an event that landed after its caller gave up) writes the same record.
  */
 export function requestStateFor(event: RequestReceivedV1, keys: { verificationTtlMs: number }): VerificationRecord {
   const { requestId, reference, channel, rights, verification } = event.payload;

@@ -9,7 +9,7 @@ export type AcknowledgementMail = 'receipt' | 'verification';
 export interface MailAcknowledgementDeps {
   mailer: Mailer;
   sentMails: AcknowledgementMailLog;
-  /** Where the request's state is written (again: an insert that keeps what is there). */
+  /** Where the request's state is written unless it is there (the insert keeps what is there). */
   states: Pick<VerificationStore, 'find' | 'create'>;
   clock: Clock;
   links: RequesterLinks;
@@ -38,7 +38,8 @@ const RIGHT_LABELS: Record<string, string> = {
  * confirmation link and the code. Runs in intake's mail consumer, at least once per event: a
  * request whose mails were sent is skipped; a failed send rejects (SES down or throttling:
  * retriable, so the consumer tries again; a rejected address: not, so it goes to the dead letters).
- * An event older than the verification window is not mailed. Resolves with the mails sent.
+ * An event older than the verification window is not mailed. Every event leaves its request's
+ * state stored. Resolves with the mails sent.
  */
 export async function mailAcknowledgement(
   deps: MailAcknowledgementDeps,
@@ -46,17 +47,18 @@ export async function mailAcknowledgement(
 ): Promise<AcknowledgementMail[]> {
   const { requestId, reference, requester, rights } = event.payload;
   const receivedAt = new Date(event.payload.receivedAt);
+  if (await deps.sentMails.wasSent(requestId)) return [];
+  // Written here for an API call without Idempotency-Key (the answer path writes none), and when
+  // the send landed after its caller had answered 503 and the client never retried; else there
+  // already (looked up first: a read by id is cheaper than an insert that finds a duplicate). The
+  // links in the mails, and the status link, need it.
+  if (!(await deps.states.find(requestId))) await deps.states.create(requestStateFor(event, deps));
   // Past the verification window the link and code are dead and a receipt is news to nobody; this
   // also keeps a new consumer group (reading the topic from the start) from mailing old requests.
   if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) {
     deps.onStaleEvent?.();
     return [];
   }
-  if (await deps.sentMails.wasSent(requestId)) return [];
-  // Usually there already; not when the send landed after its caller had answered 503 and the
-  // client never retried. The links in the mails must work either way. Looked up first: a read
-  // by id answers at once, where an insert would wait in the states' group-commit window.
-  if (!(await deps.states.find(requestId))) await deps.states.create(requestStateFor(event, deps));
   const pending = event.payload.verification.status === 'pending';
   const statusUrl = deps.links.statusUrl(requestId, receivedAt);
   const mails: Array<[AcknowledgementMail, OutgoingMail]> = [

@@ -81,8 +81,11 @@ export interface VerificationRecord {
  * (no transactions), so two confirmations racing publish the verified event once.
  */
 export interface VerificationStore {
-  /** Inserts the record unless one exists for the request; `created` says which. */
-  create(record: VerificationRecord): Promise<{ created: boolean }>;
+  /**
+   * Inserts the record unless one exists for the request; `created` says which. `deferrable`:
+   * nobody waits for it, so the store may hold it back longer to write it with others.
+   */
+  create(record: VerificationRecord, options?: { deferrable?: boolean }): Promise<{ created: boolean }>;
   find(requestId: string): Promise<VerificationRecord | undefined>;
   /**
    * Atomically pending → verified, taking the right to publish the verified event until

@@ -116,7 +116,7 @@ export class WriteBehindVerificationStore implements VerificationStore {
   private async createWithRetries(record: VerificationRecord): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await this.store.create(record);
+        await this.store.create(record, { deferrable: true });
         return;
       } catch (error) {
         const delay = this.retryDelaysMs[attempt];

@@ -19,6 +19,8 @@ interface VerificationDocument {
   publishLeaseUntil: Date;
 }
 
+type StoredVerification = VerificationDocument & { createdAt: Date; updatedAt: Date };
+
 const NOBODY = new Date(0);
 
 const verificationSchema = new Schema<VerificationDocument>(
@@ -43,17 +45,20 @@ const verificationSchema = new Schema<VerificationDocument>(
 
 export class MongoVerificationStore implements VerificationStore {
   private readonly model: Model<VerificationDocument>;
-  private readonly creates: BatchedInserts<VerificationDocument & { createdAt: Date; updatedAt: Date }>;
+  private readonly creates: BatchedInserts<StoredVerification>;
+  private readonly deferrableCreates: BatchedInserts<StoredVerification>;
 
-  constructor(connection: Connection, groupCommit: BatchedInsertsOptions = {}) {
+  /** `deferrableGroupCommit`: how creates nobody waits for are grouped (others go at once). */
+  constructor(connection: Connection, deferrableGroupCommit: BatchedInsertsOptions = {}) {
     this.model = connection.model<VerificationDocument>('Verification', verificationSchema);
-    this.creates = new BatchedInserts(this.model.collection, groupCommit);
+    this.creates = new BatchedInserts(this.model.collection);
+    this.deferrableCreates = new BatchedInserts(this.model.collection, deferrableGroupCommit);
   }
 
-  async create(record: VerificationRecord): Promise<{ created: boolean }> {
-    // Group-committed, through the driver: one insert per request (behind the answer).
+  async create(record: VerificationRecord, options: { deferrable?: boolean } = {}): Promise<{ created: boolean }> {
+    // Group-committed, through the driver: one insert per request.
     const now = new Date();
-    const outcome = await this.creates.insert({
+    const outcome = await (options.deferrable ? this.deferrableCreates : this.creates).insert({
       createdAt: now,
       updatedAt: now,
       _id: record.requestId,
