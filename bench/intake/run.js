@@ -1,12 +1,14 @@
 // @ts-check
 /**
  * Intake throughput and latency: POST /v1/requests on the real intake service (validation, rate
- * limits, Kafka acks=all; the request state is written behind the answer and mails go out from the
- * event), without and with an Idempotency-Key (the key's ledger insert is on the answer path), side
- * by side with a bare Fastify route doing only the same Kafka send, in the same run, against the
- * same servers. Each server runs in its own process (the load generator here would otherwise share
- * its event loop). Also prints CPU per accepted request, of the server and of the whole machine,
- * which says where the difference goes.
+ * limits, security headers, metrics, a signed status link, Kafka acks=all; its mail consumer runs
+ * throughout), without and with an Idempotency-Key, side by side with a bare Fastify route doing
+ * only the same Kafka send, in the same run, against the same servers. Without a key the answer
+ * waits for Kafka only and the request's state is stored by the mail consumer, paced by the mail
+ * rate (so most of those inserts come after the run); with a key, the key's ledger insert is on the
+ * answer path and the state is written right behind it. Each server runs in its own process (the load generator here would otherwise share
+ * its event loop). Also prints CPU per accepted request, of the server, of the whole machine and
+ * (on Linux) of each group of processes, which says where the difference goes.
  *
  *   npm run bench:intake
  *
@@ -18,7 +20,7 @@
  */
 const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readFileSync, readdirSync } = require('node:fs');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { startLocalStack } = require('@privacy-relay/infra');
@@ -55,10 +57,75 @@ function machineTicks() {
   }
 }
 
+/** Where the machine's CPU goes, by process group, in the order the breakdown prints them. */
+const CPU_GROUPS = [
+  'server',
+  'other server',
+  'load generator',
+  'Kafka',
+  'FerretDB',
+  'PostgreSQL',
+  'SES endpoint',
+  'kernel',
+  'other',
+];
+
+/**
+ * CPU ticks so far of every process on the machine, with its group (Linux /proc; undefined
+ * elsewhere). `serverPid` is the server under test, `otherPids` the bench's other servers.
+ * @returns {Map<string, { group: string, ticks: number }> | undefined}
+ */
+function cpuTicksByProcess(serverPid, otherPids) {
+  let pids;
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const processes = new Map();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // Fields after the command: state is the first, utime the 12th, stime the 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const used = Number(fields[11]) + Number(fields[12]);
+      const parent = Number(fields[1]);
+      let group = 'other';
+      if (Number(pid) === serverPid) group = 'server';
+      else if (otherPids.includes(Number(pid))) group = 'other server';
+      else if (Number(pid) === process.pid) group = 'load generator';
+      else if (comm === 'java') group = 'Kafka';
+      else if (comm === 'ferretdb') group = 'FerretDB';
+      else if (comm === 'postgres') group = 'PostgreSQL';
+      else if (parent === 2 || Number(pid) === 2) group = 'kernel';
+      else if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('aws-ses-v2-local')) group = 'SES endpoint';
+      processes.set(pid, { group, ticks: used });
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return processes;
+}
+
+/**
+ * CPU milliseconds by group between two snapshots (a process that ended in between is left out,
+ * one that started counts whole).
+ */
+function cpuMsByGroup(before, after) {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  /** @type {Record<string, number>} */
+  const ms = Object.fromEntries(CPU_GROUPS.map((group) => [group, 0]));
+  for (const [pid, { group, ticks }] of after) {
+    ms[group] += ((ticks - (before.get(pid)?.ticks ?? 0)) * 1000) / ticksPerSecond;
+  }
+  return ms;
+}
+
 /**
  * A server under test (`server.js`) in its own process, so that the load generator here does not
  * share its event loop.
- * @returns {Promise<{ url: string, cpuMs: () => Promise<number>, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, pid: number, cpuMs: () => Promise<number>, stop: () => Promise<void> }>}
  */
 async function startServer(kind, env) {
   const child = fork(path.join(__dirname, 'server.js'), [], {
@@ -81,6 +148,7 @@ async function startServer(kind, env) {
   const port = await next('port');
   return {
     url: `http://127.0.0.1:${port}/v1/requests`,
+    pid: child.pid ?? 0,
     cpuMs: async () => {
       const cpu = next('cpu');
       // A send to a child that is gone fails here, not as an unhandled 'error' event.
@@ -97,16 +165,18 @@ async function startServer(kind, env) {
 }
 
 /**
- * One round of load, with what it cost: CPU of the server's process, and of the whole machine
- * (load generator, Kafka, FerretDB, PostgreSQL, SES endpoint too).
- * @returns {Promise<{ result: import('autocannon').Result, processCpuMs: number, machineCpuMs?: number }>}
+ * One round of load, with what it cost: CPU of the server's process, of the whole machine (load
+ * generator, Kafka, FerretDB, PostgreSQL, SES endpoint too), and of each group of processes.
+ * @returns {Promise<{ result: import('autocannon').Result, processCpuMs: number, machineCpuMs?: number, groupCpuMs?: Record<string, number> }>}
  */
-async function measuredRound(server, durationS, options) {
+async function measuredRound(server, durationS, options, otherPids) {
   const cpuBefore = await server.cpuMs();
+  const processesBefore = cpuTicksByProcess(server.pid, otherPids);
   const ticksBefore = machineTicks();
   const result = await cannon(server.url, durationS, options);
   const processCpuMs = (await server.cpuMs()) - cpuBefore;
   const ticksAfter = machineTicks();
+  const processesAfter = cpuTicksByProcess(server.pid, otherPids);
   const ticksPerSecond = 100; // USER_HZ on Linux
   return {
     result,
@@ -114,6 +184,7 @@ async function measuredRound(server, durationS, options) {
     ...(ticksBefore && ticksAfter
       ? { machineCpuMs: ((ticksAfter.busy - ticksBefore.busy) * 1000) / ticksPerSecond }
       : {}),
+    ...(processesBefore && processesAfter ? { groupCpuMs: cpuMsByGroup(processesBefore, processesAfter) } : {}),
   };
 }
 
@@ -141,10 +212,11 @@ function cannon(url, durationS, { withKey = false } = {}) {
   });
 }
 
-function row(name, { result, processCpuMs, machineCpuMs }) {
+function row(name, { result, processCpuMs, machineCpuMs, groupCpuMs }) {
   const accepted = result['2xx'] / result.duration;
   const perRequest = (ms) => (ms === undefined || result['2xx'] === 0 ? NaN : (ms * 1000) / result['2xx']);
   return {
+    ...Object.fromEntries(CPU_GROUPS.map((group) => [`cpu:${group}`, perRequest(groupCpuMs?.[group])])),
     name,
     accepted,
     p50: result.latency.p50,
@@ -216,7 +288,15 @@ async function bench(endpoints) {
       for (const run of [...runs.slice(first), ...runs.slice(0, first)]) {
         rows.push({
           run: run.name,
-          ...row(`${run.name} (round ${round})`, await measuredRound(run.server, ROUND_S, run.options)),
+          ...row(
+            `${run.name} (round ${round})`,
+            await measuredRound(
+              run.server,
+              ROUND_S,
+              run.options,
+              [baseline, intake].filter((server) => server !== run.server).map((server) => server.pid),
+            ),
+          ),
         });
       }
     }
@@ -242,6 +322,15 @@ async function bench(endpoints) {
     ];
     for (const r of rows) console.log(line([...cells(r.name, (key) => r[key]), r.non2xx, r.errors]));
     for (const { name } of runs) console.log(line([...cells(`**${name} (mean)**`, (key) => mean(name, key)), '', '']));
+
+    if (rows.every((r) => !Number.isNaN(r['cpu:server']))) {
+      console.log("\nWhere the machine's CPU goes, µs per accepted request (mean of the rounds):");
+      console.log(line(['run', ...CPU_GROUPS]));
+      console.log(line(['---', ...CPU_GROUPS.map(() => '---:')]));
+      for (const { name } of runs) {
+        console.log(line([name, ...CPU_GROUPS.map((group) => mean(name, `cpu:${group}`).toFixed(0))]));
+      }
+    }
 
     console.log('');
     for (const name of ['intake', 'intake + key']) {
