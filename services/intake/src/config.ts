@@ -80,7 +80,7 @@ export const intakeConfigSpec = {
     // by this instance is visible to other instances this much later.
     schema: envSchemas.nonNegativeInt.max(1000, 'must be at most 1000 (milliseconds)'),
     default: '100',
-    doc: 'Under load, at most one insert statement per this many milliseconds for the states of requests with an idempotency key (form token, `Idempotency-Key`, Message-ID), which are written after the answer (this instance reads its own pending writes; other instances see a state this much later, and the status page says "not available yet" meanwhile). A state after a quiet spell is written at once.',
+    doc: 'Under load, at most one insert statement per this many milliseconds for the states of requests with an idempotency key (form token, `Idempotency-Key`, Message-ID), which are written after the answer (this instance reads its own pending writes; other instances see a state this much later, and the status page shows only the reference meanwhile). A state after a quiet spell is written at once.',
   },
   rateLimitPerIpPerMinute: {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',

@@ -52,7 +52,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
 
   const staleEvents = new Counter({
     name: 'intake_acknowledgements_skipped_stale_total',
-    help: 'Received events not mailed because they were older than the verification window',
+    help: 'Received events not mailed before and now too old to mail (older than the verification window)',
     registers: [runtime.metrics],
   });
 
@@ -75,8 +75,9 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
-      // Both inserts of a request are group-committed (see BatchedInserts): the idempotency key's
-      // before the answer, the state's after it, in bigger statements.
+      // The inserts of a keyed request are group-committed (see BatchedInserts): the idempotency
+      // key's before the answer, the state's after it, in bigger statements. The mail consumer's
+      // state inserts (keys nobody can repeat) go at once: its mails wait for them.
       const groupCommit = { windowMs: config.dbGroupCommitWindowMs };
       const verifications = new WriteBehindVerificationStore(
         new MongoVerificationStore(runtime.mongo, { windowMs: config.stateWriteWindowMs }),

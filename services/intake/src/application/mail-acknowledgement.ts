@@ -55,6 +55,7 @@ export async function mailAcknowledgement(
   if (!(await deps.states.find(requestId))) await deps.states.create(requestStateFor(event, deps));
   // Past the verification window the link and code are dead and a receipt is news to nobody; this
   // also keeps a new consumer group (reading the topic from the start) from mailing old requests.
+  // Such a replay still reads each request (and stores the states that are missing).
   if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) {
     deps.onStaleEvent?.();
     return [];

@@ -1,6 +1,7 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
+import { referenceFor } from '../domain/reference';
 import { verificationCodeFor } from '../domain/signed-token';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './mail-acknowledgement';
 import { receivedEvent, requestStateFor, type AcceptedRequest } from './accept-request';
@@ -76,7 +77,7 @@ function harness() {
     );
     return url![1]!;
   };
-  /** What intake does for a request: record its state on the request path, mail from its event. */
+  /** What intake does for a keyed request: record its state behind the answer, mail from its event. */
   const acknowledgeAndMail = async (request = incoming(), acceptedAs = accepted) => {
     await recordState(request, acceptedAs);
     const mailed = await mailAcknowledgement(mail, receivedEvent(request, acceptedAs));
@@ -99,7 +100,7 @@ function harness() {
   };
 }
 
-describe('acknowledging a request (state on the request path, mails from the event)', () => {
+describe('acknowledging a request (mails from the event, state stored before them)', () => {
   it('When a pending request is acknowledged, then a receipt and a verification mail go to the requester', async () => {
     const h = harness();
     const ack = await h.acknowledgeAndMail();
@@ -116,9 +117,19 @@ describe('acknowledging a request (state on the request path, mails from the eve
     expect(stored).not.toContain('ada@example.org');
   });
 
-  it('When the event landed but no state was stored (an API call without Idempotency-Key, or a caller that had answered 503), then mailing stores it, so the mailed link and code work', async () => {
+  it('When no state was stored for the event (an API call without Idempotency-Key, or a caller that had answered 503), then it is stored before the first mail goes, so the mailed link and code work', async () => {
     const h = harness();
-    await mailAcknowledgement(h.mail, receivedEvent(incoming(), accepted));
+    const storedWhenMailed: boolean[] = [];
+    const mailer = h.mail.mailer;
+    h.mail.mailer = {
+      send: async (outgoing) => {
+        storedWhenMailed.push((await h.verifications.find(requestId)) !== undefined);
+        return mailer.send(outgoing);
+      },
+    };
+    const keyless = { ...incoming(), idempotencyKey: 'api:x:generated:1', idempotencyKeyGenerated: true };
+    await mailAcknowledgement(h.mail, receivedEvent(keyless, accepted));
+    expect(storedWhenMailed).toEqual([true, true]);
     expect(await h.verifications.find(requestId)).toMatchObject({ status: 'pending', reference: 'PR-AAAA-BBBB' });
     expect(await verifyByLink(h.verify, h.verifyLink())).toMatchObject({ outcome: 'verified' });
   });
@@ -235,11 +246,20 @@ describe('verification', () => {
     await h.acknowledgeAndMail();
     const view = await requestStatus(h.verify, h.links.statusToken(requestId, h.now()));
     expect(view).toEqual({
+      stored: true,
       reference: 'PR-AAAA-BBBB',
       receivedAt: h.now(),
       rights: ['access', 'erasure'],
       verification: 'pending',
       canEnterCode: true,
     });
+  });
+
+  it('When the status page is read before the state is stored, then it shows only the reference; a forged link shows nothing', async () => {
+    const h = harness();
+    const view = await requestStatus(h.verify, h.links.statusToken(requestId, h.now()));
+    expect(view).toEqual({ stored: false, reference: referenceFor(requestId) });
+    const forged = new RequesterLinks('another-secret-0123456789abcdef0123456789', 'https://intake.example');
+    expect(await requestStatus(h.verify, forged.statusToken(requestId, h.now()))).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { v5 as uuidv5 } from 'uuid';
+import { referenceFor } from '../domain/reference';
 import { sameSecret, verificationCodeFor } from '../domain/signed-token';
 import type {
   Clock,
@@ -112,6 +113,7 @@ async function completeVerification(
 }
 
 export interface RequestStatusView {
+  stored: true;
   reference: string;
   receivedAt: Date;
   rights: VerificationRecord['rights'];
@@ -121,20 +123,33 @@ export interface RequestStatusView {
 }
 
 /**
+ * A request we signed the status link for whose state is not stored yet (a call without
+ * Idempotency-Key until the mail consumer reaches its event; another instance's write in flight):
+ * only the reference is known, derived from the request id.
+ */
+export interface ReceivedStatusView {
+  stored: false;
+  reference: string;
+}
+
+/**
  * What the status page shows. Before verification nothing about any customer exists here, and
- * for now nothing after either: reference, received date, rights and verification state.
+ * for now nothing after either: reference, received date, rights and verification state; only
+ * the reference while the state is not stored yet. Undefined for a link we did not sign, or one
+ * that expired.
  */
 export async function requestStatus(
   deps: Pick<VerifyDeps, 'verifications' | 'clock' | 'links'>,
   statusToken: string,
-): Promise<RequestStatusView | undefined> {
+): Promise<RequestStatusView | ReceivedStatusView | undefined> {
   const now = deps.clock.now();
   const check = deps.links.check(statusToken, 'status', now);
   if (!check.ok) return undefined;
   const record = await deps.verifications.find(check.claims.subject);
-  if (!record) return undefined;
+  if (!record) return { stored: false, reference: referenceFor(check.claims.subject) };
   const expired = record.status === 'pending' && record.expiresAt.getTime() <= now.getTime();
   return {
+    stored: true,
     reference: record.reference,
     receivedAt: record.receivedAt,
     rights: record.rights,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RequesterLinks } from '@privacy-relay/intake/application/requester-links';
+import { referenceFor } from '@privacy-relay/intake/domain/reference';
+import { verificationCodeFor } from '@privacy-relay/intake/domain/signed-token';
 import {
   TEST_LINK_SECRET,
   linkPath,
@@ -277,14 +279,23 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(await (await fetch(`${h.baseUrl}/status/${statusToken.slice(0, -2)}xx`)).text()).toContain('not valid');
   });
 
-  it('When a status link we signed names a request whose state is not stored (yet), then the page says so instead of calling the link invalid', async () => {
-    // The state is written behind the answer; another instance can be asked before it lands.
+  it('When a status link we signed names a request whose state is not stored (yet), then the page shows its reference as received, and a code cannot be checked yet', async () => {
+    // A call without Idempotency-Key until the mail consumer stores its state; another instance's
+    // write behind the answer still in flight.
     const links = new RequesterLinks(TEST_LINK_SECRET, 'http://intake.test');
-    const statusPath = new URL(links.statusUrl(randomUUID(), new Date())).pathname;
+    const requestId = randomUUID();
+    const statusPath = new URL(links.statusUrl(requestId, new Date())).pathname;
     const response = await fetch(`${h.baseUrl}${statusPath}`);
-    expect(response.status).toBe(404);
-    expect(response.headers.get('retry-after')).toBe('60');
-    expect(await response.text()).toContain('not available yet');
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain(referenceFor(requestId));
+    expect(page).toContain('Received');
+    const code = await fetch(`${h.baseUrl}${statusPath}/code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ code: verificationCodeFor(TEST_LINK_SECRET, requestId) }).toString(),
+    });
+    expect(code.status).toBe(409);
   });
 
   it('When /docs is asked for, then the OpenAPI document describes POST /v1/requests', async () => {

@@ -140,6 +140,17 @@ once you have confirmed it. The email also has a link to follow your request.</p
   );
 }
 
+/** The status page of a request whose state is not stored yet: the reference, and what comes next. */
+export function receivedStatusPage(reference: string): string {
+  return page(
+    `Request ${reference}`,
+    `<dl>
+<dt>Reference</dt><dd>${escapeHtml(reference)}</dd>
+<dt>Status</dt><dd>Received. We are sending you an email to confirm your address; the details of your request show here shortly.</dd>
+</dl>`,
+  );
+}
+
 export function messagePage(title: string, message: string): string {
   return page(title, `<p>${escapeHtml(message)}</p>`);
 }

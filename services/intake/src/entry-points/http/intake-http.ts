@@ -27,7 +27,7 @@ import {
 } from '../../domain/request-form';
 import { signToken, verifyToken } from '../../domain/signed-token';
 import { addressKey, type EmailThrottle } from './email-throttle';
-import { acceptedPage, confirmPage, messagePage, requestFormPage, statusPage } from './html';
+import { acceptedPage, confirmPage, messagePage, receivedStatusPage, requestFormPage, statusPage } from './html';
 import { apiDocsPage, openApiDocument } from './openapi';
 
 export interface IntakeHttpDeps {
@@ -267,7 +267,8 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
   app.get('/status/:token', async (request, reply) => {
     const token = tokenParam(request);
     const view = token ? await requestStatus(deps.verify, token) : undefined;
-    if (!view) return statusNotFound(deps, reply, token);
+    if (!view) return statusLinkInvalid(reply);
+    if (!view.stored) return sendHtml(reply, 200, receivedStatusPage(view.reference));
     return sendHtml(reply, 200, statusPage(view, `/status/${token}/code`));
   });
 
@@ -277,7 +278,11 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     const code = typeof body.code === 'string' ? body.code : '';
     const outcome = token ? await verifyByCode(deps.verify, token, code) : ({ outcome: 'invalid-link' } as const);
     const view = token ? await requestStatus(deps.verify, token) : undefined;
-    if (!view) return statusNotFound(deps, reply, token);
+    if (!view) return statusLinkInvalid(reply);
+    if (!view.stored) {
+      // No code is mailed before the state is stored: there is nothing to check it against yet.
+      return sendHtml(reply, 409, receivedStatusPage(view.reference));
+    }
     const notice =
       outcome.outcome === 'verified'
         ? 'Thank you: your request is confirmed.'
@@ -327,28 +332,13 @@ const SENT_BEFORE =
 const UNAVAILABLE =
   'We could not confirm that your request was stored. Please press "Send my request" again in a moment: it will not be sent twice.';
 
-/**
- * No state for a status link: a link we signed whose state is not written yet (written behind the
- * answer, see WriteBehindVerificationStore; another instance may not see it for a moment) is told
- * apart from a link that is wrong or expired.
- */
-function statusNotFound(deps: IntakeHttpDeps, reply: FastifyReply, token: string | undefined) {
-  if (token && deps.links.check(token, 'status', deps.clock.now()).ok) {
-    void reply.header('retry-after', '60');
-    return sendHtml(
-      reply,
-      404,
-      messagePage(
-        'Received',
-        'We have your request, but its status is not available yet. Please reload this page in a minute.',
-      ),
-    );
-  }
+function statusLinkInvalid(reply: FastifyReply) {
   return sendHtml(reply, 404, messagePage('Not found', 'This link is not valid (any more).'));
 }
 
 async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
-  // The answer waits for Kafka (the request's state is written behind it); the mails go out from the event.
+  // The answer waits for Kafka only (the request's state is written behind it, or by the mail
+  // consumer for a key nobody can repeat); the mails go out from the event.
   const accepted = await acceptRequest(deps.accept, incoming);
   return { reference: accepted.reference, statusUrl: deps.links.statusUrl(accepted.requestId, accepted.receivedAt) };
 }
