@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { Kafka, type Admin } from 'kafkajs';
 import { ensureTopics } from '@privacy-relay/shared/kafka';
 import { createLogger, type Logger } from '@privacy-relay/shared/logger';
-import { connectMongo } from '@privacy-relay/shared/mongo';
+import { closeMongo, connectMongo } from '@privacy-relay/shared/mongo';
 import type { Connection } from 'mongoose';
 
 /** Endpoints that test/global-setup.ts put in the environment. */
@@ -33,8 +33,9 @@ export function connectTestDatabase(dbName: string, logger: Logger): Promise<Con
 
 /** Drops a test file's database and closes its connection; a drop that fails (stack already gone) fails no test. */
 export async function discardTestDatabase(connection: Connection | undefined): Promise<void> {
-  await connection?.dropDatabase().catch(() => undefined);
-  await connection?.close();
+  if (!connection) return;
+  await connection.dropDatabase().catch(() => undefined);
+  await closeMongo(connection);
 }
 
 export function testKafka(brokers = stackEndpoints().kafkaBrokers): Kafka {

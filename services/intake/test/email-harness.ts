@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, topicName, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
-import { closeMongo, connectMongo } from '@privacy-relay/shared/mongo';
+import { connectMongo } from '@privacy-relay/shared/mongo';
 import { KafkaReceivedRequestPublisher } from '@privacy-relay/intake/adapters/kafka/kafka-received-request-publisher';
 import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
 import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
@@ -18,6 +18,7 @@ import { Registry } from 'prom-client';
 import type { Connection } from 'mongoose';
 import {
   createTestTopics,
+  discardTestDatabase,
   eventually,
   readTopic,
   stackEndpoints,
@@ -85,8 +86,7 @@ export async function startEmailHarness(
     async close() {
       await states.flush();
       await publisher.disconnect().catch(() => undefined);
-      await connection.dropDatabase().catch(() => undefined);
-      await closeMongo(connection);
+      await discardTestDatabase(connection);
     },
   };
 }
