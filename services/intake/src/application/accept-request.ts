@@ -48,14 +48,14 @@ const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
 /**
  * Accepts a validated request: gives it an id and a reference, publishes
  * `privacy.request.received.v1` and, for a key that can come back, starts storing the request's
- * state. Resolves only once Kafka
- * holds the event, so a caller may answer 202 / SMTP 250 after it and must answer 503 / 451 when
- * it rejects (the AppError is retriable; the client's retry completes it). At most one database
- * write is on this path (the idempotency key, before publishing); the state is written behind the
- * answer (`WriteBehindVerificationStore`). A key intake made up, which nobody can send again, needs
- * neither: no claim, and its state is stored by the mail consumer from the event, before the mails
- * that carry the links needing it (until then the status page shows only the reference). The mails
- * to the requester go out from the event (`mailAcknowledgement`), not from here.
+ * state. Resolves only once Kafka holds the event, so a caller may answer 202 / SMTP 250 after it
+ * and must answer 503 / 451 when it rejects (the AppError is retriable; the client's retry
+ * completes it). At most one database write is on this path (the idempotency key, before
+ * publishing); the state is written behind the answer (`WriteBehindVerificationStore`). A key
+ * intake made up, which nobody can send again, needs neither: no claim, and its state is stored by
+ * the mail consumer from the event, before the mails that carry the links needing it (until then
+ * the status page shows only the reference). The mails to the requester go out from the event
+ * (`mailAcknowledgement`), not from here.
  *
  * The same idempotency key always yields the same request id, reference and event: a retry after
  * a failed publish sends the event again with the id, reference and receipt time of the first

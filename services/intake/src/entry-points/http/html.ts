@@ -146,7 +146,7 @@ export function receivedStatusPage(reference: string): string {
     `Request ${reference}`,
     `<dl>
 <dt>Reference</dt><dd>${escapeHtml(reference)}</dd>
-<dt>Status</dt><dd>Received. We are sending you an email to confirm your address; the details of your request show here shortly.</dd>
+<dt>Status</dt><dd>Received. We are emailing you about it; its details show here shortly.</dd>
 </dl>`,
   );
 }
