@@ -113,8 +113,8 @@ function cpuTicksByProcess(serverPid, otherPids) {
 }
 
 /**
- * CPU milliseconds by group between two snapshots (a process that ended in between is left out,
- * one that started counts whole).
+ * CPU milliseconds by group between two snapshots (a process that ended in between counts with
+ * its parent once reaped; one that started counts whole).
  */
 function cpuMsByGroup(before, after) {
   const ticksPerSecond = 100; // USER_HZ on Linux
