@@ -6,18 +6,18 @@
  * only the same Kafka send, in the same run, against the same servers. Without a key the answer
  * waits for Kafka only and the request's state is stored by the mail consumer, paced by the mail
  * rate (so most of those inserts come after the run); with a key, the key's ledger insert is on the
- * answer path and the state is written right behind it. Each server runs in its own process (the load generator here would otherwise share
- * its event loop). Also prints CPU per accepted request, of the server, of the whole machine and
- * (on Linux) of each group of processes, which says where the difference goes.
+ * answer path and the state is written right behind it. Each server runs in its own process (the
+ * load generator here would otherwise share its event loop). Also prints CPU per accepted request,
+ * of the server, of the whole machine and (on Linux) of each group of processes, which says where
+ * the difference goes.
  *
  *   npm run bench:intake
  *
  * Uses KAFKA_BROKERS / MONGODB_URI / SES_ENDPOINT when all three are set, else starts the local
  * stack (infra). BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (counted rounds, default 4, after one
- * settling round; keep it even), BENCH_ROUND_S (seconds per server per round, default 8), BENCH_WARMUP_S (3);
- * INTAKE_DB_GROUP_COMMIT_WINDOW_MS and
- * INTAKE_STATE_WRITE_WINDOW_MS are passed to intake.
- * Not part of `npm test`: timings belong here, not in tests.
+ * settling round; keep it even), BENCH_ROUND_S (seconds per server per round, default 8),
+ * BENCH_WARMUP_S (3); INTAKE_DB_GROUP_COMMIT_WINDOW_MS and INTAKE_STATE_WRITE_WINDOW_MS are passed
+ * to intake. Not part of `npm test`: timings belong here, not in tests.
  */
 const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
@@ -33,6 +33,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 8);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const TARGET_RATIO = 0.8;
+/** CPU times in /proc are in clock ticks: USER_HZ, 100 on Linux. */
+const TICKS_PER_SECOND = 100;
 
 /** A different requester on every request: no idempotency hit, no per-email throttle. */
 function requestBody() {
@@ -46,13 +48,12 @@ function requestBody() {
   });
 }
 
-/** Busy and total CPU ticks of the whole machine (Linux /proc/stat); undefined elsewhere. */
+/** Busy CPU ticks of the whole machine (Linux /proc/stat); undefined elsewhere. */
 function machineTicks() {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return { busy: total - idle, total };
+    return { busy: fields.reduce((sum, value) => sum + value, 0) - idle };
   } catch {
     return undefined;
   }
@@ -117,11 +118,10 @@ function cpuTicksByProcess(serverPid, otherPids) {
  * its parent once reaped; one that started counts whole).
  */
 function cpuMsByGroup(before, after) {
-  const ticksPerSecond = 100; // USER_HZ on Linux
   /** @type {Record<string, number>} */
   const ms = Object.fromEntries(CPU_GROUPS.map((group) => [group, 0]));
   for (const [pid, { group, ticks }] of after) {
-    ms[group] += ((ticks - (before.get(pid)?.ticks ?? 0)) * 1000) / ticksPerSecond;
+    ms[group] += ((ticks - (before.get(pid)?.ticks ?? 0)) * 1000) / TICKS_PER_SECOND;
   }
   return ms;
 }
@@ -181,12 +181,11 @@ async function measuredRound(server, durationS, options, otherPids) {
   const processCpuMs = (await server.cpuMs()) - cpuBefore;
   const processesAfter = cpuTicksByProcess(server.pid, otherPids);
   const ticksAfter = machineTicks();
-  const ticksPerSecond = 100; // USER_HZ on Linux
   return {
     result,
     processCpuMs,
     ...(ticksBefore && ticksAfter
-      ? { machineCpuMs: ((ticksAfter.busy - ticksBefore.busy) * 1000) / ticksPerSecond }
+      ? { machineCpuMs: ((ticksAfter.busy - ticksBefore.busy) * 1000) / TICKS_PER_SECOND }
       : {}),
     ...(processesBefore && processesAfter ? { groupCpuMs: cpuMsByGroup(processesBefore, processesAfter) } : {}),
   };
@@ -291,12 +290,14 @@ async function bench(endpoints) {
     // the run after it pays for PostgreSQL's autovacuum of its inserts (~50 µs per request), so
     // the baseline and intake follow it equally often (with an even number of rounds).
     for (let round = 0; round <= ROUNDS; round++) {
+      const settling = round === 0;
       const order = round % 2 === 0 ? runs : [runs[1], runs[0], runs[2]];
       for (const run of order) {
         rows.push({
-          run: round === 0 ? `${run.name} (settling)` : run.name,
+          // A settling row has a name of its own, so the means leave it out.
+          run: settling ? `${run.name} (settling)` : run.name,
           ...row(
-            round === 0 ? `${run.name} (settling, not counted)` : `${run.name} (round ${round})`,
+            settling ? `${run.name} (settling, not counted)` : `${run.name} (round ${round})`,
             await measuredRound(
               run.server,
               ROUND_S,

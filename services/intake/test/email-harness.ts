@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, topicName, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
-import { connectMongo } from '@privacy-relay/shared/mongo';
 import { KafkaReceivedRequestPublisher } from '@privacy-relay/intake/adapters/kafka/kafka-received-request-publisher';
 import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
 import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
@@ -17,11 +16,11 @@ import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import type { Connection } from 'mongoose';
 import {
+  connectTestDatabase,
   createTestTopics,
   discardTestDatabase,
   eventually,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
@@ -50,7 +49,7 @@ export async function startEmailHarness(
   const logger = testLogger(`${label}-harness`);
   const kafka = testKafka(options.kafkaBrokers);
   await createTestTopics(kafka, ns.topicPrefix);
-  const connection: Connection = await connectMongo({ uri: stackEndpoints().mongodbUri, dbName: ns.dbName, logger });
+  const connection: Connection = await connectTestDatabase(ns.dbName, logger);
   const publisher = new KafkaEventPublisher(kafka, {
     topicPrefix: ns.topicPrefix,
     logger,

@@ -34,9 +34,9 @@ export interface AcceptedRequest {
 /**
  * Where a key must not come back with other content: the API's Idempotency-Key and the form's
  * token (that is a client reusing a key, or an edited form sent again: refused with 422, as the
- * IETF Idempotency-Key draft asks). A mail
- * re-delivered under the same Message-ID with other content is the sending system's fault; the
- * first delivery stands (a refusal would bounce to a requester who did nothing wrong).
+ * IETF Idempotency-Key draft asks). A mail re-delivered under the same Message-ID with other
+ * content is the sending system's fault; the first delivery stands (a refusal would bounce to a
+ * requester who did nothing wrong).
  */
 const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
   api: true,

@@ -41,7 +41,7 @@ export class EmailThrottle {
     const estimate = counted + Math.floor((this.previous.get(key) ?? 0) * stillInWindow);
     if (estimate >= this.limit) return false;
     if (counted === 0 && this.current.size >= this.maxKeys) this.startWindow(now, this.current);
-    this.current.set(key, (this.current.get(key) ?? 0) + 1);
+    this.current.set(key, counted + 1);
     return true;
   }
 
