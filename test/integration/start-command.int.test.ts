@@ -76,6 +76,7 @@ describeLocal('The start command (npm start = infra cli `up --services`)', () =>
       STACK_FERRETDB_PORT: String(ferretdb),
       STACK_SES_PORT: String(ses),
       INTAKE_PORT: String(intakePort),
+      INTAKE_ADMIN_PORT: '0',
       RELAY_PORT: String(relayPort),
       LOG_LEVEL: 'warn',
     });
