@@ -14,7 +14,9 @@ describe('Operator credentials', () => {
   const authenticator = new OperatorAuthenticator(config.operatorTokens);
 
   it('When a configured token is presented, then it names its operator', () => {
-    expect(authenticator.authenticate('Bearer alice-token-0123456789abcdef0123456789')).toEqual({ operatorId: 'alice' });
+    expect(authenticator.authenticate('Bearer alice-token-0123456789abcdef0123456789')).toEqual({
+      operatorId: 'alice',
+    });
     expect(authenticator.authenticate('bearer bob-token')).toEqual({ operatorId: 'bob@ops' });
   });
 

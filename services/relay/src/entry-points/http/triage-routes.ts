@@ -41,7 +41,10 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
  */
 export function registerTriageRoutes(
   app: FastifyInstance,
-  deps: Parameters0<typeof resolveTriage> & { decisions: MatchDecisionRepository; authenticator: OperatorAuthenticator },
+  deps: Parameters0<typeof resolveTriage> & {
+    decisions: MatchDecisionRepository;
+    authenticator: OperatorAuthenticator;
+  },
 ): void {
   app.addHook('onRequest', requireOperator(deps.authenticator));
   app.get('/triage/:requestId', async (request) => {
