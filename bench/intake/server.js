@@ -40,6 +40,7 @@ async function startIntake(logger) {
       INTAKE_KAFKA_GROUP_ID: `bench-${runId}`,
       INTAKE_HOST: '127.0.0.1',
       INTAKE_PORT: '0',
+      INTAKE_ADMIN_PORT: '0',
       INTAKE_LINK_SECRET: 'bench-link-secret-0123456789abcdef0123456789',
       INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: '100000000',
       INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000000',

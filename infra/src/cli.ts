@@ -257,6 +257,8 @@ function serviceEnv(stack: LocalStack): NodeJS.ProcessEnv {
     INTAKE_LINK_SECRET: 'local-development-link-secret-not-for-production',
     // The relay refuses to start without a counterparty HMAC key; this one is for local runs only.
     RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
+    // Operator `dev-operator` with the bearer token `dev-operator-token` (its SHA-256; local runs only).
+    RELAY_OPERATOR_TOKENS: 'dev-operator:277e6a75a6980887d1bc5c738e59a2504e3e2696d8f9fbf675b7fc49dabd2cf8',
   };
   // The local SES endpoint accepts any credentials; give the SDK some unless the user chose any.
   if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {

@@ -20,6 +20,9 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
     const response = await fetch(`http://127.0.0.1:${service.port}${path}`);
     return { status: response.status, body: await response.text() };
   };
+  /** Where each service serves its metrics and readiness detail: intake's admin listener, the relay's own port. */
+  const operations = (service: IntakeService | RelayService) =>
+    'adminPort' in service ? { port: service.adminPort } : service;
 
   beforeAll(async () => {
     kafka = await startLocalKafka({ log: () => undefined });
@@ -33,6 +36,7 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
       INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
       RELAY_COUNTERPARTY_HMAC_KEY: 'test-counterparty-hmac-key-0123456789abcdef',
       INTAKE_PORT: '0',
+      INTAKE_ADMIN_PORT: '0',
       RELAY_PORT: '0',
       INTAKE_HOST: '127.0.0.1',
       INTAKE_LINK_SECRET: 'test-link-secret-0123456789abcdef0123456789',
@@ -52,7 +56,7 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
     for (const service of [intake, relay]) {
       expect((await get(service, '/healthz')).status).toBe(200);
       expect((await get(service, '/readyz')).status).toBe(200);
-      const metrics = await get(service, '/metrics');
+      const metrics = await get(operations(service), '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.body).toContain('process_cpu_seconds_total');
       expect(metrics.body).toContain('http_request_duration_seconds');
@@ -64,7 +68,7 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
     for (const service of [intake, relay]) {
       const notReady = await eventually(
         async () => {
-          const readiness = await get(service, '/readyz');
+          const readiness = await get(operations(service), '/readyz');
           return readiness.status === 503 ? readiness : undefined;
         },
         30_000,

@@ -76,6 +76,7 @@ describeLocal('The start command (npm start = infra cli `up --services`)', () =>
       STACK_FERRETDB_PORT: String(ferretdb),
       STACK_SES_PORT: String(ses),
       INTAKE_PORT: String(intakePort),
+      INTAKE_ADMIN_PORT: '0',
       RELAY_PORT: String(relayPort),
       LOG_LEVEL: 'warn',
     });
@@ -99,6 +100,10 @@ describeLocal('The start command (npm start = infra cli `up --services`)', () =>
     }
     expect((await fetch(`http://127.0.0.1:${intakePort}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${relayPort}/healthz`)).status).toBe(200);
+    // The launcher sets the development operator: its token is known, the API is closed without it.
+    const triage = `http://127.0.0.1:${relayPort}/triage/00000000-0000-4000-8000-000000000000`;
+    expect((await fetch(triage)).status).toBe(401);
+    expect((await fetch(triage, { headers: { authorization: 'Bearer dev-operator-token' } })).status).toBe(404);
 
     const state = JSON.parse(readFileSync(join(runDir, 'stack.json'), 'utf8')) as {
       servers: Record<string, { pid?: number } | undefined>;

@@ -11,6 +11,18 @@ export const intakeConfigSpec = {
     doc: 'Address the intake HTTP server binds.',
   },
   port: { env: 'INTAKE_PORT', schema: envSchemas.port, default: '3000', doc: 'Intake HTTP port (0 picks a free one).' },
+  adminHost: {
+    env: 'INTAKE_ADMIN_HOST',
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    doc: "Address of intake's admin listener, which serves `/metrics` and `/readyz` with each dependency's state (the public port serves `/healthz` and a `/readyz` with the status only). Keep it off the public network.",
+  },
+  adminPort: {
+    env: 'INTAKE_ADMIN_PORT',
+    schema: envSchemas.port,
+    default: '3100',
+    doc: 'Port of the admin listener (0 picks a free one).',
+  },
   mongodbDatabase: {
     env: 'INTAKE_MONGODB_DATABASE',
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name'),

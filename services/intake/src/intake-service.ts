@@ -26,6 +26,8 @@ import { startSmtpIntake } from './entry-points/smtp/smtp-intake';
 export interface IntakeService extends Service {
   /** The HTTP port actually bound, once started. */
   readonly port: number;
+  /** The admin listener's port (metrics, readiness detail) actually bound, once started. */
+  readonly adminPort: number;
 }
 
 /** What the entry points (form, API, SMTP, SES inbound) get: acceptance and verification. */
@@ -40,7 +42,13 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
     name: 'intake',
     config,
     logger,
-    http: { host: config.host, port: config.port, bodyLimit: config.bodyLimitBytes, trustProxy: config.trustProxy },
+    http: {
+      host: config.host,
+      port: config.port,
+      bodyLimit: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      admin: { host: config.adminHost, port: config.adminPort },
+    },
     dbName: config.mongodbDatabase,
   });
   const mailsSent = new Counter({
@@ -65,6 +73,9 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
   return {
     get port() {
       return runtime.port;
+    },
+    get adminPort() {
+      return runtime.adminPort;
     },
     async start() {
       await runtime.connect();

@@ -1,14 +1,52 @@
 import { commonConfigSpec, envSchemas, type ConfigOf, type ConfigSpec } from '@privacy-relay/shared/config';
 import { z } from 'zod';
 
+/** One operator credential: who it is and the SHA-256 of their bearer token (never the token). */
+export interface OperatorTokenEntry {
+  operatorId: string;
+  tokenSha256: Buffer;
+}
+
+const operatorTokenEntry = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._@-]{1,200}:[0-9a-fA-F]{64}$/,
+    'each entry must be operatorId:sha256hex (the id letters, digits, ".", "_", "@", "-"; 64 hex digits)',
+  )
+  .transform((entry): OperatorTokenEntry => {
+    const [operatorId = '', hash = ''] = entry.split(':');
+    return { operatorId, tokenSha256: Buffer.from(hash, 'hex') };
+  });
+
+const operatorTokensSchema = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(operatorTokenEntry))
+  // A transform, not a refine: it runs only when every entry parsed.
+  .transform((entries, context) => {
+    if (new Set(entries.map((e) => e.tokenSha256.toString('hex'))).size !== entries.length) {
+      context.addIssue({
+        code: 'custom',
+        message: 'the same token hash is listed twice (one token must name one operator)',
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 /** Every variable the relay reads (the README table lists them). */
 export const relayConfigSpec = {
   ...commonConfigSpec,
   host: {
     env: 'RELAY_HOST',
     schema: z.string().min(1),
-    default: '0.0.0.0',
-    doc: 'Address the relay HTTP server binds.',
+    default: '127.0.0.1',
+    doc: 'Address the relay HTTP server binds (its operator API and /metrics are for the internal network: bind the address that network reaches, never a public one).',
   },
   port: { env: 'RELAY_PORT', schema: envSchemas.port, default: '3001', doc: 'Relay HTTP port (0 picks a free one).' },
   mongodbDatabase: {
@@ -34,6 +72,13 @@ export const relayConfigSpec = {
     schema: z.string().max(200),
     default: '',
     doc: 'Kafka consumer group reading `tenant.directory.changed.v1` into the in-memory matching index (empty: `<RELAY_KAFKA_GROUP_ID>.directory`). Give each relay instance its own, so every instance sees every change.',
+  },
+  operatorTokens: {
+    env: 'RELAY_OPERATOR_TOKENS',
+    schema: operatorTokensSchema,
+    default: '',
+    secret: true,
+    doc: 'Operators allowed on the operator API: comma-separated `operatorId:sha256hex(token)`; requests send `Authorization: Bearer <token>`. Only hashes, never tokens (use random tokens of at least 32 characters: `openssl rand -hex 32`, hash with `printf %s TOKEN | sha256sum`). Empty: every operator request gets 401. `npm start` and the tests set `dev-operator` with the token `dev-operator-token`.',
   },
 } satisfies ConfigSpec;
 

@@ -8,6 +8,7 @@ import type { Clock, CounterpartyHasher } from './application/ports';
 import { rebuildTenantIndex } from './application/tenant-directory';
 import type { RelayConfig } from './config';
 import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from './domain/matching';
+import { OperatorAuthenticator } from './entry-points/http/operator-auth';
 import { registerTriageRoutes } from './entry-points/http/triage-routes';
 import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
 import { startRequestEventsConsumer } from './entry-points/kafka/request-events-consumer';
@@ -78,7 +79,15 @@ export function createRelayService(
         },
       );
       runtime.onStop(() => consumer.stop());
-      registerTriageRoutes(runtime.http, { decisions, publisher, clock, index });
+      // Operator routes in a scope of their own: their authentication hook leaves /healthz,
+      // /readyz and /metrics (internal network, no credential) alone.
+      const authenticator = new OperatorAuthenticator(config.operatorTokens);
+      if (config.operatorTokens.length === 0) {
+        logger.warn('RELAY_OPERATOR_TOKENS is empty: every operator API request will be refused (401)');
+      }
+      await runtime.http.register(async (operatorScope) =>
+        registerTriageRoutes(operatorScope, { decisions, publisher, clock, index, authenticator }),
+      );
       await runtime.listen();
     },
     stop: () => runtime.stop(),

@@ -18,6 +18,12 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Behind a proxy, trust its X-Forwarded-For (for rate limits keyed by client address). */
   trustProxy?: boolean;
+  /**
+   * Who can reach this server. "internal" (the default) serves /metrics and names each readiness
+   * check with its error; "public" serves no /metrics and a /readyz that answers only its status
+   * (the detail is for an admin listener: `createHttpServer` again, "internal", on another address).
+   */
+  exposure?: 'internal' | 'public';
 }
 
 /** The `{ error: { code, message } }` body every failed request gets. */
@@ -27,7 +33,7 @@ export interface ErrorBody {
 
 /**
  * Fastify with what every service needs: /healthz (the process lives), /readyz (Kafka and the
- * database answer), /metrics (Prometheus), one error shape with stable codes, and access logs
+ * database answer), /metrics (Prometheus; not on a "public" server), one error shape with stable codes, and access logs
  * that name the route pattern, never the raw URL (which could carry a token or an address).
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -41,7 +47,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: true,
   });
 
-  collectDefaultMetrics({ register: options.metrics });
+  const internal = (options.exposure ?? 'internal') === 'internal';
+  // Once per registry: a public server and its admin listener share one.
+  if (!options.metrics.getSingleMetric('process_cpu_seconds_total')) {
+    collectDefaultMetrics({ register: options.metrics });
+  }
   const duration =
     (options.metrics.getSingleMetric('http_request_duration_seconds') as Histogram<string> | undefined) ??
     new Histogram({
@@ -87,12 +97,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       }),
     );
     const ready = results.every((result) => result.ok);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', checks: results });
+    const status = ready ? 'ready' : 'not-ready';
+    return reply.status(ready ? 200 : 503).send(internal ? { status, checks: results } : { status });
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', options.metrics.contentType).send(await options.metrics.metrics()),
-  );
+  if (internal) {
+    app.get('/metrics', async (_request, reply) =>
+      reply.header('content-type', options.metrics.contentType).send(await options.metrics.metrics()),
+    );
+  }
 
   return app;
 }

@@ -15,7 +15,17 @@ export interface ServiceRuntimeOptions {
   name: string;
   config: CommonConfig;
   logger: Logger;
-  http: { host: string; port: number; bodyLimit?: number; trustProxy?: boolean };
+  http: {
+    host: string;
+    port: number;
+    bodyLimit?: number;
+    trustProxy?: boolean;
+    /**
+     * A listener of its own for /metrics and readiness with detail. With it, the main port (public)
+     * keeps /healthz and a /readyz that answers only its status; without it, the main port serves all.
+     */
+    admin?: { host: string; port: number };
+  };
   dbName: string;
 }
 
@@ -29,6 +39,8 @@ export class ServiceRuntime {
   readonly kafka: Kafka;
   readonly metrics = new Registry();
   readonly http: FastifyInstance;
+  /** The admin listener (metrics, readiness detail), when `http.admin` is configured. */
+  readonly admin: FastifyInstance | undefined;
   private connection: Connection | undefined;
   private readonly kafkaHealth: KafkaHealthCheck;
   private readonly stopHooks: Array<() => Promise<void>> = [];
@@ -41,16 +53,21 @@ export class ServiceRuntime {
     });
     this.kafkaHealth = new KafkaHealthCheck(options.config.kafkaBrokers);
     this.metrics.setDefaultLabels({ service: options.name });
+    const readiness = [
+      { name: 'kafka', check: () => this.kafkaHealth.check() },
+      { name: 'database', check: () => pingMongo(this.mongo) },
+    ];
     this.http = createHttpServer({
       logger: options.logger,
       metrics: this.metrics,
       bodyLimit: options.http.bodyLimit,
       trustProxy: options.http.trustProxy,
-      readiness: [
-        { name: 'kafka', check: () => this.kafkaHealth.check() },
-        { name: 'database', check: () => pingMongo(this.mongo) },
-      ],
+      readiness,
+      exposure: options.http.admin ? 'public' : 'internal',
     });
+    this.admin = options.http.admin
+      ? createHttpServer({ logger: options.logger, metrics: this.metrics, readiness, exposure: 'internal' })
+      : undefined;
   }
 
   get mongo(): Connection {
@@ -77,6 +94,11 @@ export class ServiceRuntime {
   }
 
   async listen(): Promise<string> {
+    const admin = this.options.http.admin;
+    if (this.admin && admin) {
+      const adminAddress = await this.admin.listen({ host: admin.host, port: admin.port });
+      this.options.logger.info({ address: adminAddress }, 'admin listening (metrics, readiness detail)');
+    }
     const address = await this.http.listen({ host: this.options.http.host, port: this.options.http.port });
     this.options.logger.info({ address }, 'listening');
     return address;
@@ -88,6 +110,12 @@ export class ServiceRuntime {
     return typeof address === 'object' && address ? address.port : this.options.http.port;
   }
 
+  /** The admin listener's port actually bound (0 when there is none or it is not listening). */
+  get adminPort(): number {
+    const address = this.admin?.server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
   /** Stops taking requests first, then consumers and producers, then the database. Idempotent. */
   async stop(): Promise<void> {
     await this.http.close();
@@ -95,6 +123,8 @@ export class ServiceRuntime {
       const hook = this.stopHooks.pop();
       await hook?.().catch((error: unknown) => this.options.logger.error({ err: error }, 'stop step failed'));
     }
+    // Last of the HTTP side: metrics and readiness stay visible while the rest stops.
+    await this.admin?.close();
     await this.kafkaHealth.close();
     if (this.connection) await closeMongo(this.connection);
     this.connection = undefined;

@@ -48,6 +48,7 @@ export async function startIntake(
     INTAKE_KAFKA_GROUP_ID: ns.groupId,
     INTAKE_PORT: '0',
     INTAKE_HOST: '127.0.0.1',
+    INTAKE_ADMIN_PORT: '0',
     INTAKE_PUBLIC_URL: 'http://intake.test',
     INTAKE_MAIL_FROM: 'privacy@relay.test',
     INTAKE_LINK_SECRET: TEST_LINK_SECRET,

@@ -210,7 +210,18 @@ describe('Matching use cases', () => {
     });
     await expect(
       resolveTriage({ decisions, publisher, clock, index }, id, { action: 'reject-as-spam', operatorId: 'op-2' }),
-    ).resolves.toMatchObject({ decidedBy: 'operator', decision: 'forward' });
+    ).rejects.toMatchObject({ code: 'TRIAGE_ALREADY_RESOLVED', httpStatus: 409 });
+    const again = await resolveTriage({ decisions, publisher, clock, index }, id, {
+      action: 'assign',
+      tenantIds: ['tenant-joro', 'tenant-joro'],
+      operatorId: 'op-2',
+    });
+    expect(again).toMatchObject({
+      decidedBy: 'operator',
+      decision: 'forward',
+      resolution: { action: 'assign', tenantIds: ['tenant-joro'], operatorId: 'op-1' },
+    });
+    expect(publisher.published[2]).toEqual(publisher.published[1]);
   });
 
   it('When an operator rejects a triaged request as spam, then a case.closed is published', async () => {
@@ -221,7 +232,7 @@ describe('Matching use cases', () => {
     await resolveTriage({ decisions, publisher, clock, index }, id, { action: 'reject-as-spam', operatorId: 'op' });
     expect(publisher.published.at(-1)).toMatchObject({
       type: EVENTS.caseClosedV1.type,
-      payload: { outcome: 'rejected-as-spam', by: 'operator' },
+      payload: { outcome: 'rejected-as-spam', by: 'operator', operatorId: 'op' },
     });
   });
 

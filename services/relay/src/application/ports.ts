@@ -49,6 +49,11 @@ export interface TenantDirectoryRepository {
 }
 
 /** The matcher's decision for a request, with the envelopes it produced, kept so redelivery republishes them unchanged. */
+/** What an operator decided for a request in triage, and who (the id their credential names). */
+export type TriageResolution =
+  | { action: 'assign'; tenantIds: readonly string[]; operatorId: string }
+  | { action: 'reject-as-spam'; operatorId: string };
+
 export interface StoredMatchDecision {
   requestId: string;
   decision: 'forward' | 'triage';
@@ -58,13 +63,19 @@ export interface StoredMatchDecision {
   published: boolean;
   decidedBy: 'matcher' | 'operator';
   decidedAt: Date;
+  /** The operator's resolution, when `decidedBy` is "operator" (absent on decisions stored before it was kept). */
+  resolution?: TriageResolution;
 }
 
 export interface MatchDecisionRepository {
   find(requestId: string): Promise<StoredMatchDecision | undefined>;
   /** Stores the matcher's decision unless one exists; returns what is stored. */
   saveIfAbsent(decision: StoredMatchDecision): Promise<StoredMatchDecision>;
-  /** Replaces a triage decision by an operator's (only while the stored one is a triage). */
+  /**
+   * Replaces the matcher's triage decision by an operator's, in one conditional single-document
+   * update (only while the stored one is the matcher's triage): of concurrent resolutions exactly
+   * one gets `true`.
+   */
   replaceTriage(decision: StoredMatchDecision): Promise<boolean>;
   markPublished(requestId: string): Promise<void>;
 }

@@ -1,17 +1,17 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { caseIdFor, type TenantIndex } from '../domain/matching';
-import type { Clock, EventPublisher, MatchDecisionRepository, StoredMatchDecision } from './ports';
+import type { Clock, EventPublisher, MatchDecisionRepository, StoredMatchDecision, TriageResolution } from './ports';
 import { publishDecision } from './match-verified-request';
 
-export type TriageResolution =
-  | { action: 'assign'; tenantIds: readonly string[]; operatorId: string }
-  | { action: 'reject-as-spam'; operatorId: string };
+export type { TriageResolution };
 
 /**
  * An operator resolves a request in triage: assigns one or more tenants (one `case.matched` each,
  * matched by "operator") or rejects it as spam (`case.closed`). Only a request in triage can be
- * resolved; resolving it again with the same answer republishes the same events.
+ * resolved, and only once: the same resolution again (from any operator) answers with the first
+ * one and republishes its events; a different one is refused with 409. The stored decision's
+ * conditional update decides between concurrent resolutions, not the read before it.
  */
 export async function resolveTriage(
   deps: { decisions: MatchDecisionRepository; publisher: EventPublisher; clock: Clock; index: TenantIndex },
@@ -20,10 +20,7 @@ export async function resolveTriage(
 ): Promise<StoredMatchDecision> {
   const current = await deps.decisions.find(requestId);
   if (!current) throw new AppError('TRIAGE_NOT_FOUND', 'no decision for this request', { httpStatus: 404 });
-  if (current.decidedBy === 'operator') {
-    await publishDecision(deps, current);
-    return current;
-  }
+  if (current.decidedBy === 'operator') return answerAgain(deps, current, resolution);
   if (current.decision !== 'triage') {
     throw new AppError('NOT_IN_TRIAGE', 'the request was already forwarded by the matcher', { httpStatus: 409 });
   }
@@ -64,6 +61,7 @@ export async function resolveTriage(
             closedAt: now.toISOString(),
             outcome: 'rejected-as-spam',
             by: 'operator',
+            operatorId: resolution.operatorId,
           },
           meta,
         ),
@@ -78,10 +76,44 @@ export async function resolveTriage(
     published: false,
     decidedBy: 'operator',
     decidedAt: now,
+    resolution:
+      resolution.action === 'assign'
+        ? { action: 'assign', tenantIds: [...new Set(resolution.tenantIds)], operatorId: resolution.operatorId }
+        : { action: 'reject-as-spam', operatorId: resolution.operatorId },
   };
   if (!(await deps.decisions.replaceTriage(resolved))) {
-    throw new AppError('NOT_IN_TRIAGE', 'the request left triage meanwhile', { httpStatus: 409 });
+    // Another resolution was stored between our read and our update.
+    const winner = await deps.decisions.find(requestId);
+    if (winner?.decidedBy !== 'operator') {
+      throw new AppError('NOT_IN_TRIAGE', 'the request left triage meanwhile', { httpStatus: 409 });
+    }
+    return answerAgain(deps, winner, resolution);
   }
   await publishDecision(deps, resolved);
   return resolved;
+}
+
+/** An operator's resolution is already stored: the same one again is answered with it, another is refused. */
+async function answerAgain(
+  deps: Parameters<typeof publishDecision>[0],
+  stored: StoredMatchDecision,
+  resolution: TriageResolution,
+): Promise<StoredMatchDecision> {
+  if (!stored.resolution || !sameResolution(stored.resolution, resolution)) {
+    throw new AppError('TRIAGE_ALREADY_RESOLVED', 'an operator already resolved this request differently', {
+      httpStatus: 409,
+      details: stored.resolution ? { resolution: stored.resolution } : undefined,
+    });
+  }
+  await publishDecision(deps, stored);
+  return stored;
+}
+
+/** Same action and the same set of tenants; who sent it does not matter. */
+function sameResolution(a: TriageResolution, b: TriageResolution): boolean {
+  if (a.action !== b.action) return false;
+  if (a.action === 'reject-as-spam' || b.action === 'reject-as-spam') return true;
+  const left = new Set(a.tenantIds);
+  const right = new Set(b.tenantIds);
+  return left.size === right.size && [...left].every((tenantId) => right.has(tenantId));
 }

@@ -33,6 +33,8 @@ describe('Relay matching through real Kafka and the database', () => {
     RELAY_MONGODB_DATABASE: ns.dbName,
     RELAY_KAFKA_GROUP_ID: ns.groupId,
     RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
+    // sha256('dev-operator-token'): the development operator, as `npm start` sets it.
+    RELAY_OPERATOR_TOKENS: 'dev-operator:277e6a75a6980887d1bc5c738e59a2504e3e2696d8f9fbf675b7fc49dabd2cf8',
     RELAY_PORT: '0',
     RELAY_HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
@@ -175,15 +177,15 @@ describe('Relay matching through real Kafka and the database', () => {
 
     const response = await fetch(`http://127.0.0.1:${relay.port}/triage/${requestId}/resolve`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'assign', tenantIds: ['tenant-joro'], operatorId: 'operator-1' }),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer dev-operator-token' },
+      body: JSON.stringify({ action: 'assign', tenantIds: ['tenant-joro'] }),
     });
     expect(response.status).toBe(200);
     const [assigned] = await eventsFor(matchedTopic, requestId);
     expect(assigned?.payload).toMatchObject({
       tenantId: 'tenant-joro',
       matchedBy: 'operator',
-      operatorId: 'operator-1',
+      operatorId: 'dev-operator',
     });
   });
 

@@ -19,6 +19,8 @@ export const caseClosedV1 = defineEventContract({
     closedAt: isoDateTimeSchema,
     outcome: z.enum(['done', 'not-ours', 'rejected-as-spam']),
     by: z.enum(['admin-link', 'operator']),
+    /** The operator who closed it, when `by` is "operator". Since v1 (optional, added with operator authentication). */
+    operatorId: z.string().max(200).optional(),
   }),
 });
 export type CaseClosedV1 = EnvelopeOf<typeof caseClosedV1>;

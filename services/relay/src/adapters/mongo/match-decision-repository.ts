@@ -1,12 +1,19 @@
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { MatchDecisionRepository, StoredMatchDecision } from '../../application/ports';
+import type { MatchDecisionRepository, StoredMatchDecision, TriageResolution } from '../../application/ports';
 
-interface MatchDecisionDocument extends Omit<StoredMatchDecision, 'requestId' | 'events'> {
+interface MatchDecisionDocument extends Omit<StoredMatchDecision, 'requestId' | 'events' | 'resolution'> {
   _id: string;
   /** Envelopes as JSON text: stored and republished byte for byte. */
   events: { eventType: string; envelope: string }[];
+  /** The operator's resolution (who and what), for the audit trail and for telling a retry from a conflict. */
+  resolution?: { action: string; tenantIds?: string[]; operatorId: string };
 }
+
+const resolutionSchema = new Schema(
+  { action: { type: String, required: true }, tenantIds: { type: [String], default: undefined }, operatorId: String },
+  { _id: false },
+);
 
 const storedEventSchema = new Schema(
   { eventType: { type: String, required: true }, envelope: { type: String, required: true } },
@@ -23,6 +30,7 @@ const matchDecisionSchema = new Schema<MatchDecisionDocument>(
     published: { type: Boolean, required: true },
     decidedBy: { type: String, required: true },
     decidedAt: { type: Date, required: true },
+    resolution: { type: resolutionSchema, required: false },
   },
   { collection: 'match_decisions', versionKey: false },
 );
@@ -36,15 +44,31 @@ function toStored(document: MatchDecisionDocument): StoredMatchDecision {
     published: document.published,
     decidedBy: document.decidedBy,
     decidedAt: document.decidedAt,
+    ...(document.resolution ? { resolution: toResolution(document.resolution) } : {}),
   };
 }
 
+function toResolution(stored: NonNullable<MatchDecisionDocument['resolution']>): TriageResolution {
+  return stored.action === 'assign'
+    ? { action: 'assign', tenantIds: stored.tenantIds ?? [], operatorId: stored.operatorId }
+    : { action: 'reject-as-spam', operatorId: stored.operatorId };
+}
+
 function toDocument(decision: StoredMatchDecision): MatchDecisionDocument {
-  const { requestId, events, ...rest } = decision;
+  const { requestId, events, resolution, ...rest } = decision;
   return {
     _id: requestId,
     ...rest,
     events: events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e.envelope) })),
+    ...(resolution
+      ? {
+          resolution: {
+            action: resolution.action,
+            ...(resolution.action === 'assign' ? { tenantIds: [...resolution.tenantIds] } : {}),
+            operatorId: resolution.operatorId,
+          },
+        }
+      : {}),
   };
 }
 

@@ -3,23 +3,28 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { MatchDecisionRepository } from '../../application/ports';
 import { resolveTriage } from '../../application/resolve-triage';
+import { operatorOf, requireOperator, type OperatorAuthenticator } from './operator-auth';
 import type { Parameters0 } from './types';
 
 const requestIdParams = z.object({ requestId: z.uuid() });
+// `.strict()`: the operator is whoever the bearer token names; a body that says otherwise
+// (an `operatorId`, or any field we do not read) is refused rather than silently ignored.
 const resolutionBody = z.discriminatedUnion('action', [
-  z.object({
-    action: z.literal('assign'),
-    tenantIds: z.array(z.string().min(1).max(128)).min(1).max(20),
-    operatorId: z.string().min(1).max(200),
-  }),
-  z.object({ action: z.literal('reject-as-spam'), operatorId: z.string().min(1).max(200) }),
+  z
+    .object({
+      action: z.literal('assign'),
+      tenantIds: z.array(z.string().min(1).max(128)).min(1).max(20),
+    })
+    .strict(),
+  z.object({ action: z.literal('reject-as-spam') }).strict(),
 ]);
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (!result.success) {
+    const unknownFields = result.error.issues.some((issue) => issue.code === 'unrecognized_keys');
     throw new AppError(
-      'INVALID_INPUT',
+      unknownFields ? 'UNKNOWN_FIELD' : 'INVALID_INPUT',
       `${what}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
       {
         httpStatus: 400,
@@ -32,12 +37,16 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
 /**
  * The operator's triage API: read the decision for a request (candidates and reasons are in
  * its triage event), and resolve it by assigning tenants or rejecting it as spam.
- * Meant for the platform's internal network; authentication sits in front (not in this service).
+ * Every route needs an operator's bearer token (`requireOperator`); the operator's id comes from it.
  */
 export function registerTriageRoutes(
   app: FastifyInstance,
-  deps: Parameters0<typeof resolveTriage> & { decisions: MatchDecisionRepository },
+  deps: Parameters0<typeof resolveTriage> & {
+    decisions: MatchDecisionRepository;
+    authenticator: OperatorAuthenticator;
+  },
 ): void {
+  app.addHook('onRequest', requireOperator(deps.authenticator));
   app.get('/triage/:requestId', async (request) => {
     const { requestId } = parse(requestIdParams, request.params, 'path');
     const decision = await deps.decisions.find(requestId);
@@ -46,6 +55,7 @@ export function registerTriageRoutes(
       requestId,
       decision: decision.decision,
       decidedBy: decision.decidedBy,
+      ...(decision.resolution ? { resolution: decision.resolution } : {}),
       explanation: decision.explanation,
       events: decision.events.map((e) => e.envelope),
     };
@@ -54,7 +64,7 @@ export function registerTriageRoutes(
   app.post('/triage/:requestId/resolve', async (request, reply) => {
     const { requestId } = parse(requestIdParams, request.params, 'path');
     const body = parse(resolutionBody, request.body, 'body');
-    const resolved = await resolveTriage(deps, requestId, body);
+    const resolved = await resolveTriage(deps, requestId, { ...body, operatorId: operatorOf(request) });
     return reply.status(200).send({
       requestId,
       decision: resolved.decision,
