@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { runDeadlineCommand } from './deadline-command';
 import { runDirectoryImport } from './directory-import';
 import { runMatchCommand } from './match-command';
 
 const USAGE = `usage:
   relay directory import FILE [--format jsonl|csv]    import tenants (all rows valid, or nothing)
   relay match --directory TENANTS.jsonl --requests REQUESTS.jsonl [--out FILE]
-                                                      one JSON decision per request (tuning)`;
+                                                      one JSON decision per request (tuning)
+  relay deadline --received YYYY-MM-DD --regime uk-gdpr|gdpr|ccpa [--jurisdiction CODE]
+                                                      the legal response deadline, as one JSON line`;
 
 /** The relay's command line; reads the environment like main.ts does (Kafka settings for imports). */
 async function main(argv: string[]): Promise<number> {
@@ -19,6 +22,9 @@ async function main(argv: string[]): Promise<number> {
       directory: { type: 'string' },
       requests: { type: 'string' },
       out: { type: 'string' },
+      received: { type: 'string' },
+      regime: { type: 'string' },
+      jurisdiction: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -33,6 +39,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'match' && values.directory && values.requests) {
     return runMatchCommand({ directory: values.directory, requests: values.requests, out: values.out, log: err });
   }
+  if (command === 'deadline' && !sub) {
+    const { received, regime, jurisdiction } = values;
+    return runDeadlineCommand({
+      received,
+      regime,
+      jurisdiction,
+      out: (line) => process.stdout.write(line + '\n'),
+      err,
+    });
+  }
   err(USAGE);
   return 2;
 }
@@ -43,6 +59,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`relay: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+    // A missing value or an unknown option is bad usage, like the USAGE cases above.
+    process.exitCode = String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS') ? 2 : 1;
   },
 );

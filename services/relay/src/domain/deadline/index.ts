@@ -1,0 +1,3 @@
+export * from './compute-response-deadline';
+export * from './jurisdiction';
+export * from './plain-date';
