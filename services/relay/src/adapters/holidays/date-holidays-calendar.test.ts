@@ -54,8 +54,9 @@ describe('dateHolidaysCalendar: UK bank holidays (pinned data)', () => {
     expect(dateHolidaysCalendar('DE').isPublicHoliday('2025-12-25' as PlainDate)).toBe(true);
   });
 
-  it('When the library marks a whole day as a bank holiday (Good Friday in Ireland), then it counts', () => {
-    expect(dateHolidaysCalendar('IE').isPublicHoliday('2025-04-18' as PlainDate)).toBe(true);
+  it('When the library marks a day as a bank holiday but no law makes it one (Good Friday in Ireland), then it is a working day', () => {
+    expect(dateHolidaysCalendar('IE').isPublicHoliday('2025-04-18' as PlainDate)).toBe(false);
+    expect(dateHolidaysCalendar('IE').isPublicHoliday('2025-04-21' as PlainDate)).toBe(true);
   });
 
   it('When a holiday lasts two days (New Year in Romania), then both days count', () => {

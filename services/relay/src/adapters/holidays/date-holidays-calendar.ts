@@ -8,10 +8,12 @@ import {
 } from '../../domain/deadline';
 
 /**
- * Days off by law, and days the library marks as bank holidays (banks and offices closed, such as
- * Good Friday in Ireland); observances (Mother's Day), school and optional holidays are working days.
+ * Days off by law only (the UK's bank holidays are 'public' in the library). Days it marks 'bank'
+ * (Good Friday in Ireland, Christmas Eve in the Nordics: offices often closed, not by law),
+ * observances, school and optional holidays count as working days: when in doubt a deadline falls
+ * earlier, never later than the law allows.
  */
-const COUNTED_TYPES: ReadonlySet<HolidaysTypes.HolidayType> = new Set(['public', 'bank']);
+const COUNTED_TYPES: ReadonlySet<HolidaysTypes.HolidayType> = new Set(['public']);
 /** `date` is the holiday's local start, "YYYY-MM-DD hh:mm:ss" with an optional offset. */
 const LOCAL_START = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})/;
 const HOUR_MS = 3_600_000;
