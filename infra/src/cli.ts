@@ -31,6 +31,9 @@ Commands:
                      --services also runs services/intake and services/relay (build them first:
                      npx tsc -b), with KAFKA_BROKERS, MONGODB_URI, SES_ENDPOINT pointing at the
                      stack unless already set in the environment.
+  up --services --no-stack
+                     Only the services, against the servers that KAFKA_BROKERS, MONGODB_URI and
+                     SES_ENDPOINT name (all three must be set; e.g. docker compose's, or a shared one).
   down               Stop whatever .run/stack/stack.json lists (after a crashed or killed \`up\`).
   stop kafka         Stop the broker of the running \`up\` (to watch readiness go 503).
   start kafka        Start it again on the same port and data dir.
@@ -78,16 +81,24 @@ function fixedPorts(): StackPorts {
 interface Args {
   command: string[];
   services: boolean;
+  noStack: boolean;
   runDir: string;
   help: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: [], services: false, runDir: path.join(REPO_ROOT, '.run', 'stack'), help: false };
+  const args: Args = {
+    command: [],
+    services: false,
+    noStack: false,
+    runDir: path.join(REPO_ROOT, '.run', 'stack'),
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '-h' || arg === '--help' || arg === 'help') args.help = true;
     else if (arg === '--services') args.services = true;
+    else if (arg === '--no-stack') args.noStack = true;
     else if (arg === '--run-dir') {
       const value = argv[++i];
       if (value === undefined) fail('--run-dir needs a directory');
@@ -139,15 +150,21 @@ interface RunningService {
 
 async function up(args: Args): Promise<void> {
   const runDir = args.runDir;
-  const previous = readStackState(runDir);
-  if (previous !== undefined && pidIsAlive(previous.ownerPid) && previous.ownerPid !== process.pid) {
-    fail(
-      `a stack is already running (pid ${previous.ownerPid}, ${path.join(runDir, 'stack.json')}); stop it with Ctrl-C there, or: node infra/dist/cli.js down`,
-    );
-  }
-  if (previous !== undefined) {
-    say('cleaning up after a previous run that did not stop cleanly …');
-    await stopFromState(previous, say);
+  if (args.noStack) {
+    if (!args.services) fail('--no-stack starts only the services: use it with --services');
+    const missing = ['KAFKA_BROKERS', 'MONGODB_URI', 'SES_ENDPOINT'].filter((name) => !process.env[name]);
+    if (missing.length > 0) fail(`--no-stack needs ${missing.join(', ')} in the environment`);
+  } else {
+    const previous = readStackState(runDir);
+    if (previous !== undefined && pidIsAlive(previous.ownerPid) && previous.ownerPid !== process.pid) {
+      fail(
+        `a stack is already running (pid ${previous.ownerPid}, ${path.join(runDir, 'stack.json')}); stop it with Ctrl-C there, or: node infra/dist/cli.js down`,
+      );
+    }
+    if (previous !== undefined) {
+      say('cleaning up after a previous run that did not stop cleanly …');
+      await stopFromState(previous, say);
+    }
   }
   if (args.services) {
     for (const name of SERVICES) {
@@ -156,32 +173,38 @@ async function up(args: Args): Promise<void> {
         fail(`${path.relative(REPO_ROOT, main)} not found: build first (npx tsc -b; \`npm start\` does both)`);
     }
   }
-  fs.rmSync(runDir, { recursive: true, force: true });
-  fs.mkdirSync(runDir, { recursive: true });
 
   let stack: LocalStack | undefined;
   const services: RunningService[] = [];
   let shuttingDown: Promise<void> | undefined;
-  const control = await startControlServer(() => stack);
-  const startup = startLocalStack({
-    runDir,
-    ports: fixedPorts(),
-    log: (line) => say(`[stack] ${line}`),
-    state: { controlUrl: control.url },
-    onUnexpectedExit: (server, info) => {
-      if (shuttingDown) return;
-      const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${String(info.code)}`;
-      say(`[stack] ${server} ${how} unexpectedly; its log is in ${runDir}. The rest keeps running (Ctrl-C stops all).`);
-    },
-  });
+  let control: ControlServer | undefined;
+  let startup: Promise<LocalStack> | undefined;
+  if (!args.noStack) {
+    fs.rmSync(runDir, { recursive: true, force: true });
+    fs.mkdirSync(runDir, { recursive: true });
+    control = await startControlServer(() => stack);
+    startup = startLocalStack({
+      runDir,
+      ports: fixedPorts(),
+      log: (line) => say(`[stack] ${line}`),
+      state: { controlUrl: control.url },
+      onUnexpectedExit: (server, info) => {
+        if (shuttingDown) return;
+        const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${String(info.code)}`;
+        say(
+          `[stack] ${server} ${how} unexpectedly; its log is in ${runDir}. The rest keeps running (Ctrl-C stops all).`,
+        );
+      },
+    });
+  }
 
   const shutdown = async (reason: string): Promise<void> => {
-    say(`\n[up] ${reason}: stopping services, then servers …`);
+    say(`\n[up] ${reason}: stopping services${startup ? ', then servers' : ''} …`);
     const started = Date.now();
     for (const service of services) service.stopping = true;
     await Promise.all(services.map((service) => stopService(service)));
-    control.close();
-    const running = await startup.catch(() => undefined);
+    control?.close();
+    const running = await startup?.catch(() => undefined);
     const pgids = running ? livePgids(runDir) : [];
     await running?.stop();
     const left = pgids.filter((pgid) => groupIsAlive(pgid));
@@ -189,7 +212,7 @@ async function up(args: Args): Promise<void> {
       say(`[up] processes left in groups ${left.join(', ')}; killing them`);
       for (const pgid of left) signalGroup(pgid, 'SIGKILL');
     }
-    say(`[up] stopped in ${seconds(Date.now() - started)}; no server process left.`);
+    say(`[up] stopped in ${seconds(Date.now() - started)}; no ${startup ? 'server ' : ''}process left.`);
   };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -197,7 +220,7 @@ async function up(args: Args): Promise<void> {
     if (signals > 1) {
       say(`[up] ${signal} again: still stopping (a third one kills everything at once)`);
       if (signals > 2) {
-        for (const pgid of [...livePgids(runDir), ...services.map((s) => s.child.pid ?? 0)])
+        for (const pgid of [...(startup ? livePgids(runDir) : []), ...services.map((s) => s.child.pid ?? 0)])
           signalGroup(pgid, 'SIGKILL');
         process.exit(130);
       }
@@ -213,24 +236,26 @@ async function up(args: Args): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
-  try {
-    stack = await startup;
-  } catch (error) {
-    control.close();
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (shuttingDown) return;
+  if (startup) {
+    try {
+      stack = await startup;
+    } catch (error) {
+      control?.close();
+      fail(error instanceof Error ? error.message : String(error));
+    }
+    if (shuttingDown) return;
 
-  say('');
-  say(`Kafka ${stack.versions.kafka} (KRaft)       KAFKA_BROKERS=${stack.kafkaBrokers}`);
-  say(
-    `FerretDB ${stack.versions.ferretdb} on PostgreSQL ${stack.versions.postgres} (MongoDB ${stack.versions.mongodbWire ?? '?'} wire)  MONGODB_URI=${stack.mongodbUri}`,
-  );
-  say(`aws-ses-v2-local                SES_ENDPOINT=${stack.sesEndpoint}  (mailbox: ${stack.sesEndpoint}/)`);
-  say(`logs and stack.json in ${runDir}`);
+    say('');
+    say(`Kafka ${stack.versions.kafka} (KRaft)       KAFKA_BROKERS=${stack.kafkaBrokers}`);
+    say(
+      `FerretDB ${stack.versions.ferretdb} on PostgreSQL ${stack.versions.postgres} (MongoDB ${stack.versions.mongodbWire ?? '?'} wire)  MONGODB_URI=${stack.mongodbUri}`,
+    );
+    say(`aws-ses-v2-local                SES_ENDPOINT=${stack.sesEndpoint}  (mailbox: ${stack.sesEndpoint}/)`);
+    say(`logs and stack.json in ${runDir}`);
+  }
 
   if (args.services) {
-    await ensureTopicsIfAvailable(stack.kafkaBrokers);
+    if (stack) await ensureTopicsIfAvailable(stack.kafkaBrokers);
     const env = serviceEnv(stack);
     for (const name of SERVICES) services.push(startService(name, env, () => shuttingDown !== undefined));
     say(
@@ -238,7 +263,9 @@ async function up(args: Args): Promise<void> {
     );
   }
   say(
-    'ready. `node infra/dist/cli.js stop kafka` / `start kafka` / `status` from another terminal; Ctrl-C stops everything.',
+    stack
+      ? 'ready. `node infra/dist/cli.js stop kafka` / `start kafka` / `status` from another terminal; Ctrl-C stops everything.'
+      : 'ready. Ctrl-C stops the services.',
   );
 }
 
@@ -246,12 +273,10 @@ function serviceMain(name: string): string {
   return path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
 }
 
-/** The stack's addresses for the services; a variable already set by the user wins. */
-function serviceEnv(stack: LocalStack): NodeJS.ProcessEnv {
+/** The stack's addresses (when it runs one) for the services; a variable already set by the user wins. */
+function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
   const defaults: NodeJS.ProcessEnv = {
-    KAFKA_BROKERS: stack.kafkaBrokers,
-    MONGODB_URI: stack.mongodbUri,
-    SES_ENDPOINT: stack.sesEndpoint,
+    ...(stack && { KAFKA_BROKERS: stack.kafkaBrokers, MONGODB_URI: stack.mongodbUri, SES_ENDPOINT: stack.sesEndpoint }),
     AWS_REGION: 'eu-central-1',
     // Intake refuses to start without a link-signing secret; this one is for local runs only.
     INTAKE_LINK_SECRET: 'local-development-link-secret-not-for-production',
