@@ -5,6 +5,7 @@
  * HTTP control endpoint on 127.0.0.1 that it records in stack.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import readline from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
 
 import { REPO_ROOT } from './cache';
+import { guardOnExit } from './exit-guard';
 import { type LocalStack, prepareLocalStack, type StackPorts, startLocalStack } from './local-stack';
 import { groupIsAlive, pidIsAlive, seconds, signalGroup, waitAtMost, waitForGroupExit } from './process';
 import { checkStack, readStackState, type StackState, stopFromState } from './stack-state';
@@ -145,8 +147,13 @@ interface RunningService {
   name: string;
   child: ChildProcess;
   exited: Promise<void>;
+  /** Resolves with undefined once the service says it has started, or with why it could not. */
+  started: Promise<string | undefined>;
   stopping: boolean;
 }
+
+/** How long a service may take to start (connect to Kafka and the database, listen). */
+const SERVICE_START_TIMEOUT_MS = 120_000;
 
 async function up(args: Args): Promise<void> {
   const runDir = args.runDir;
@@ -258,8 +265,26 @@ async function up(args: Args): Promise<void> {
     if (stack) await ensureTopicsIfAvailable(stack.kafkaBrokers);
     const env = serviceEnv(stack);
     for (const name of SERVICES) services.push(startService(name, env, () => shuttingDown !== undefined));
+    const failures = (
+      await Promise.all(
+        services.map(async (service) => {
+          const why = await service.started;
+          if (why !== undefined) say(`[up] ${service.name} could not start: ${why}`);
+          return why;
+        }),
+      )
+    ).filter((why) => why !== undefined);
+    if (shuttingDown) return;
+    if (failures.length > 0) {
+      shuttingDown = shutdown('a service could not start').then(
+        () => process.exit(1),
+        () => process.exit(1),
+      );
+      return;
+    }
+    say(`services: intake http://127.0.0.1:${env.INTAKE_PORT}  relay http://127.0.0.1:${env.RELAY_PORT}`);
     say(
-      `services: intake http://127.0.0.1:${process.env.INTAKE_PORT ?? '3000'}  relay http://127.0.0.1:${process.env.RELAY_PORT ?? '3001'}`,
+      `mail a request: curl smtp://127.0.0.1:${env.INTAKE_SMTP_PORT} --mail-from you@example.com --mail-rcpt ${env.INTAKE_PRIVACY_ADDRESSES?.split(',')[0] ?? 'privacy@privacy-relay.example'} --upload-file request.eml  (README: a sample mail)`,
     );
   }
   say(
@@ -282,6 +307,13 @@ function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
     INTAKE_LINK_SECRET: 'local-development-link-secret-not-for-production',
     // The relay refuses to start without a counterparty HMAC key; this one is for local runs only.
     RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
+    // Operator `dev-operator` with the bearer token `dev-operator-token` (only its hash is configured).
+    RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
+    // Every channel: the SMTP listener too.
+    INTAKE_SMTP_ENABLED: 'true',
+    INTAKE_PORT: '3000',
+    RELAY_PORT: '3001',
+    INTAKE_SMTP_PORT: '2525',
   };
   // The local SES endpoint accepts any credentials; give the SDK some unless the user chose any.
   if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {
@@ -318,14 +350,20 @@ async function ensureTopicsIfAvailable(kafkaBrokers: string): Promise<void> {
 
 function startService(name: string, env: NodeJS.ProcessEnv, isShuttingDown: () => boolean): RunningService {
   // Detached like the servers: Ctrl-C reaches only `up`, which stops services first, then servers.
+  // The IPC channel says when the service has started, and its end tells the service that `up`
+  // is gone, however it went (SIGKILL included): the service then stops itself.
   const child = spawn(process.execPath, [serviceMain(name)], {
     cwd: REPO_ROOT,
     env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  // A second net for a service too busy to notice: the watchdog of exit-guard.ts signals its group.
+  const release = child.pid === undefined ? () => undefined : guardOnExit(child.pid, 'SIGTERM');
   const prefix = `${name.padEnd(6)} | `;
+  let hasStarted = false;
   for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
     readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
   }
   const service: RunningService = {
@@ -334,16 +372,38 @@ function startService(name: string, env: NodeJS.ProcessEnv, isShuttingDown: () =
     stopping: false,
     exited: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        if (!service.stopping && !isShuttingDown()) {
+        // An exit before the start is reported by `started`.
+        if (hasStarted && !service.stopping && !isShuttingDown()) {
           const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-          say(`[up] service ${name} ${how} unexpectedly (the stack keeps running; Ctrl-C stops all)`);
+          say(`[up] service ${name} ${how} unexpectedly (the rest keeps running; Ctrl-C stops all)`);
         }
+        release();
         resolve();
       });
       child.once('error', (error) => {
         say(`[up] service ${name} could not be started: ${error.message}`);
+        release();
         resolve();
       });
+    }),
+    started: new Promise((resolve) => {
+      const timer = setTimeout(
+        () => resolve(`no sign of life within ${seconds(SERVICE_START_TIMEOUT_MS)}`),
+        SERVICE_START_TIMEOUT_MS,
+      );
+      const settle = (why: string | undefined) => {
+        clearTimeout(timer);
+        resolve(why);
+      };
+      child.on('message', (message: { type?: unknown }) => {
+        if (message?.type !== 'ready') return;
+        hasStarted = true;
+        settle(undefined);
+      });
+      child.once('exit', (code, signal) =>
+        settle(`it ${signal ? `was killed by ${signal}` : `exited with code ${String(code)}`} (its output is above)`),
+      );
+      child.once('error', (error) => settle(error.message));
     }),
   };
   return service;
