@@ -284,7 +284,7 @@ async function up(args: Args): Promise<void> {
     }
     say(`services: intake http://127.0.0.1:${env.INTAKE_PORT}  relay http://127.0.0.1:${env.RELAY_PORT}`);
     say(
-      `mail a request: curl smtp://127.0.0.1:${env.INTAKE_SMTP_PORT} --mail-from you@example.com --mail-rcpt ${env.INTAKE_PRIVACY_ADDRESSES?.split(',')[0] ?? 'privacy@privacy-relay.example'} --upload-file request.eml  (README: a sample mail)`,
+      `mail a request: curl smtp://127.0.0.1:${env.INTAKE_SMTP_PORT} --mail-from you@example.com --mail-rcpt ${env.INTAKE_PRIVACY_ADDRESSES?.split(',')[0] ?? 'privacy@privacy-relay.example'} --upload-file examples/request.eml`,
     );
   }
   say(
