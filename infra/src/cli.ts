@@ -5,6 +5,7 @@
  * HTTP control endpoint on 127.0.0.1 that it records in stack.json.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import readline from 'node:readline';
 import { Kafka, logLevel } from 'kafkajs';
 
 import { REPO_ROOT } from './cache';
+import { guardOnExit } from './exit-guard';
 import { type LocalStack, prepareLocalStack, type StackPorts, startLocalStack } from './local-stack';
 import { groupIsAlive, pidIsAlive, seconds, signalGroup, waitAtMost, waitForGroupExit } from './process';
 import { checkStack, readStackState, type StackState, stopFromState } from './stack-state';
@@ -31,6 +33,9 @@ Commands:
                      --services also runs services/intake and services/relay (build them first:
                      npx tsc -b), with KAFKA_BROKERS, MONGODB_URI, SES_ENDPOINT pointing at the
                      stack unless already set in the environment.
+  up --services --no-stack
+                     Only the services, against the servers that KAFKA_BROKERS, MONGODB_URI and
+                     SES_ENDPOINT name (all three must be set; e.g. docker compose's, or a shared one).
   down               Stop whatever .run/stack/stack.json lists (after a crashed or killed \`up\`).
   stop kafka         Stop the broker of the running \`up\` (to watch readiness go 503).
   start kafka        Start it again on the same port and data dir.
@@ -78,16 +83,24 @@ function fixedPorts(): StackPorts {
 interface Args {
   command: string[];
   services: boolean;
+  noStack: boolean;
   runDir: string;
   help: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { command: [], services: false, runDir: path.join(REPO_ROOT, '.run', 'stack'), help: false };
+  const args: Args = {
+    command: [],
+    services: false,
+    noStack: false,
+    runDir: path.join(REPO_ROOT, '.run', 'stack'),
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (arg === '-h' || arg === '--help' || arg === 'help') args.help = true;
     else if (arg === '--services') args.services = true;
+    else if (arg === '--no-stack') args.noStack = true;
     else if (arg === '--run-dir') {
       const value = argv[++i];
       if (value === undefined) fail('--run-dir needs a directory');
@@ -134,20 +147,31 @@ interface RunningService {
   name: string;
   child: ChildProcess;
   exited: Promise<void>;
+  /** Resolves with undefined once the service says it has started, or with why it could not. */
+  started: Promise<string | undefined>;
   stopping: boolean;
 }
 
+/** How long a service may take to start (connect to Kafka and the database, listen). */
+const SERVICE_START_TIMEOUT_MS = 120_000;
+
 async function up(args: Args): Promise<void> {
   const runDir = args.runDir;
-  const previous = readStackState(runDir);
-  if (previous !== undefined && pidIsAlive(previous.ownerPid) && previous.ownerPid !== process.pid) {
-    fail(
-      `a stack is already running (pid ${previous.ownerPid}, ${path.join(runDir, 'stack.json')}); stop it with Ctrl-C there, or: node infra/dist/cli.js down`,
-    );
-  }
-  if (previous !== undefined) {
-    say('cleaning up after a previous run that did not stop cleanly …');
-    await stopFromState(previous, say);
+  if (args.noStack) {
+    if (!args.services) fail('--no-stack starts only the services: use it with --services');
+    const missing = ['KAFKA_BROKERS', 'MONGODB_URI', 'SES_ENDPOINT'].filter((name) => !process.env[name]);
+    if (missing.length > 0) fail(`--no-stack needs ${missing.join(', ')} in the environment`);
+  } else {
+    const previous = readStackState(runDir);
+    if (previous !== undefined && pidIsAlive(previous.ownerPid) && previous.ownerPid !== process.pid) {
+      fail(
+        `a stack is already running (pid ${previous.ownerPid}, ${path.join(runDir, 'stack.json')}); stop it with Ctrl-C there, or: node infra/dist/cli.js down`,
+      );
+    }
+    if (previous !== undefined) {
+      say('cleaning up after a previous run that did not stop cleanly …');
+      await stopFromState(previous, say);
+    }
   }
   if (args.services) {
     for (const name of SERVICES) {
@@ -156,32 +180,38 @@ async function up(args: Args): Promise<void> {
         fail(`${path.relative(REPO_ROOT, main)} not found: build first (npx tsc -b; \`npm start\` does both)`);
     }
   }
-  fs.rmSync(runDir, { recursive: true, force: true });
-  fs.mkdirSync(runDir, { recursive: true });
 
   let stack: LocalStack | undefined;
   const services: RunningService[] = [];
   let shuttingDown: Promise<void> | undefined;
-  const control = await startControlServer(() => stack);
-  const startup = startLocalStack({
-    runDir,
-    ports: fixedPorts(),
-    log: (line) => say(`[stack] ${line}`),
-    state: { controlUrl: control.url },
-    onUnexpectedExit: (server, info) => {
-      if (shuttingDown) return;
-      const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${String(info.code)}`;
-      say(`[stack] ${server} ${how} unexpectedly; its log is in ${runDir}. The rest keeps running (Ctrl-C stops all).`);
-    },
-  });
+  let control: ControlServer | undefined;
+  let startup: Promise<LocalStack> | undefined;
+  if (!args.noStack) {
+    fs.rmSync(runDir, { recursive: true, force: true });
+    fs.mkdirSync(runDir, { recursive: true });
+    control = await startControlServer(() => stack);
+    startup = startLocalStack({
+      runDir,
+      ports: fixedPorts(),
+      log: (line) => say(`[stack] ${line}`),
+      state: { controlUrl: control.url },
+      onUnexpectedExit: (server, info) => {
+        if (shuttingDown) return;
+        const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${String(info.code)}`;
+        say(
+          `[stack] ${server} ${how} unexpectedly; its log is in ${runDir}. The rest keeps running (Ctrl-C stops all).`,
+        );
+      },
+    });
+  }
 
   const shutdown = async (reason: string): Promise<void> => {
-    say(`\n[up] ${reason}: stopping services, then servers …`);
+    say(`\n[up] ${reason}: stopping services${startup ? ', then servers' : ''} …`);
     const started = Date.now();
     for (const service of services) service.stopping = true;
     await Promise.all(services.map((service) => stopService(service)));
-    control.close();
-    const running = await startup.catch(() => undefined);
+    control?.close();
+    const running = await startup?.catch(() => undefined);
     const pgids = running ? livePgids(runDir) : [];
     await running?.stop();
     const left = pgids.filter((pgid) => groupIsAlive(pgid));
@@ -189,7 +219,7 @@ async function up(args: Args): Promise<void> {
       say(`[up] processes left in groups ${left.join(', ')}; killing them`);
       for (const pgid of left) signalGroup(pgid, 'SIGKILL');
     }
-    say(`[up] stopped in ${seconds(Date.now() - started)}; no server process left.`);
+    say(`[up] stopped in ${seconds(Date.now() - started)}; no ${startup ? 'server ' : ''}process left.`);
   };
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -197,7 +227,7 @@ async function up(args: Args): Promise<void> {
     if (signals > 1) {
       say(`[up] ${signal} again: still stopping (a third one kills everything at once)`);
       if (signals > 2) {
-        for (const pgid of [...livePgids(runDir), ...services.map((s) => s.child.pid ?? 0)])
+        for (const pgid of [...(startup ? livePgids(runDir) : []), ...services.map((s) => s.child.pid ?? 0)])
           signalGroup(pgid, 'SIGKILL');
         process.exit(130);
       }
@@ -213,32 +243,54 @@ async function up(args: Args): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 
-  try {
-    stack = await startup;
-  } catch (error) {
-    control.close();
-    fail(error instanceof Error ? error.message : String(error));
-  }
-  if (shuttingDown) return;
+  if (startup) {
+    try {
+      stack = await startup;
+    } catch (error) {
+      control?.close();
+      fail(error instanceof Error ? error.message : String(error));
+    }
+    if (shuttingDown) return;
 
-  say('');
-  say(`Kafka ${stack.versions.kafka} (KRaft)       KAFKA_BROKERS=${stack.kafkaBrokers}`);
-  say(
-    `FerretDB ${stack.versions.ferretdb} on PostgreSQL ${stack.versions.postgres} (MongoDB ${stack.versions.mongodbWire ?? '?'} wire)  MONGODB_URI=${stack.mongodbUri}`,
-  );
-  say(`aws-ses-v2-local                SES_ENDPOINT=${stack.sesEndpoint}  (mailbox: ${stack.sesEndpoint}/)`);
-  say(`logs and stack.json in ${runDir}`);
+    say('');
+    say(`Kafka ${stack.versions.kafka} (KRaft)       KAFKA_BROKERS=${stack.kafkaBrokers}`);
+    say(
+      `FerretDB ${stack.versions.ferretdb} on PostgreSQL ${stack.versions.postgres} (MongoDB ${stack.versions.mongodbWire ?? '?'} wire)  MONGODB_URI=${stack.mongodbUri}`,
+    );
+    say(`aws-ses-v2-local                SES_ENDPOINT=${stack.sesEndpoint}  (mailbox: ${stack.sesEndpoint}/)`);
+    say(`logs and stack.json in ${runDir}`);
+  }
 
   if (args.services) {
-    await ensureTopicsIfAvailable(stack.kafkaBrokers);
+    if (stack) await ensureTopicsIfAvailable(stack.kafkaBrokers);
     const env = serviceEnv(stack);
     for (const name of SERVICES) services.push(startService(name, env, () => shuttingDown !== undefined));
+    const failures = (
+      await Promise.all(
+        services.map(async (service) => {
+          const why = await service.started;
+          if (why !== undefined) say(`[up] ${service.name} could not start: ${why}`);
+          return why;
+        }),
+      )
+    ).filter((why) => why !== undefined);
+    if (shuttingDown) return;
+    if (failures.length > 0) {
+      shuttingDown = shutdown('a service could not start').then(
+        () => process.exit(1),
+        () => process.exit(1),
+      );
+      return;
+    }
+    say(`services: intake http://127.0.0.1:${env.INTAKE_PORT}  relay http://127.0.0.1:${env.RELAY_PORT}`);
     say(
-      `services: intake http://127.0.0.1:${process.env.INTAKE_PORT ?? '3000'}  relay http://127.0.0.1:${process.env.RELAY_PORT ?? '3001'}`,
+      `mail a request: curl smtp://127.0.0.1:${env.INTAKE_SMTP_PORT} --mail-from you@example.com --mail-rcpt ${env.INTAKE_PRIVACY_ADDRESSES?.split(',')[0] ?? 'privacy@privacy-relay.example'} --upload-file examples/request.eml`,
     );
   }
   say(
-    'ready. `node infra/dist/cli.js stop kafka` / `start kafka` / `status` from another terminal; Ctrl-C stops everything.',
+    stack
+      ? 'ready. `node infra/dist/cli.js stop kafka` / `start kafka` / `status` from another terminal; Ctrl-C stops everything.'
+      : 'ready. Ctrl-C stops the services.',
   );
 }
 
@@ -246,19 +298,22 @@ function serviceMain(name: string): string {
   return path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
 }
 
-/** The stack's addresses for the services; a variable already set by the user wins. */
-function serviceEnv(stack: LocalStack): NodeJS.ProcessEnv {
+/** The stack's addresses (when it runs one) for the services; a variable already set by the user wins. */
+function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
   const defaults: NodeJS.ProcessEnv = {
-    KAFKA_BROKERS: stack.kafkaBrokers,
-    MONGODB_URI: stack.mongodbUri,
-    SES_ENDPOINT: stack.sesEndpoint,
+    ...(stack && { KAFKA_BROKERS: stack.kafkaBrokers, MONGODB_URI: stack.mongodbUri, SES_ENDPOINT: stack.sesEndpoint }),
     AWS_REGION: 'eu-central-1',
     // Intake refuses to start without a link-signing secret; this one is for local runs only.
     INTAKE_LINK_SECRET: 'local-development-link-secret-not-for-production',
     // The relay refuses to start without a counterparty HMAC key; this one is for local runs only.
     RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
-    // Operator `dev-operator` with the bearer token `dev-operator-token` (its SHA-256; local runs only).
-    RELAY_OPERATOR_TOKENS: 'dev-operator:277e6a75a6980887d1bc5c738e59a2504e3e2696d8f9fbf675b7fc49dabd2cf8',
+    // Operator `dev-operator` with the bearer token `dev-operator-token` (only its hash is configured).
+    RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
+    // Every channel: the SMTP listener too.
+    INTAKE_SMTP_ENABLED: 'true',
+    INTAKE_PORT: '3000',
+    RELAY_PORT: '3001',
+    INTAKE_SMTP_PORT: '2525',
   };
   // The local SES endpoint accepts any credentials; give the SDK some unless the user chose any.
   if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {
@@ -295,14 +350,20 @@ async function ensureTopicsIfAvailable(kafkaBrokers: string): Promise<void> {
 
 function startService(name: string, env: NodeJS.ProcessEnv, isShuttingDown: () => boolean): RunningService {
   // Detached like the servers: Ctrl-C reaches only `up`, which stops services first, then servers.
+  // The IPC channel says when the service has started, and its end tells the service that `up`
+  // is gone, however it went (SIGKILL included): the service then stops itself.
   const child = spawn(process.execPath, [serviceMain(name)], {
     cwd: REPO_ROOT,
     env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  // A second net for a service too busy to notice: the watchdog of exit-guard.ts signals its group.
+  const release = child.pid === undefined ? () => undefined : guardOnExit(child.pid, 'SIGTERM');
   const prefix = `${name.padEnd(6)} | `;
+  let hasStarted = false;
   for (const stream of [child.stdout, child.stderr]) {
+    if (stream === null) continue;
     readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
   }
   const service: RunningService = {
@@ -311,16 +372,38 @@ function startService(name: string, env: NodeJS.ProcessEnv, isShuttingDown: () =
     stopping: false,
     exited: new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        if (!service.stopping && !isShuttingDown()) {
+        // An exit before the start is reported by `started`.
+        if (hasStarted && !service.stopping && !isShuttingDown()) {
           const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-          say(`[up] service ${name} ${how} unexpectedly (the stack keeps running; Ctrl-C stops all)`);
+          say(`[up] service ${name} ${how} unexpectedly (the rest keeps running; Ctrl-C stops all)`);
         }
+        release();
         resolve();
       });
       child.once('error', (error) => {
         say(`[up] service ${name} could not be started: ${error.message}`);
+        release();
         resolve();
       });
+    }),
+    started: new Promise((resolve) => {
+      const timer = setTimeout(
+        () => resolve(`no sign of life within ${seconds(SERVICE_START_TIMEOUT_MS)}`),
+        SERVICE_START_TIMEOUT_MS,
+      );
+      const settle = (why: string | undefined) => {
+        clearTimeout(timer);
+        resolve(why);
+      };
+      child.on('message', (message: { type?: unknown }) => {
+        if (message?.type !== 'ready') return;
+        hasStarted = true;
+        settle(undefined);
+      });
+      child.once('exit', (code, signal) =>
+        settle(`it ${signal ? `was killed by ${signal}` : `exited with code ${String(code)}`} (its output is above)`),
+      );
+      child.once('error', (error) => settle(error.message));
     }),
   };
   return service;

@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, freePort } from '../support/test-env';
+import { eventually, freePort, testNamespace } from '../support/test-env';
 
 // The README's start command, as a user runs it: `up --services` starts real servers and both
 // services; SIGTERM (what Ctrl-C and process managers send) must leave no process behind.
@@ -124,6 +124,105 @@ describeLocal('The start command (npm start = infra cli `up --services`)', () =>
       20_000,
       'every process of the stack to end',
     ).catch(() => tracked.filter(alive));
+    expect(survivors).toEqual([]);
+  });
+});
+
+// The launcher's own duties, against the servers the tests already use (`up --services --no-stack`):
+// a service that cannot start stops the launch, and a launcher that dies takes its services along.
+describe('The start command with the test servers (`up --services --no-stack`)', () => {
+  const launchers: ChildProcess[] = [];
+
+  afterAll(() => {
+    for (const launcher of launchers) if (launcher.pid && alive(launcher.pid)) launcher.kill('SIGKILL');
+  });
+
+  /** The environment of one launch: the test servers, a namespace of its own, free ports. */
+  async function launchEnv(overrides: Record<string, string> = {}): Promise<{
+    env: NodeJS.ProcessEnv;
+    intakePort: number;
+    relayPort: number;
+  }> {
+    const ns = testNamespace('startcmd');
+    const [intakePort, relayPort, smtpPort, adminPort] = (await Promise.all(Array.from({ length: 4 }, freePort))) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      KAFKA_TOPIC_PREFIX: ns.topicPrefix,
+      INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
+      RELAY_MONGODB_DATABASE: `${ns.dbName}_relay`,
+      INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
+      RELAY_KAFKA_GROUP_ID: `${ns.groupId}-relay`,
+      INTAKE_HOST: '127.0.0.1',
+      RELAY_HOST: '127.0.0.1',
+      INTAKE_SMTP_HOST: '127.0.0.1',
+      INTAKE_PORT: String(intakePort),
+      RELAY_PORT: String(relayPort),
+      INTAKE_SMTP_PORT: String(smtpPort),
+      INTAKE_ADMIN_HOST: '127.0.0.1',
+      INTAKE_ADMIN_PORT: String(adminPort),
+      ...overrides,
+    };
+    return { env, intakePort, relayPort };
+  }
+
+  function launch(env: NodeJS.ProcessEnv): {
+    child: ChildProcess;
+    output: () => string;
+    exited: Promise<number | null>;
+  } {
+    let output = '';
+    const child = spawn(process.execPath, [cli, 'up', '--services', '--no-stack'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    launchers.push(child);
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, output: () => output, exited };
+  }
+
+  it('When a service cannot start (a bad configuration value), then the launcher says which and why and exits non-zero', async () => {
+    const { env } = await launchEnv({ INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: 'lots' });
+    const { output, exited } = launch(env);
+    const code = await exited;
+    expect(output()).toMatch(/intake could not start/);
+    expect(output()).toContain('INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE');
+    expect(output()).not.toMatch(/^ready\./m);
+    expect(code).not.toBe(0);
+  });
+
+  it('When the launcher is killed with SIGKILL, then its services exit', async () => {
+    const { env, intakePort, relayPort } = await launchEnv();
+    const { child, output } = launch(env);
+    const ready = async (port: number) => {
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    };
+    try {
+      await eventually(() => ready(intakePort), 60_000, 'intake /readyz 200');
+      await eventually(() => ready(relayPort), 60_000, 'relay /readyz 200');
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- up output ---\n${output().slice(-4000)}`);
+    }
+    const services = descendantsOf(child.pid ?? -1);
+    expect(services.length).toBeGreaterThanOrEqual(2);
+
+    child.kill('SIGKILL');
+    const survivors = await eventually(
+      async () => {
+        const left = services.filter(alive);
+        return left.length === 0 ? left : undefined;
+      },
+      30_000,
+      'the services to exit',
+    ).catch(() => services.filter(alive));
     expect(survivors).toEqual([]);
   });
 });

@@ -7,8 +7,10 @@ export interface Service {
 }
 
 /**
- * Starts a service and stops it gracefully on SIGTERM/SIGINT. A stop that outlasts the timeout,
- * a failed start or an unhandled rejection ends the process with a non-zero code.
+ * Starts a service and stops it gracefully on SIGTERM/SIGINT, or when the launcher that started it
+ * with an IPC channel goes away (it is told `{ type: 'ready' }` once the service has started). A
+ * stop that outlasts the timeout, a failed start or an unhandled rejection ends the process with a
+ * non-zero code.
  */
 export async function runUntilSignalled(service: Service, logger: Logger, shutdownTimeoutMs: number): Promise<void> {
   let stopping = false;
@@ -34,6 +36,9 @@ export async function runUntilSignalled(service: Service, logger: Logger, shutdo
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // Started by a launcher (npm start) with an IPC channel: the channel closes when the launcher is
+  // gone however it went, SIGKILL included, and a service must not run on without it.
+  if (process.send) process.once('disconnect', () => void stop('launcher gone'));
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled rejection');
     void stop('unhandledRejection').finally(() => process.exit(1));
@@ -41,6 +46,8 @@ export async function runUntilSignalled(service: Service, logger: Logger, shutdo
 
   try {
     await service.start();
+    // Tells a launcher that this service is up (it waits for this before it says "ready").
+    if (process.connected) process.send?.({ type: 'ready' });
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     await service.stop().catch(() => undefined);

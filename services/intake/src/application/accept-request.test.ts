@@ -155,6 +155,14 @@ describe('acceptRequest', () => {
 
 describe('WriteBehindVerificationStore', () => {
   /** A store whose inserts wait until the test lets them through (or fails them). */
+  /** Lets the event loop turn until `reached` holds (a positive marker, not a wait for time). */
+  async function turnsUntil(reached: () => boolean): Promise<void> {
+    for (let turn = 0; !reached(); turn++) {
+      if (turn > 1000) throw new Error('never reached');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
   function gatedStore() {
     const store = new InMemoryVerificationStore();
     const gates: Array<{ pass: () => void; fail: (error: Error) => void }> = [];
@@ -211,7 +219,7 @@ describe('WriteBehindVerificationStore', () => {
     const states = new WriteBehindVerificationStore(store, (error) => failures.push(error), { retryDelaysMs: [0] });
     states.storeBehind({ ...record, rights: [...record.rights] });
     gates[0]!.fail(new Error('not primary'));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await turnsUntil(() => gates.length === 2); // the retry has reached the store
     gates[1]!.pass();
     await expect(states.flush()).resolves.toBe(true);
     expect(failures).toEqual([]);
@@ -249,9 +257,11 @@ describe('WriteBehindVerificationStore', () => {
 
   it('When the reporter itself throws, then nothing is left unhandled and flush still ends', async () => {
     const { store, gates } = gatedStore();
+    let reported = 0;
     const states = new WriteBehindVerificationStore(
       store,
       () => {
+        reported++;
         throw new Error('reporter broke');
       },
       { retryDelaysMs: [] },
@@ -264,7 +274,10 @@ describe('WriteBehindVerificationStore', () => {
       states.storeBehind({ ...record, rights: [...record.rights] });
       gates[0]!.fail(new Error('database down'));
       // Nobody waits for a write behind the answer until stop: its failure must not go unhandled.
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Node reports an unhandled rejection once the microtasks after it have run, before the
+      // next turn of the event loop: one turn after the reporter threw is the marker.
+      await turnsUntil(() => reported === 1);
+      await new Promise((resolve) => setImmediate(resolve));
       await expect(states.flush()).resolves.toBe(true);
     } finally {
       // eslint-disable-next-line no-restricted-globals -- see above

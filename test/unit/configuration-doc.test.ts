@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { intakeConfigSpec } from '@privacy-relay/intake/config';
 import { relayConfigSpec } from '@privacy-relay/relay/config';
 
-describe('README configuration table', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+describe('The configuration table (docs/configuration.md)', () => {
+  const table = readFileSync(join(__dirname, '..', '..', 'docs', 'configuration.md'), 'utf8');
 
   it.each(
     [
@@ -12,7 +12,7 @@ describe('README configuration table', () => {
         [...Object.values(intakeConfigSpec), ...Object.values(relayConfigSpec)].map((variable) => variable.env),
       ),
     ].map((name) => [name]),
-  )('When a service reads %s, then the README documents it', (name) => {
-    expect(readme).toMatch(new RegExp(`^\\| \`${name}\` \\|`, 'm'));
+  )('When a service reads %s, then docs/configuration.md documents it', (name) => {
+    expect(table).toMatch(new RegExp(`^\\| \`${name}\` \\|`, 'm'));
   });
 });
