@@ -68,7 +68,7 @@ export interface VerificationRecord {
   status: 'pending' | 'verified';
   method?: VerificationMethod | undefined;
   verifiedAt?: Date | undefined;
-  /** Wrong codes entered so far; at the limit, only the link works. */
+  /** Codes entered so far (each counted before it is compared); at the limit, only the link works. */
   codeAttempts: number;
   /** After this the link and code are refused. */
   expiresAt: Date;
@@ -100,8 +100,13 @@ export interface VerificationStore {
   /** Gives the lease back after a failed publish, so the next attempt need not wait for expiry. */
   releasePublishLease(requestId: string): Promise<void>;
   markVerifiedPublished(requestId: string, at: Date): Promise<void>;
-  /** Counts one wrong code; resolves with the attempts so far. */
-  countWrongCode(requestId: string): Promise<number>;
+  /**
+   * Counts one code attempt before the code is compared, in one conditional atomic update: only
+   * while the request is pending and fewer than `max` attempts were counted. Resolves with the
+   * attempts counted so far (this one included), `none-left` at the limit (or for an unknown
+   * request), `verified` when it was confirmed meanwhile.
+   */
+  takeCodeAttempt(requestId: string, max: number): Promise<{ attempts: number } | 'none-left' | 'verified'>;
 }
 
 /** Publishes `privacy.request.verified.v1`; resolves once Kafka holds it (retriable AppError when down). */

@@ -18,6 +18,8 @@ export interface VerifyDeps {
   links: RequesterLinks;
   /** The link secret: the mailed code is derived from the request id with it. */
   secret: string;
+  /** Compares a typed code with the expected one; constant-time by default (tests count the calls). */
+  compareCode?: (typed: string, expected: string) => boolean;
 }
 
 /** Wrong codes allowed per request; after that only the mailed link confirms. */
@@ -60,11 +62,15 @@ export async function verifyByCode(deps: VerifyDeps, statusToken: string, code: 
   if (record.status === 'verified') return completeVerification(deps, record);
   if (record.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
   if (record.codeAttempts >= MAX_CODE_ATTEMPTS) return { outcome: 'locked' };
+  // Counted before compared, in one conditional atomic update: of any number of guesses arriving
+  // at once, at most MAX_CODE_ATTEMPTS get a comparison.
+  const attempt = await deps.verifications.takeCodeAttempt(record.requestId, MAX_CODE_ATTEMPTS);
+  if (attempt === 'verified') return completeVerification(deps, record);
+  if (attempt === 'none-left') return { outcome: 'locked' };
   const normalised = code.replace(/[\s-]/g, '').slice(0, 20);
   // The code is derived from the request id (never stored): derive it again and compare.
-  if (!sameSecret(normalised, verificationCodeFor(deps.secret, record.requestId))) {
-    const attempts = await deps.verifications.countWrongCode(record.requestId);
-    return { outcome: attempts >= MAX_CODE_ATTEMPTS ? 'locked' : 'wrong-code' };
+  if (!(deps.compareCode ?? sameSecret)(normalised, verificationCodeFor(deps.secret, record.requestId))) {
+    return { outcome: attempt.attempts >= MAX_CODE_ATTEMPTS ? 'locked' : 'wrong-code' };
   }
   return completeVerification(deps, record);
 }

@@ -108,9 +108,9 @@ export class WriteBehindVerificationStore implements VerificationStore {
     return this.store.markVerifiedPublished(requestId, at);
   }
 
-  async countWrongCode(requestId: string): Promise<number> {
+  async takeCodeAttempt(requestId: string, max: number): Promise<{ attempts: number } | 'none-left' | 'verified'> {
     await this.settled(requestId);
-    return this.store.countWrongCode(requestId);
+    return this.store.takeCodeAttempt(requestId, max);
   }
 
   private async createWithRetries(record: VerificationRecord): Promise<void> {

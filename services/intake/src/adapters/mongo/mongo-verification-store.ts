@@ -114,11 +114,20 @@ export class MongoVerificationStore implements VerificationStore {
     );
   }
 
-  async countWrongCode(requestId: string): Promise<number> {
+  async takeCodeAttempt(requestId: string, max: number): Promise<{ attempts: number } | 'none-left' | 'verified'> {
+    // One document, one atomic update: the range condition is checked on the document being
+    // updated (FerretDB pushes down the _id and status equalities, checks $lt in memory, and
+    // updates the row under the same statement; the concurrent test holds it to that).
     const document = await this.model
-      .findOneAndUpdate({ _id: requestId }, { $inc: { codeAttempts: 1 } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: requestId, status: 'pending', codeAttempts: { $lt: max } },
+        { $inc: { codeAttempts: 1 } },
+        { returnDocument: 'after' },
+      )
       .lean<VerificationDocument>();
-    return document?.codeAttempts ?? Number.MAX_SAFE_INTEGER;
+    if (document) return { attempts: document.codeAttempts };
+    const current = await this.model.findById(requestId, { status: 1 }).lean<VerificationDocument>();
+    return current?.status === 'verified' ? 'verified' : 'none-left';
   }
 }
 

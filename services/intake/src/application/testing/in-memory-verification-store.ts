@@ -33,10 +33,11 @@ export class InMemoryVerificationStore implements VerificationStore {
     const record = this.records.get(requestId);
     if (record) Object.assign(record, { verifiedEventPublishedAt: at, leaseUntil: 0 });
   }
-  async countWrongCode(requestId: string) {
+  async takeCodeAttempt(requestId: string, max: number) {
     const record = this.records.get(requestId);
-    if (!record) return Number.MAX_SAFE_INTEGER;
+    if (record?.status === 'verified') return 'verified' as const;
+    if (!record || record.codeAttempts >= max) return 'none-left' as const;
     record.codeAttempts += 1;
-    return record.codeAttempts;
+    return { attempts: record.codeAttempts };
   }
 }
