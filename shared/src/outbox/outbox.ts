@@ -42,13 +42,13 @@ export const outboxSchemaFields = {
         { _id: false },
       ),
     ],
-    default: [],
+    default: (): OutboxEvent[] => [],
   },
   // The sweeper's query, `{ outboxPending: true }`, is served by this index.
   outboxPending: { type: Boolean, default: false, index: true },
   outboxBatch: { type: String, default: '' },
   outboxQueuedAt: Date,
-} as const;
+};
 
 /** The outbox fields for a state change that owes these events (pending until marked). */
 export function pendingOutbox(envelopes: readonly Envelope[], now: Date): OutboxFields {

@@ -1,4 +1,4 @@
-import { AppError } from '@privacy-relay/shared/errors';
+import { AppError, isRetriableError } from '@privacy-relay/shared/errors';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { caseIdFor, type TenantIndex } from '../domain/matching';
 import type { Clock, EventPublisher, MatchDecisionRepository, StoredMatchDecision } from './ports';
@@ -11,7 +11,9 @@ export type TriageResolution =
 /**
  * An operator resolves a request in triage: assigns one or more tenants (one `case.matched` each,
  * matched by "operator") or rejects it as spam (`case.closed`). Only a request in triage can be
- * resolved; resolving it again with the same answer republishes the same events.
+ * resolved; resolving it again with the same answer republishes the same events. The resolution
+ * and its events are stored in one document before they are published; `published: false` in the
+ * answer means Kafka did not take them now and the outbox sweeper publishes them later.
  */
 export async function resolveTriage(
   deps: { decisions: MatchDecisionRepository; publisher: EventPublisher; clock: Clock; index: TenantIndex },
@@ -82,6 +84,12 @@ export async function resolveTriage(
   if (!(await deps.decisions.replaceTriage(resolved))) {
     throw new AppError('NOT_IN_TRIAGE', 'the request left triage meanwhile', { httpStatus: 409 });
   }
-  await publishDecision(deps, resolved);
-  return resolved;
+  try {
+    await publishDecision(deps, resolved);
+  } catch (error) {
+    // Stored with its events in one document: the outbox sweeper publishes them once Kafka is back.
+    if (!isRetriableError(error)) throw error;
+    return resolved;
+  }
+  return { ...resolved, published: true };
 }

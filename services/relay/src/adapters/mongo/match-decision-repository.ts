@@ -1,17 +1,15 @@
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import { MongoOutbox, outboxBatchOf, outboxSchemaFields, type OutboxFields } from '@privacy-relay/shared/outbox';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { MatchDecisionRepository, StoredMatchDecision } from '../../application/ports';
 
-interface MatchDecisionDocument extends Omit<StoredMatchDecision, 'requestId' | 'events'> {
+/**
+ * The decision's events are its outbox (envelopes as JSON text, stored and republished byte for
+ * byte); `outboxPending` says they are not all on Kafka yet, for the sweeper.
+ */
+interface MatchDecisionDocument extends Omit<StoredMatchDecision, 'requestId' | 'events' | 'published'>, OutboxFields {
   _id: string;
-  /** Envelopes as JSON text: stored and republished byte for byte. */
-  events: { eventType: string; envelope: string }[];
 }
-
-const storedEventSchema = new Schema(
-  { eventType: { type: String, required: true }, envelope: { type: String, required: true } },
-  { _id: false },
-);
 
 const matchDecisionSchema = new Schema<MatchDecisionDocument>(
   {
@@ -19,8 +17,7 @@ const matchDecisionSchema = new Schema<MatchDecisionDocument>(
     _id: { type: String, required: true },
     decision: { type: String, required: true },
     explanation: { type: String, required: true },
-    events: { type: [storedEventSchema], required: true },
-    published: { type: Boolean, required: true },
+    ...outboxSchemaFields,
     decidedBy: { type: String, required: true },
     decidedAt: { type: Date, required: true },
   },
@@ -32,28 +29,39 @@ function toStored(document: MatchDecisionDocument): StoredMatchDecision {
     requestId: document._id,
     decision: document.decision,
     explanation: document.explanation,
-    events: document.events.map((e) => ({ type: e.eventType, envelope: JSON.parse(e.envelope) as unknown })),
-    published: document.published,
+    events: document.outbox.map((e) => ({ type: e.eventType, envelope: JSON.parse(e.envelope) as unknown })),
+    published: !document.outboxPending,
     decidedBy: document.decidedBy,
     decidedAt: document.decidedAt,
   };
 }
 
 function toDocument(decision: StoredMatchDecision): MatchDecisionDocument {
-  const { requestId, events, ...rest } = decision;
+  const { requestId, events, published, ...rest } = decision;
   return {
     _id: requestId,
     ...rest,
-    events: events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e.envelope) })),
+    outbox: events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e.envelope) })),
+    outboxPending: !published && events.length > 0,
+    outboxBatch: outboxBatchOfStored(events),
+    outboxQueuedAt: decision.decidedAt,
   };
+}
+
+/** The outbox batch of a decision's events (the first envelope's id), as `markPublished` names it. */
+export function outboxBatchOfStored(events: StoredMatchDecision['events']): string {
+  return outboxBatchOf(events.map((e) => ({ id: String((e.envelope as { id?: unknown }).id ?? '') })));
 }
 
 /** The matcher's (or an operator's) decision per request, with the events it produced. */
 export class MongoMatchDecisionRepository implements MatchDecisionRepository {
   private readonly model: Model<MatchDecisionDocument>;
+  /** Decisions whose events are not all on Kafka yet, for the sweeper. */
+  readonly outbox: MongoOutbox;
 
   constructor(connection: Connection) {
     this.model = connection.model<MatchDecisionDocument>('MatchDecision', matchDecisionSchema);
+    this.outbox = new MongoOutbox(this.model);
   }
 
   async find(requestId: string): Promise<StoredMatchDecision | undefined> {
@@ -72,7 +80,7 @@ export class MongoMatchDecisionRepository implements MatchDecisionRepository {
     return result.matchedCount > 0;
   }
 
-  async markPublished(requestId: string): Promise<void> {
-    await this.model.updateOne({ _id: requestId }, { $set: { published: true } });
+  async markPublished(requestId: string, events: StoredMatchDecision['events']): Promise<void> {
+    await this.outbox.markPublished(requestId, outboxBatchOfStored(events), new Date());
   }
 }
