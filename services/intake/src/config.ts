@@ -94,6 +94,12 @@ export const intakeConfigSpec = {
     default: '100',
     doc: 'Under load, at most one insert statement per this many milliseconds for the states of requests with an idempotency key (form token, `Idempotency-Key`, Message-ID), which are written after the answer (this instance reads its own pending writes; other instances see a state this much later, and the status page shows only the reference meanwhile). A state after a quiet spell is written at once.',
   },
+  outboxSweepIntervalMs: {
+    env: 'INTAKE_OUTBOX_SWEEP_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '5000',
+    doc: 'How often intake publishes confirmations stored while their `privacy.request.verified.v1` could not be published (Kafka away, a crash in between); the status page says "being recorded" until then.',
+  },
   rateLimitPerIpPerMinute: {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',
     schema: envSchemas.positiveInt,

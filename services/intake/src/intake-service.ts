@@ -1,6 +1,7 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher, route, runConsumer } from '@privacy-relay/shared/kafka';
 import type { Logger } from '@privacy-relay/shared/logger';
+import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { Counter, Gauge } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
@@ -90,16 +91,14 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       // key's before the answer, the state's after it, in bigger statements. The mail consumer's
       // state inserts (keys nobody can repeat) go at once: its mails wait for them.
       const groupCommit = { windowMs: config.dbGroupCommitWindowMs };
-      const verifications = new WriteBehindVerificationStore(
-        new MongoVerificationStore(runtime.mongo, { windowMs: config.stateWriteWindowMs }),
-        (error) => {
-          stateWritesFailed.inc();
-          logger.warn(
-            { err: error },
-            'request state not stored after the answer; the mail consumer stores it from the event',
-          );
-        },
-      );
+      const storedVerifications = new MongoVerificationStore(runtime.mongo, { windowMs: config.stateWriteWindowMs });
+      const verifications = new WriteBehindVerificationStore(storedVerifications, (error) => {
+        stateWritesFailed.inc();
+        logger.warn(
+          { err: error },
+          'request state not stored after the answer; the mail consumer stores it from the event',
+        );
+      });
       new Gauge({
         name: 'intake_request_state_writes_pending',
         help: 'Requests answered whose state is still being written (behind the answer)',
@@ -141,6 +140,16 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
           logger.warn('request states still being written at stop; the mail consumer stores them from the events');
         }
       });
+      // Confirmations whose verified event could not be published when they were stored.
+      const outboxSweeper = new OutboxSweeper({
+        name: 'verifications',
+        source: storedVerifications.outbox,
+        publisher,
+        logger,
+        intervalMs: config.outboxSweepIntervalMs,
+      });
+      outboxSweeper.start();
+      runtime.onStop(() => outboxSweeper.stop());
       const useCases: IntakeUseCases = {
         accept: {
           ledger: new MongoRequestLedger(runtime.mongo, config.linkSecret, groupCommit),

@@ -69,11 +69,11 @@ describe('Email intake over SES inbound (SNS HTTP): signed notifications into re
   const eventsFor = async (messageId: string) =>
     (await harness.receivedEvents()).filter((event) => event.payload.idempotencyKey === `email:${messageId}`);
 
-  it('When SES delivers a signed Received notification whose SPF and DKIM pass, then it is answered 200 and exactly one verified schema-valid event is on Kafka', async () => {
+  it('When SES delivers a signed Received notification whose DMARC passes, then it is answered 200 and exactly one verified schema-valid event is on Kafka', async () => {
     const messageId = `${randomUUID()}@mail.signer.example`;
     const response = await post(
       signedSnsMessage(pki.keyPem, {
-        message: sesReceivedMessage(mime(messageId)),
+        message: sesReceivedMessage(mime(messageId), { dmarc: 'PASS' }),
         subject: 'Amazon SES Email Receipt Notification',
       }),
     );
@@ -108,6 +108,24 @@ describe('Email intake over SES inbound (SNS HTTP): signed notifications into re
     expect(events[0]!.payload.rights).toEqual(['access']);
     expect(events[0]!.payload.verification).toEqual({ status: 'verified', method: 'ses-verdicts' });
   });
+
+  // SPF and DKIM can pass for the sending domain while From names anyone: a forged From stays
+  // unverified and is confirmed by link, mailed to the From address, like a form request.
+  it.each(['FAIL', 'GRAY', 'PROCESSING_FAILED'])(
+    'When SPF and DKIM pass but the DMARC verdict is %s, then the request is accepted for the From address but stays pending',
+    async (dmarc) => {
+      const messageId = `${randomUUID()}@mail.signer.example`;
+      const message = sesReceivedMessage(mime(messageId, { from: 'Bank Customer <victim@bank.example>' }), {
+        spf: 'PASS',
+        dkim: 'PASS',
+        dmarc,
+      });
+      expect((await post(signedSnsMessage(pki.keyPem, { message }))).status).toBe(200);
+      const [event] = await eventsFor(messageId);
+      expect(event!.payload.requester.email).toBe('victim@bank.example');
+      expect(event!.payload.verification).toEqual({ status: 'pending' });
+    },
+  );
 
   it('When SPF fails and DMARC does not pass, then the request is accepted but stays pending', async () => {
     const messageId = `${randomUUID()}@mail.signer.example`;

@@ -61,6 +61,12 @@ export const relayConfigSpec = {
     default: 'privacy-relay',
     doc: 'Kafka consumer group of the relay.',
   },
+  outboxSweepIntervalMs: {
+    env: 'RELAY_OUTBOX_SWEEP_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '5000',
+    doc: "How often the relay publishes decisions (matcher's or operator's) stored while their events could not be published (Kafka away, a crash in between).",
+  },
   counterpartyHmacKey: {
     env: 'RELAY_COUNTERPARTY_HMAC_KEY',
     schema: z.string().min(32, 'must be at least 32 characters'),

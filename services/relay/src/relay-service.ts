@@ -1,5 +1,6 @@
 import type { Logger } from '@privacy-relay/shared/logger';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
+import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { MongoMatchDecisionRepository } from './adapters/mongo/match-decision-repository';
 import { MongoRelayRequestRepository } from './adapters/mongo/relay-request-repository';
@@ -79,6 +80,16 @@ export function createRelayService(
         },
       );
       runtime.onStop(() => consumer.stop());
+      // Decisions (the matcher's, an operator's) whose events could not be published when stored.
+      const outboxSweeper = new OutboxSweeper({
+        name: 'match-decisions',
+        source: decisions.outbox,
+        publisher,
+        logger,
+        intervalMs: config.outboxSweepIntervalMs,
+      });
+      outboxSweeper.start();
+      runtime.onStop(() => outboxSweeper.stop());
       // Operator routes in a scope of their own: their authentication hook leaves /healthz,
       // /readyz and /metrics (internal network, no credential) alone.
       const authenticator = new OperatorAuthenticator(config.operatorTokens);

@@ -68,17 +68,20 @@ export interface VerificationRecord {
   status: 'pending' | 'verified';
   method?: VerificationMethod | undefined;
   verifiedAt?: Date | undefined;
-  /** Wrong codes entered so far; at the limit, only the link works. */
+  /** Codes entered so far (each counted before it is compared); at the limit, only the link works. */
   codeAttempts: number;
   /** After this the link and code are refused. */
   expiresAt: Date;
-  /** Set once Kafka holds `privacy.request.verified.v1`. */
+  /**
+   * Set once Kafka holds `privacy.request.verified.v1`. Verified without it: the confirmation is
+   * stored and its event waits in the outbox ("confirming" on the pages).
+   */
   verifiedEventPublishedAt?: Date | undefined;
 }
 
 /**
  * Verification state, one document per request; every change is a single-document atomic update
- * (no transactions), so two confirmations racing publish the verified event once.
+ * (no transactions): a confirmation and the event it owes Kafka are written together.
  */
 export interface VerificationStore {
   /**
@@ -88,20 +91,20 @@ export interface VerificationStore {
   create(record: VerificationRecord, options?: { deferrable?: boolean }): Promise<{ created: boolean }>;
   find(requestId: string): Promise<VerificationRecord | undefined>;
   /**
-   * Atomically pending → verified, taking the right to publish the verified event until
-   * `leaseUntil`. Resolves true only for the one caller whose update made the transition.
+   * Atomically pending → verified, with the verified event stored in the same document as owed to
+   * Kafka (the outbox; a sweeper publishes it if nobody marks it published). Resolves true only for
+   * the one caller whose update made the transition.
    */
-  confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date): Promise<boolean>;
+  confirm(requestId: string, at: Date, method: VerificationMethod, event: RequestVerifiedV1): Promise<boolean>;
+  /** Kafka holds the verified event `eventId`: the outbox is done. */
+  markVerifiedPublished(requestId: string, eventId: string, at: Date): Promise<void>;
   /**
-   * For a verified request whose event is not on Kafka yet (an earlier publish failed): takes the
-   * right to publish unless another caller holds an unexpired lease. True when taken.
+   * Counts one code attempt before the code is compared, in one conditional atomic update: only
+   * while the request is pending and fewer than `max` attempts were counted. Resolves with the
+   * attempts counted so far (this one included), `none-left` at the limit (or for an unknown
+   * request), `verified` when it was confirmed meanwhile.
    */
-  takePublishLease(requestId: string, now: Date, leaseUntil: Date): Promise<boolean>;
-  /** Gives the lease back after a failed publish, so the next attempt need not wait for expiry. */
-  releasePublishLease(requestId: string): Promise<void>;
-  markVerifiedPublished(requestId: string, at: Date): Promise<void>;
-  /** Counts one wrong code; resolves with the attempts so far. */
-  countWrongCode(requestId: string): Promise<number>;
+  takeCodeAttempt(requestId: string, max: number): Promise<{ attempts: number } | 'none-left' | 'verified'>;
 }
 
 /** Publishes `privacy.request.verified.v1`; resolves once Kafka holds it (retriable AppError when down). */

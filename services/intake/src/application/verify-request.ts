@@ -1,3 +1,4 @@
+import { isRetriableError } from '@privacy-relay/shared/errors';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { v5 as uuidv5 } from 'uuid';
 import { referenceFor } from '../domain/reference';
@@ -18,18 +19,19 @@ export interface VerifyDeps {
   links: RequesterLinks;
   /** The link secret: the mailed code is derived from the request id with it. */
   secret: string;
+  /** Compares a typed code with the expected one; constant-time by default (tests count the calls). */
+  compareCode?: (typed: string, expected: string) => boolean;
 }
 
-/** Wrong codes allowed per request; after that only the mailed link confirms. */
+/** Code attempts allowed per request; after that only the mailed link confirms. */
 export const MAX_CODE_ATTEMPTS = 5;
-/** How long one confirmation may hold the right to publish before another may take over. */
-const PUBLISH_LEASE_MS = 30_000;
-// Fixed namespace: the verified event of a request always has the same id, so even a publish
-// repeated after a lease expired is recognisably one event to an idempotent consumer.
+// Fixed namespace: the verified event of a request always has the same id, so a publish repeated
+// (by a second click, by the outbox sweeper) is recognisably one event to an idempotent consumer.
 const VERIFIED_EVENT_NAMESPACE = '6f1c9a52-3b7e-4d0a-9a55-2f0e8c1d7b42';
 
 export type VerifyOutcome =
-  | { outcome: 'verified'; reference: string; alreadyVerified: boolean }
+  /** `published`: Kafka holds the verified event; false: stored, the outbox sweeper publishes it. */
+  | { outcome: 'verified'; reference: string; alreadyVerified: boolean; published: boolean }
   | { outcome: 'invalid-link' | 'expired' | 'wrong-code' | 'locked' };
 
 /** What the confirmation page shows before the requester presses "Confirm" (a GET never verifies). */
@@ -60,19 +62,24 @@ export async function verifyByCode(deps: VerifyDeps, statusToken: string, code: 
   if (record.status === 'verified') return completeVerification(deps, record);
   if (record.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
   if (record.codeAttempts >= MAX_CODE_ATTEMPTS) return { outcome: 'locked' };
+  // Counted before compared, in one conditional atomic update: of any number of guesses arriving
+  // at once, at most MAX_CODE_ATTEMPTS get a comparison.
+  const attempt = await deps.verifications.takeCodeAttempt(record.requestId, MAX_CODE_ATTEMPTS);
+  if (attempt === 'verified') return completeVerification(deps, record);
+  if (attempt === 'none-left') return { outcome: 'locked' };
   const normalised = code.replace(/[\s-]/g, '').slice(0, 20);
   // The code is derived from the request id (never stored): derive it again and compare.
-  if (!sameSecret(normalised, verificationCodeFor(deps.secret, record.requestId))) {
-    const attempts = await deps.verifications.countWrongCode(record.requestId);
-    return { outcome: attempts >= MAX_CODE_ATTEMPTS ? 'locked' : 'wrong-code' };
+  if (!(deps.compareCode ?? sameSecret)(normalised, verificationCodeFor(deps.secret, record.requestId))) {
+    return { outcome: attempt.attempts >= MAX_CODE_ATTEMPTS ? 'locked' : 'wrong-code' };
   }
   return completeVerification(deps, record);
 }
 
 /**
- * pending → verified, then `privacy.request.verified.v1` exactly once: only the caller whose atomic
- * update made the transition (or, after a failed publish, the one that takes the lease) publishes.
- * Rejects with the publisher's retriable error when Kafka is down; a retry finishes the job.
+ * pending → verified, with `privacy.request.verified.v1` stored in the same document (the outbox),
+ * then published and marked. Only the caller whose update made the transition publishes; when
+ * Kafka is away the confirmation stands all the same and the outbox sweeper publishes the event
+ * later (same id): the outcome says it is not published yet, and a later click adds nothing.
  */
 async function completeVerification(
   deps: VerifyDeps,
@@ -81,35 +88,27 @@ async function completeVerification(
 ): Promise<VerifyOutcome> {
   const now = deps.clock.now();
   const { requestId, reference } = record;
-  if (record.status === 'verified' && record.verifiedEventPublishedAt) {
-    return { outcome: 'verified', reference, alreadyVerified: true };
-  }
   if (record.status === 'pending' && record.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
-  const leaseUntil = new Date(now.getTime() + PUBLISH_LEASE_MS);
-
-  let verifiedAt = now;
-  let mine = await deps.verifications.confirm(requestId, now, method, leaseUntil);
-  const alreadyVerified = !mine;
-  if (!mine) {
-    mine = await deps.verifications.takePublishLease(requestId, now, leaseUntil);
-    const current = await deps.verifications.find(requestId);
-    verifiedAt = current?.verifiedAt ?? now;
-    method = current?.method ?? method;
+  const event = verifiedEvent(requestId, now, method);
+  if (record.status !== 'pending' || !(await deps.verifications.confirm(requestId, now, method, event))) {
+    const current = record.verifiedEventPublishedAt ? record : await deps.verifications.find(requestId);
+    return { outcome: 'verified', reference, alreadyVerified: true, published: !!current?.verifiedEventPublishedAt };
   }
-  if (!mine) return { outcome: 'verified', reference, alreadyVerified };
-
-  const event = EVENTS.requestVerifiedV1.create(
-    { requestId, verifiedAt: verifiedAt.toISOString(), method },
-    { id: uuidv5(`${requestId}:verified`, VERIFIED_EVENT_NAMESPACE), correlationId: requestId, occurredAt: verifiedAt },
-  );
   try {
     await deps.publisher.publishVerified(event);
   } catch (error) {
-    await deps.verifications.releasePublishLease(requestId).catch(() => undefined);
-    throw error;
+    if (!isRetriableError(error)) throw error;
+    return { outcome: 'verified', reference, alreadyVerified: false, published: false };
   }
-  await deps.verifications.markVerifiedPublished(requestId, deps.clock.now());
-  return { outcome: 'verified', reference, alreadyVerified };
+  await deps.verifications.markVerifiedPublished(requestId, event.id, deps.clock.now());
+  return { outcome: 'verified', reference, alreadyVerified: false, published: true };
+}
+
+function verifiedEvent(requestId: string, verifiedAt: Date, method: VerificationMethod) {
+  return EVENTS.requestVerifiedV1.create(
+    { requestId, verifiedAt: verifiedAt.toISOString(), method },
+    { id: uuidv5(`${requestId}:verified`, VERIFIED_EVENT_NAMESPACE), correlationId: requestId, occurredAt: verifiedAt },
+  );
 }
 
 export interface RequestStatusView {
@@ -117,7 +116,8 @@ export interface RequestStatusView {
   reference: string;
   receivedAt: Date;
   rights: VerificationRecord['rights'];
-  verification: 'pending' | 'verified' | 'expired';
+  /** `confirming`: confirmed, and the confirmation not yet on Kafka (the outbox publishes it). */
+  verification: 'pending' | 'confirming' | 'verified' | 'expired';
   /** Whether the code form makes sense (pending, not expired, attempts left). */
   canEnterCode: boolean;
 }
@@ -153,7 +153,14 @@ export async function requestStatus(
     reference: record.reference,
     receivedAt: record.receivedAt,
     rights: record.rights,
-    verification: record.status === 'verified' ? 'verified' : expired ? 'expired' : 'pending',
+    verification:
+      record.status === 'verified'
+        ? record.verifiedEventPublishedAt
+          ? 'verified'
+          : 'confirming'
+        : expired
+          ? 'expired'
+          : 'pending',
     canEnterCode: record.status === 'pending' && !expired && record.codeAttempts < MAX_CODE_ATTEMPTS,
   };
 }

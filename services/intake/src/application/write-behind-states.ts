@@ -1,3 +1,4 @@
+import type { RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import type { VerificationMethod, VerificationRecord, VerificationStore } from './ports';
 
 /** How a write behind the answer is retried before it is reported as failed. */
@@ -88,29 +89,19 @@ export class WriteBehindVerificationStore implements VerificationStore {
     return this.store.find(requestId);
   }
 
-  async confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date): Promise<boolean> {
+  async confirm(requestId: string, at: Date, method: VerificationMethod, event: RequestVerifiedV1): Promise<boolean> {
     await this.settled(requestId);
-    return this.store.confirm(requestId, at, method, leaseUntil);
+    return this.store.confirm(requestId, at, method, event);
   }
 
-  async takePublishLease(requestId: string, now: Date, leaseUntil: Date): Promise<boolean> {
+  async markVerifiedPublished(requestId: string, eventId: string, at: Date): Promise<void> {
     await this.settled(requestId);
-    return this.store.takePublishLease(requestId, now, leaseUntil);
+    return this.store.markVerifiedPublished(requestId, eventId, at);
   }
 
-  async releasePublishLease(requestId: string): Promise<void> {
+  async takeCodeAttempt(requestId: string, max: number): Promise<{ attempts: number } | 'none-left' | 'verified'> {
     await this.settled(requestId);
-    return this.store.releasePublishLease(requestId);
-  }
-
-  async markVerifiedPublished(requestId: string, at: Date): Promise<void> {
-    await this.settled(requestId);
-    return this.store.markVerifiedPublished(requestId, at);
-  }
-
-  async countWrongCode(requestId: string): Promise<number> {
-    await this.settled(requestId);
-    return this.store.countWrongCode(requestId);
+    return this.store.takeCodeAttempt(requestId, max);
   }
 
   private async createWithRetries(record: VerificationRecord): Promise<void> {

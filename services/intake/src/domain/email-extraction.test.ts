@@ -98,6 +98,26 @@ describe('extractEmailRequest', () => {
     });
   });
 
+  // DMARC judges one From domain; with several mailboxes or From headers, which one it judged is
+  // not ours to guess, so none of them counts as the proven sender.
+  it.each([
+    [
+      'several From mailboxes',
+      {
+        from: [
+          { name: '', address: 'victim@bank.example' },
+          { name: '', address: 'mallory@evil.example' },
+        ],
+      },
+    ],
+    ['several From headers', { fromHeaderCount: 2 }],
+  ])('When the mail has %s, then the requester is not the proven sender', (_what, overrides) => {
+    expect(extractEmailRequest(email({ subject: 'erase', ...overrides }), context)).toMatchObject({
+      usable: true,
+      requesterIsSender: false,
+    });
+  });
+
   it('When there is a Reply-To, then it is the requester and not the sender', () => {
     const result = extractEmailRequest(
       email({ replyTo: [{ name: '', address: 'ada@home.example' }], subject: 'unsubscribe' }),

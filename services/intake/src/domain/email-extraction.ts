@@ -21,6 +21,8 @@ export interface AttachmentNote {
  */
 export interface InboundEmail {
   from: readonly EmailMailbox[];
+  /** How many From header lines the mail has (the parser keeps only the first one's mailboxes). */
+  fromHeaderCount?: number;
   replyTo: readonly EmailMailbox[];
   subject: string;
   /** The plain text body (or the HTML body converted to text); unbounded here, bounded by extraction. */
@@ -43,7 +45,10 @@ export type EmailExtraction =
   | {
       usable: true;
       request: IntakeRequest;
-      /** The requester is the From mailbox (not a different Reply-To): only then can sender checks verify them. */
+      /**
+       * The requester is the one From mailbox (not a different Reply-To, not one of several From
+       * mailboxes or headers): only then can sender checks verify them.
+       */
       requesterIsSender: boolean;
       attachments: AttachmentNote[];
     }
@@ -259,7 +264,9 @@ export function extractEmailRequest(email: InboundEmail, context: ExtractionCont
   if (!requester) {
     return { usable: false, reason: 'invalid-sender', message: 'The sender address is not a valid email address' };
   }
-  const sender = firstValidMailbox(email.from);
+  // DMARC judges one From domain: with several From mailboxes or headers, which one it judged is
+  // not ours to guess, so no requester counts as the proven sender.
+  const sender = email.from.length === 1 && (email.fromHeaderCount ?? 1) <= 1 ? email.from[0] : undefined;
   const requesterIsSender = sender !== undefined && sender.address.toLowerCase() === requester.address.toLowerCase();
 
   const subject = toOneLine(email.subject, LIMITS.otherRightTextMax);

@@ -5,7 +5,17 @@ const pending = { status: 'pending' };
 
 describe('verificationFromSesVerdicts', () => {
   it.each([
-    ['SPF and DKIM pass', { spf: 'PASS', dkim: 'PASS', dmarc: 'GRAY' }, true, verified],
+    // SPF and DKIM can pass for the sender's own domain while From names anyone: only DMARC
+    // (alignment with the From domain) speaks for the From address.
+    ['SPF and DKIM pass but DMARC fails', { spf: 'PASS', dkim: 'PASS', dmarc: 'FAIL' }, true, pending],
+    ['SPF and DKIM pass but DMARC is GRAY', { spf: 'PASS', dkim: 'PASS', dmarc: 'GRAY' }, true, pending],
+    [
+      'SPF and DKIM pass but DMARC failed to process',
+      { spf: 'PASS', dkim: 'PASS', dmarc: 'PROCESSING_FAILED' },
+      true,
+      pending,
+    ],
+    ['SPF and DKIM pass and DMARC is missing', { spf: 'PASS', dkim: 'PASS' }, true, pending],
     ['DMARC passes alone', { spf: 'FAIL', dkim: 'FAIL', dmarc: 'PASS' }, true, verified],
     ['only SPF passes', { spf: 'PASS', dkim: 'FAIL', dmarc: 'GRAY' }, true, pending],
     ['only DKIM passes', { spf: 'GRAY', dkim: 'PASS' }, true, pending],
@@ -19,7 +29,7 @@ describe('verificationFromSesVerdicts', () => {
       false,
       pending,
     ],
-    ['verdicts are in lower case', { spf: 'pass', dkim: 'pass' }, true, verified],
+    ['verdicts are in lower case', { dmarc: 'pass' }, true, verified],
   ])('When %s, then the verification is as expected', (_what, verdicts, requesterIsSender, expected) => {
     expect(verificationFromSesVerdicts(verdicts, requesterIsSender)).toEqual(expected);
   });

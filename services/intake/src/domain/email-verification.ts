@@ -13,14 +13,15 @@ const passed = (status: string | undefined) => status?.toUpperCase() === 'PASS';
 const failed = (status: string | undefined) => status?.toUpperCase() === 'FAIL';
 
 /**
- * An SES-received mail proves its sender when SPF and DKIM both pass, or DMARC passes; mail that
- * SES flagged as spam or virus never counts as proof. The verdicts speak for the From address
- * only: a requester taken from a different Reply-To stays pending and is verified by link.
+ * An SES-received mail proves its sender only when DMARC passes: SPF and DKIM can pass for the
+ * sending domain while the From header names anyone, and only DMARC checks that the From domain
+ * is aligned with them. FAIL, GRAY, PROCESSING_FAILED or no verdict: pending, verified by link like
+ * a form request. Mail that SES flagged as spam or virus never counts as proof. The verdict speaks
+ * for the From address only: a requester taken from a different Reply-To stays pending too.
  */
 export function verificationFromSesVerdicts(verdicts: SesVerdicts, requesterIsSender: boolean): VerificationAtIntake {
   if (!requesterIsSender || failed(verdicts.spam) || failed(verdicts.virus)) return { status: 'pending' };
-  const authenticated = (passed(verdicts.spf) && passed(verdicts.dkim)) || passed(verdicts.dmarc);
-  return authenticated ? { status: 'verified', method: 'ses-verdicts' } : { status: 'pending' };
+  return passed(verdicts.dmarc) ? { status: 'verified', method: 'ses-verdicts' } : { status: 'pending' };
 }
 
 /**

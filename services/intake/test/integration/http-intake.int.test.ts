@@ -235,7 +235,11 @@ describe('Intake over HTTP: the JSON API and the web form become durable, verifi
     expect(await (await fetch(`${h.baseUrl}${statusPath}`)).text()).toContain('Waiting for you to confirm');
 
     const confirms = await Promise.all([1, 2, 3].map(() => fetch(`${h.baseUrl}${verifyPath}`, { method: 'POST' })));
-    expect(confirms.map((response) => response.status)).toEqual([200, 200, 200]);
+    // The click that confirmed publishes (200 "confirmed"); a click racing it may find the
+    // confirmation stored and its event still on its way (202 "recorded"): nothing is doubled.
+    const statuses = confirms.map((response) => response.status);
+    expect(statuses).toContain(200);
+    expect(statuses.every((status) => status === 200 || status === 202)).toBe(true);
 
     const requestId = (await h.receivedEvents(1)).find((event) => event.payload.requester.email === email)?.payload
       .requestId;

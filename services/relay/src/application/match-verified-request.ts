@@ -79,7 +79,7 @@ export async function publishDecision(
     if (!contract) throw new AppError('UNKNOWN_STORED_EVENT', `stored decision holds an event of type ${type}`);
     await deps.publisher.publish(contract, contract.parse(envelope) as never);
   }
-  await deps.decisions.markPublished(stored.requestId);
+  await deps.decisions.markPublished(stored.requestId, stored.events);
 }
 
 /**

@@ -60,6 +60,7 @@ export interface StoredMatchDecision {
   explanation: string;
   /** Envelopes of `privacy.case.matched.v1` / `privacy.case.triage.v1` / `privacy.case.closed.v1`, in order. */
   events: { type: string; envelope: unknown }[];
+  /** Kafka holds all of `events`; until then they wait in the decision's outbox for the sweeper. */
   published: boolean;
   decidedBy: 'matcher' | 'operator';
   decidedAt: Date;
@@ -77,5 +78,9 @@ export interface MatchDecisionRepository {
    * one gets `true`.
    */
   replaceTriage(decision: StoredMatchDecision): Promise<boolean>;
-  markPublished(requestId: string): Promise<void>;
+  /**
+   * Kafka holds these events of the decision: its outbox is done (a decision replaced meanwhile
+   * keeps its own events pending).
+   */
+  markPublished(requestId: string, events: StoredMatchDecision['events']): Promise<void>;
 }

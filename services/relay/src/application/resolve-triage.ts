@@ -1,4 +1,4 @@
-import { AppError } from '@privacy-relay/shared/errors';
+import { AppError, isRetriableError } from '@privacy-relay/shared/errors';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { caseIdFor, type TenantIndex } from '../domain/matching';
 import type { Clock, EventPublisher, MatchDecisionRepository, StoredMatchDecision, TriageResolution } from './ports';
@@ -11,7 +11,9 @@ export type { TriageResolution };
  * matched by "operator") or rejects it as spam (`case.closed`). Only a request in triage can be
  * resolved, and only once: the same resolution again (from any operator) answers with the first
  * one and republishes its events; a different one is refused with 409. The stored decision's
- * conditional update decides between concurrent resolutions, not the read before it.
+ * conditional update decides between concurrent resolutions, not the read before it. The
+ * resolution and its events are stored in one document before they are published; `published:
+ * false` in the answer means Kafka did not take them now and the outbox sweeper publishes them later.
  */
 export async function resolveTriage(
   deps: { decisions: MatchDecisionRepository; publisher: EventPublisher; clock: Clock; index: TenantIndex },
@@ -89,8 +91,21 @@ export async function resolveTriage(
     }
     return answerAgain(deps, winner, resolution);
   }
-  await publishDecision(deps, resolved);
-  return resolved;
+  return publishOrLeaveToSweeper(deps, resolved);
+}
+
+/** Stored with its events in one document: when Kafka is away the outbox sweeper publishes them later. */
+async function publishOrLeaveToSweeper(
+  deps: Parameters<typeof publishDecision>[0],
+  stored: StoredMatchDecision,
+): Promise<StoredMatchDecision> {
+  try {
+    await publishDecision(deps, stored);
+  } catch (error) {
+    if (!isRetriableError(error)) throw error;
+    return { ...stored, published: false };
+  }
+  return { ...stored, published: true };
 }
 
 /** An operator's resolution is already stored: the same one again is answered with it, another is refused. */
@@ -105,8 +120,7 @@ async function answerAgain(
       details: stored.resolution ? { resolution: stored.resolution } : undefined,
     });
   }
-  await publishDecision(deps, stored);
-  return stored;
+  return publishOrLeaveToSweeper(deps, stored);
 }
 
 /** Same action and the same set of tenants; who sent it does not matter. */

@@ -1,9 +1,10 @@
-import type { Channel, Right } from '@privacy-relay/shared/events';
+import type { Channel, RequestVerifiedV1, Right } from '@privacy-relay/shared/events';
 import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
+import { MongoOutbox, outboxSchemaFields, pendingOutbox, type OutboxFields } from '@privacy-relay/shared/outbox';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { VerificationMethod, VerificationRecord, VerificationStore } from '../../application/ports';
 
-interface VerificationDocument {
+interface VerificationDocument extends Partial<OutboxFields> {
   _id: string;
   reference: string;
   channel: Channel;
@@ -15,18 +16,14 @@ interface VerificationDocument {
   codeAttempts: number;
   expiresAt: Date;
   verifiedEventPublishedAt?: Date;
-  /** Until when one caller holds the right to publish the verified event; epoch when nobody does. */
-  publishLeaseUntil: Date;
 }
 
 type StoredVerification = VerificationDocument & { createdAt: Date; updatedAt: Date };
 
-const NOBODY = new Date(0);
-
 const verificationSchema = new Schema<VerificationDocument>(
   {
-    // The request id is the primary key: every lookup and every atomic update goes by it, so no
-    // further index is needed.
+    // The request id is the primary key: every lookup and every atomic update goes by it; the
+    // outbox's own index serves the sweeper.
     _id: { type: String, required: true },
     reference: { type: String, required: true },
     channel: { type: String, required: true },
@@ -38,7 +35,7 @@ const verificationSchema = new Schema<VerificationDocument>(
     codeAttempts: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
     verifiedEventPublishedAt: Date,
-    publishLeaseUntil: { type: Date, required: true },
+    ...outboxSchemaFields,
   },
   { collection: 'verifications', versionKey: false, timestamps: true },
 );
@@ -47,12 +44,15 @@ export class MongoVerificationStore implements VerificationStore {
   private readonly model: Model<VerificationDocument>;
   private readonly creates: BatchedInserts<StoredVerification>;
   private readonly deferrableCreates: BatchedInserts<StoredVerification>;
+  /** The verified events owed to Kafka, for the sweeper. */
+  readonly outbox: MongoOutbox;
 
   /** `deferrableGroupCommit`: how creates nobody waits for are grouped (others go at once). */
   constructor(connection: Connection, deferrableGroupCommit: BatchedInsertsOptions = {}) {
     this.model = connection.model<VerificationDocument>('Verification', verificationSchema);
     this.creates = new BatchedInserts(this.model.collection);
     this.deferrableCreates = new BatchedInserts(this.model.collection, deferrableGroupCommit);
+    this.outbox = new MongoOutbox(this.model, (at) => ({ verifiedEventPublishedAt: at }));
   }
 
   async create(record: VerificationRecord, options: { deferrable?: boolean } = {}): Promise<{ created: boolean }> {
@@ -72,7 +72,7 @@ export class MongoVerificationStore implements VerificationStore {
       codeAttempts: record.codeAttempts,
       expiresAt: record.expiresAt,
       verifiedEventPublishedAt: record.verifiedEventPublishedAt,
-      publishLeaseUntil: NOBODY,
+      outboxPending: false,
     });
     return { created: outcome === 'inserted' };
   }
@@ -82,43 +82,33 @@ export class MongoVerificationStore implements VerificationStore {
     return document ? toRecord(document) : undefined;
   }
 
-  async confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date): Promise<boolean> {
+  async confirm(requestId: string, at: Date, method: VerificationMethod, event: RequestVerifiedV1): Promise<boolean> {
+    // The state change and the event it owes Kafka in one single-document update.
     const result = await this.model.updateOne(
       { _id: requestId, status: 'pending' },
-      { $set: { status: 'verified', verifiedAt: at, method, publishLeaseUntil: leaseUntil } },
+      { $set: { status: 'verified', verifiedAt: at, method, ...pendingOutbox([event], at) } },
     );
     return result.modifiedCount === 1;
   }
 
-  async takePublishLease(requestId: string, now: Date, leaseUntil: Date): Promise<boolean> {
-    const result = await this.model.updateOne(
-      {
-        _id: requestId,
-        status: 'verified',
-        verifiedEventPublishedAt: { $exists: false },
-        publishLeaseUntil: { $lt: now },
-      },
-      { $set: { publishLeaseUntil: leaseUntil } },
-    );
-    return result.modifiedCount === 1;
+  async markVerifiedPublished(requestId: string, eventId: string, at: Date): Promise<void> {
+    await this.outbox.markPublished(requestId, eventId, at);
   }
 
-  async releasePublishLease(requestId: string): Promise<void> {
-    await this.model.updateOne({ _id: requestId }, { $set: { publishLeaseUntil: NOBODY } });
-  }
-
-  async markVerifiedPublished(requestId: string, at: Date): Promise<void> {
-    await this.model.updateOne(
-      { _id: requestId },
-      { $set: { verifiedEventPublishedAt: at, publishLeaseUntil: NOBODY } },
-    );
-  }
-
-  async countWrongCode(requestId: string): Promise<number> {
+  async takeCodeAttempt(requestId: string, max: number): Promise<{ attempts: number } | 'none-left' | 'verified'> {
+    // One document, one atomic update: the range condition is checked on the document being
+    // updated (FerretDB pushes down the _id and status equalities, checks $lt in memory, and
+    // updates the row under the same statement; the concurrent test holds it to that).
     const document = await this.model
-      .findOneAndUpdate({ _id: requestId }, { $inc: { codeAttempts: 1 } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: requestId, status: 'pending', codeAttempts: { $lt: max } },
+        { $inc: { codeAttempts: 1 } },
+        { returnDocument: 'after' },
+      )
       .lean<VerificationDocument>();
-    return document?.codeAttempts ?? Number.MAX_SAFE_INTEGER;
+    if (document) return { attempts: document.codeAttempts };
+    const current = await this.model.findById(requestId, { status: 1 }).lean<VerificationDocument>();
+    return current?.status === 'verified' ? 'verified' : 'none-left';
   }
 }
 

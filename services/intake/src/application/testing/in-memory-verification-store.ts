@@ -1,42 +1,35 @@
+import type { RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import type { VerificationMethod, VerificationRecord, VerificationStore } from '../ports';
 
 /** The verification store's contract in memory, for unit tests of the use cases. */
 export class InMemoryVerificationStore implements VerificationStore {
-  readonly records = new Map<string, VerificationRecord & { leaseUntil: number }>();
+  readonly records = new Map<string, VerificationRecord & { outbox?: RequestVerifiedV1 }>();
   async create(record: VerificationRecord) {
     if (this.records.has(record.requestId)) return { created: false };
-    this.records.set(record.requestId, { ...record, leaseUntil: 0 });
+    this.records.set(record.requestId, { ...record });
     return { created: true };
   }
   async find(requestId: string) {
     const record = this.records.get(requestId);
-    return record ? { ...record } : undefined;
+    if (!record) return undefined;
+    const { outbox: _outbox, ...copy } = record;
+    return copy;
   }
-  async confirm(requestId: string, at: Date, method: VerificationMethod, leaseUntil: Date) {
+  async confirm(requestId: string, at: Date, method: VerificationMethod, event: RequestVerifiedV1) {
     const record = this.records.get(requestId);
     if (!record || record.status !== 'pending') return false;
-    Object.assign(record, { status: 'verified', verifiedAt: at, method, leaseUntil: leaseUntil.getTime() });
+    Object.assign(record, { status: 'verified', verifiedAt: at, method, outbox: event });
     return true;
   }
-  async takePublishLease(requestId: string, now: Date, leaseUntil: Date) {
+  async markVerifiedPublished(requestId: string, eventId: string, at: Date) {
     const record = this.records.get(requestId);
-    if (!record || record.status !== 'verified' || record.verifiedEventPublishedAt) return false;
-    if (record.leaseUntil >= now.getTime()) return false;
-    record.leaseUntil = leaseUntil.getTime();
-    return true;
+    if (record?.outbox?.id === eventId) Object.assign(record, { verifiedEventPublishedAt: at, outbox: undefined });
   }
-  async releasePublishLease(requestId: string) {
+  async takeCodeAttempt(requestId: string, max: number) {
     const record = this.records.get(requestId);
-    if (record) record.leaseUntil = 0;
-  }
-  async markVerifiedPublished(requestId: string, at: Date) {
-    const record = this.records.get(requestId);
-    if (record) Object.assign(record, { verifiedEventPublishedAt: at, leaseUntil: 0 });
-  }
-  async countWrongCode(requestId: string) {
-    const record = this.records.get(requestId);
-    if (!record) return Number.MAX_SAFE_INTEGER;
+    if (record?.status === 'verified') return 'verified' as const;
+    if (!record || record.codeAttempts >= max) return 'none-left' as const;
     record.codeAttempts += 1;
-    return record.codeAttempts;
+    return { attempts: record.codeAttempts };
   }
 }

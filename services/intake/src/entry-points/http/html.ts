@@ -170,9 +170,11 @@ export function statusPage(view: RequestStatusView, codeAction: string, notice?:
   const state =
     view.verification === 'verified'
       ? 'Confirmed: we are passing your request on.'
-      : view.verification === 'expired'
-        ? 'Not confirmed in time. Please make the request again.'
-        : 'Waiting for you to confirm your email address.';
+      : view.verification === 'confirming'
+        ? 'Your confirmation is being recorded; we pass your request on as soon as it is.'
+        : view.verification === 'expired'
+          ? 'Not confirmed in time. Please make the request again.'
+          : 'Waiting for you to confirm your email address.';
   const codeForm = view.canEnterCode
     ? `<form method="post" action="${escapeHtml(codeAction)}">
 <p><label for="code">Confirmation code from our email</label><br>

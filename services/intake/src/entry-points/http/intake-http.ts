@@ -233,11 +233,13 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       ? await inspectVerificationLink(deps.verify, token)
       : ({ outcome: 'invalid-link' } as const);
     if (inspected.outcome !== 'ok') return sendHtml(reply, 404, outcomePage(inspected));
-    if (inspected.record.status === 'verified' && inspected.record.verifiedEventPublishedAt) {
+    if (inspected.record.status === 'verified') {
       return sendHtml(
         reply,
         200,
-        messagePage('Already confirmed', `Request ${inspected.record.reference} is confirmed.`),
+        inspected.record.verifiedEventPublishedAt
+          ? messagePage('Already confirmed', `Request ${inspected.record.reference} is confirmed.`)
+          : confirmationRecordedPage(inspected.record.reference),
       );
     }
     return sendHtml(reply, 200, confirmPage(inspected.record.reference, `/verify/${token}`));
@@ -247,6 +249,10 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     const token = tokenParam(request);
     try {
       const outcome = token ? await verifyByLink(deps.verify, token) : ({ outcome: 'invalid-link' } as const);
+      if (outcome.outcome === 'verified' && !outcome.published) {
+        request.log.warn('confirmation stored, its event not yet published; the outbox sweeper publishes it');
+        return sendHtml(reply, 202, confirmationRecordedPage(outcome.reference));
+      }
       return sendHtml(reply, outcome.outcome === 'verified' ? 200 : 404, outcomePage(outcome));
     } catch (error) {
       if (!(error instanceof AppError) || !error.retriable) throw error;
@@ -285,7 +291,9 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     }
     const notice =
       outcome.outcome === 'verified'
-        ? 'Thank you: your request is confirmed.'
+        ? outcome.published
+          ? 'Thank you: your request is confirmed.'
+          : 'Thank you: your confirmation is recorded; we pass your request on as soon as our systems allow.'
         : outcome.outcome === 'wrong-code'
           ? 'That code is not right. Please check the email and try again.'
           : outcome.outcome === 'locked'
@@ -358,6 +366,14 @@ function newFormToken(deps: IntakeHttpDeps, binding: string): string {
     expiresAt: Math.floor((deps.clock.now().getTime() + FORM_TOKEN_TTL_MS) / 1000),
     binding,
   });
+}
+
+/** A confirmation stored whose event is not on Kafka yet: true, and no "confirmed" before it is. */
+function confirmationRecordedPage(reference: string): string {
+  return messagePage(
+    'Confirmation recorded',
+    `Thank you. Your confirmation of request ${reference} is recorded; we pass it on to the company that holds your data as soon as our systems allow. You need not press again.`,
+  );
 }
 
 function outcomePage(outcome: VerifyOutcome | { outcome: 'invalid-link' | 'expired' }): string {

@@ -15,6 +15,14 @@ describe('parseMime', () => {
     expect(parsed.ok && parsed.email.text).toMatch(/Please delete my data/);
   });
 
+  it('When a mail has two From headers, then both are counted (the parser keeps only the first one)', async () => {
+    const parsed = await parseMime(
+      Buffer.from('From: victim@bank.example\r\nFrom: mallory@evil.example\r\nSubject: erase\r\n\r\nerase\r\n'),
+    );
+    expect(parsed.ok && parsed.email.fromHeaderCount).toBe(2);
+    expect(parsed.ok && extractEmailRequest(parsed.email, context)).toMatchObject({ requesterIsSender: false });
+  });
+
   it('When a mail is in Latin-1 with encoded words, then subject and text are decoded', async () => {
     const parsed = await parseMime(
       Buffer.concat([

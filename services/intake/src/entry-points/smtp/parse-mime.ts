@@ -34,6 +34,7 @@ export async function parseMime(raw: Buffer): Promise<MimeParseResult> {
     ok: true,
     email: {
       from: mailboxes(parsed.from),
+      fromHeaderCount: parsed.headerLines.filter((line) => line.key === 'from').length,
       replyTo: mailboxes(parsed.replyTo),
       subject: parsed.subject ?? '',
       text: bodyText(parsed.text, parsed.html),

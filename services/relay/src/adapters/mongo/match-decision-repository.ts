@@ -1,11 +1,15 @@
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import { MongoOutbox, outboxBatchOf, outboxSchemaFields, type OutboxFields } from '@privacy-relay/shared/outbox';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { MatchDecisionRepository, StoredMatchDecision, TriageResolution } from '../../application/ports';
 
-interface MatchDecisionDocument extends Omit<StoredMatchDecision, 'requestId' | 'events' | 'resolution'> {
+/**
+ * The decision's events are its outbox (envelopes as JSON text, stored and republished byte for
+ * byte); `outboxPending` says they are not all on Kafka yet, for the sweeper.
+ */
+interface MatchDecisionDocument
+  extends Omit<StoredMatchDecision, 'requestId' | 'events' | 'published' | 'resolution'>, OutboxFields {
   _id: string;
-  /** Envelopes as JSON text: stored and republished byte for byte. */
-  events: { eventType: string; envelope: string }[];
   /** The operator's resolution (who and what), for the audit trail and for telling a retry from a conflict. */
   resolution?: { action: string; tenantIds?: string[]; operatorId: string };
 }
@@ -15,19 +19,13 @@ const resolutionSchema = new Schema(
   { _id: false },
 );
 
-const storedEventSchema = new Schema(
-  { eventType: { type: String, required: true }, envelope: { type: String, required: true } },
-  { _id: false },
-);
-
 const matchDecisionSchema = new Schema<MatchDecisionDocument>(
   {
     // One decision per request: the request id is the key; reads are by _id only.
     _id: { type: String, required: true },
     decision: { type: String, required: true },
     explanation: { type: String, required: true },
-    events: { type: [storedEventSchema], required: true },
-    published: { type: Boolean, required: true },
+    ...outboxSchemaFields,
     decidedBy: { type: String, required: true },
     decidedAt: { type: Date, required: true },
     resolution: { type: resolutionSchema, required: false },
@@ -40,8 +38,8 @@ function toStored(document: MatchDecisionDocument): StoredMatchDecision {
     requestId: document._id,
     decision: document.decision,
     explanation: document.explanation,
-    events: document.events.map((e) => ({ type: e.eventType, envelope: JSON.parse(e.envelope) as unknown })),
-    published: document.published,
+    events: document.outbox.map((e) => ({ type: e.eventType, envelope: JSON.parse(e.envelope) as unknown })),
+    published: !document.outboxPending,
     decidedBy: document.decidedBy,
     decidedAt: document.decidedAt,
     ...(document.resolution ? { resolution: toResolution(document.resolution) } : {}),
@@ -55,11 +53,14 @@ function toResolution(stored: NonNullable<MatchDecisionDocument['resolution']>):
 }
 
 function toDocument(decision: StoredMatchDecision): MatchDecisionDocument {
-  const { requestId, events, resolution, ...rest } = decision;
+  const { requestId, events, published, resolution, ...rest } = decision;
   return {
     _id: requestId,
     ...rest,
-    events: events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e.envelope) })),
+    outbox: events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e.envelope) })),
+    outboxPending: !published && events.length > 0,
+    outboxBatch: outboxBatchOfStored(events),
+    outboxQueuedAt: decision.decidedAt,
     ...(resolution
       ? {
           resolution: {
@@ -72,12 +73,20 @@ function toDocument(decision: StoredMatchDecision): MatchDecisionDocument {
   };
 }
 
+/** The outbox batch of a decision's events (the first envelope's id), as `markPublished` names it. */
+export function outboxBatchOfStored(events: StoredMatchDecision['events']): string {
+  return outboxBatchOf(events.map((e) => ({ id: String((e.envelope as { id?: unknown }).id ?? '') })));
+}
+
 /** The matcher's (or an operator's) decision per request, with the events it produced. */
 export class MongoMatchDecisionRepository implements MatchDecisionRepository {
   private readonly model: Model<MatchDecisionDocument>;
+  /** Decisions whose events are not all on Kafka yet, for the sweeper. */
+  readonly outbox: MongoOutbox;
 
   constructor(connection: Connection) {
     this.model = connection.model<MatchDecisionDocument>('MatchDecision', matchDecisionSchema);
+    this.outbox = new MongoOutbox(this.model);
   }
 
   async find(requestId: string): Promise<StoredMatchDecision | undefined> {
@@ -96,7 +105,7 @@ export class MongoMatchDecisionRepository implements MatchDecisionRepository {
     return result.matchedCount > 0;
   }
 
-  async markPublished(requestId: string): Promise<void> {
-    await this.model.updateOne({ _id: requestId }, { $set: { published: true } });
+  async markPublished(requestId: string, events: StoredMatchDecision['events']): Promise<void> {
+    await this.outbox.markPublished(requestId, outboxBatchOfStored(events), new Date());
   }
 }

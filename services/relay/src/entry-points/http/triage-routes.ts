@@ -65,8 +65,10 @@ export function registerTriageRoutes(
     const { requestId } = parse(requestIdParams, request.params, 'path');
     const body = parse(resolutionBody, request.body, 'body');
     const resolved = await resolveTriage(deps, requestId, { ...body, operatorId: operatorOf(request) });
-    return reply.status(200).send({
+    // 202: stored, its events not yet on Kafka (the outbox sweeper publishes them).
+    return reply.status(resolved.published ? 200 : 202).send({
       requestId,
+      published: resolved.published,
       decision: resolved.decision,
       explanation: resolved.explanation,
       events: resolved.events.map((e) => e.envelope),
