@@ -109,8 +109,14 @@ export interface VerifiedRequestPublisher {
   publishVerified(event: RequestVerifiedV1): Promise<void>;
 }
 
-/** Which requests have had their acknowledgement mails (so a redelivered event sends none). */
+/** An acknowledgement mail to the requester: the receipt, or the verification mail (link and code). */
+export type AcknowledgementMail = 'receipt' | 'verification';
+
+/**
+ * Which acknowledgement mails of a request went out, one record per request, each mail noted as
+ * soon as SES took it: a redelivered event sends only those that had not gone out.
+ */
 export interface AcknowledgementMailLog {
-  wasSent(requestId: string): Promise<boolean>;
-  recordSent(requestId: string, at: Date): Promise<void>;
+  sentOf(requestId: string): Promise<ReadonlySet<AcknowledgementMail>>;
+  recordSent(requestId: string, mail: AcknowledgementMail, at: Date): Promise<void>;
 }
