@@ -66,6 +66,12 @@ export const intakeConfigSpec = {
     default: '14',
     doc: "Most acknowledgement mails sent per second (your SES account's maximum send rate; SES starts production accounts at 14).",
   },
+  mailUnverifiedRecipientAttempts: {
+    env: 'INTAKE_MAIL_UNVERIFIED_RECIPIENT_ATTEMPTS',
+    schema: envSchemas.positiveInt,
+    default: '5',
+    doc: 'Attempts (with backoff) at an acknowledgement mail whose recipient SES refuses as not verified (SES sandbox) before its event is dead-lettered with that reason; the mails behind it go on. An unverified sender is retried without bound.',
+  },
   dbGroupCommitWindowMs: {
     env: 'INTAKE_DB_GROUP_COMMIT_WINDOW_MS',
     // Bounded: every request under load may wait this long for its idempotency key to be written.

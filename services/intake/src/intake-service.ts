@@ -71,7 +71,12 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
       await publisher.connect();
       runtime.onStop(() => publisher.disconnect());
-      const ses = new SesMailer({ from: config.mailFrom, region: config.awsRegion, endpoint: config.sesEndpoint });
+      const ses = new SesMailer({
+        from: config.mailFrom,
+        region: config.awsRegion,
+        endpoint: config.sesEndpoint,
+        unverifiedRecipientAttempts: config.mailUnverifiedRecipientAttempts,
+      });
       runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
