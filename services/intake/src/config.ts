@@ -139,6 +139,12 @@ export const intakeConfigSpec = {
     default: String(10 * 1024 * 1024),
     doc: 'Largest mail the SMTP listener takes (advertised with SIZE; larger gets 552).',
   },
+  smtpMemoryBudgetBytes: {
+    env: 'INTAKE_SMTP_MEMORY_BUDGET_BYTES',
+    schema: envSchemas.positiveInt,
+    default: String(100 * 1024 * 1024),
+    doc: 'Memory all mails in progress on the SMTP listener may hold together (each reserves its announced SIZE, else INTAKE_SMTP_MAX_MESSAGE_BYTES); a mail that does not fit gets 452 and its MTA retries later. At least INTAKE_SMTP_MAX_MESSAGE_BYTES.',
+  },
   smtpTlsCertFile: {
     env: 'INTAKE_SMTP_TLS_CERT_FILE',
     schema: z.string(),
