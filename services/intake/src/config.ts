@@ -92,13 +92,13 @@ export const intakeConfigSpec = {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',
     schema: envSchemas.positiveInt,
     default: '30',
-    doc: 'Submissions and verification attempts one client address may make per minute (429 beyond).',
+    doc: 'New submissions (form/API; a retry of the same key does not count) and verification attempts one client address may make per minute (429 beyond).',
   },
   rateLimitPerEmailPerHour: {
     env: 'INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR',
     schema: envSchemas.positiveInt,
     default: '10',
-    doc: 'Form/API submissions per requester email address per hour, per intake instance (429 beyond).',
+    doc: 'New requests per requester email address per hour, per intake instance, on every channel (a retry of the same key does not count). Beyond: form/API 429, SMTP 450 (the sending MTA retries), SES inbound kept without any mail to the address.',
   },
   // --- email intake: SMTP listener and SES inbound over SNS ---
   smtpEnabled: {

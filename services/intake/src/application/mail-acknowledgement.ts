@@ -71,6 +71,8 @@ export async function mailAcknowledgement(
   // Past the verification window the link and code are dead and a receipt is news to nobody; this
   // also keeps a new consumer group (reading the topic from the start) from mailing old requests.
   // Such a replay still reads each request (and stores the states that are missing).
+  // Over its allowance when it came (a channel that cannot be refused): kept, and not mailed.
+  if (event.payload.acknowledgementMails === 'withheld') return [];
   if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) {
     deps.onStaleEvent?.();
     return [];

@@ -148,6 +148,9 @@ function reply(outcome: ReceiveEmailOutcome, callback: SmtpDataCallback): void {
       return callback(null, '2.0.0 Automatic message received; it is not a request and was discarded');
     case 'unavailable':
       return callback(new SmtpReply(451, `4.3.0 ${outcome.message}`));
+    case 'throttled':
+      // Temporary: the sending MTA keeps the mail and retries later; we send nothing to anyone.
+      return callback(new SmtpReply(450, `4.2.1 ${outcome.message}`));
     case 'unusable':
       return callback(
         outcome.reason === 'no-sender' || outcome.reason === 'invalid-sender'

@@ -4,7 +4,7 @@ import type { Logger } from '@privacy-relay/shared/logger';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream } from 'smtp-server';
 import type { IntakeConfig } from '../../config';
 import { verificationFromSmtpPolicy } from '../../domain/email-verification';
-import { receiveEmail, type AcceptIncoming } from './receive-email';
+import { receiveEmail, type AcceptIncoming, type EmailLimits } from './receive-email';
 import { SmtpMemoryBudget, SmtpReply, receiveSmtpData } from './smtp-data';
 
 export type SmtpIntakeConfig = Pick<
@@ -18,6 +18,8 @@ export interface SmtpIntakeOptions {
   config: SmtpIntakeConfig;
   /** `acceptRequest` bound to its dependencies; see {@link AcceptIncoming}. */
   accept: AcceptIncoming;
+  /** Allowances of new requests per requester (From) address: beyond, 450 and nothing kept. */
+  limits?: EmailLimits;
   logger: Logger;
   /** The name in the greeting and EHLO answer; the host name when absent. */
   serverName?: string;
@@ -91,6 +93,8 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
             ownAddresses: config.privacyAddresses,
             verify: (requesterIsSender) => verificationFromSmtpPolicy(config.smtpTrustSender, requesterIsSender),
             accept: options.accept,
+            limits: options.limits,
+            beyondLimit: 'refuse',
             logger: log,
             nullSender: session.envelope.mailFrom === false || session.envelope.mailFrom.address === '',
           }),
