@@ -88,4 +88,13 @@ describe('acknowledgement mails to an address nobody has verified', () => {
     ]);
     expect(await mailAcknowledgement(h.deps, event)).toEqual([]);
   });
+
+  it('When the request was kept beyond its address allowance (acknowledgement mails withheld), then nothing is mailed, and its state is stored', async () => {
+    const h = harness();
+    const event = receivedEvent({ ...incoming(), acknowledgementMailsWithheld: true }, accepted);
+    expect(event.payload.acknowledgementMails).toBe('withheld');
+    expect(await mailAcknowledgement(h.deps, event)).toEqual([]);
+    expect(h.sent).toEqual([]);
+    expect(await h.deps.states.find(requestId)).toMatchObject({ reference: 'PR-CCCC-DDDD' });
+  });
 });
