@@ -78,6 +78,12 @@ export const intakeConfigSpec = {
     default: '14',
     doc: "Most acknowledgement mails sent per second (your SES account's maximum send rate; SES starts production accounts at 14).",
   },
+  mailUnverifiedRecipientAttempts: {
+    env: 'INTAKE_MAIL_UNVERIFIED_RECIPIENT_ATTEMPTS',
+    schema: envSchemas.positiveInt,
+    default: '5',
+    doc: 'Attempts (with backoff) at an acknowledgement mail whose recipient SES refuses as not verified (SES sandbox) before its event is dead-lettered with that reason; the mails behind it go on. An unverified sender is retried without bound.',
+  },
   dbGroupCommitWindowMs: {
     env: 'INTAKE_DB_GROUP_COMMIT_WINDOW_MS',
     // Bounded: every request under load may wait this long for its idempotency key to be written.
@@ -104,13 +110,13 @@ export const intakeConfigSpec = {
     env: 'INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE',
     schema: envSchemas.positiveInt,
     default: '30',
-    doc: 'Submissions and verification attempts one client address may make per minute (429 beyond).',
+    doc: 'New submissions (form/API; a retry of the same key does not count) and verification attempts one client address may make per minute (429 beyond).',
   },
   rateLimitPerEmailPerHour: {
     env: 'INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR',
     schema: envSchemas.positiveInt,
     default: '10',
-    doc: 'Form/API submissions per requester email address per hour, per intake instance (429 beyond).',
+    doc: 'New requests per requester email address per hour, per intake instance, on every channel (a retry of the same key does not count). Beyond: form/API 429, SMTP 450 (the sending MTA retries), SES inbound kept without any mail to the address.',
   },
   // --- email intake: SMTP listener and SES inbound over SNS ---
   smtpEnabled: {
@@ -150,6 +156,12 @@ export const intakeConfigSpec = {
     schema: envSchemas.positiveInt,
     default: String(10 * 1024 * 1024),
     doc: 'Largest mail the SMTP listener takes (advertised with SIZE; larger gets 552).',
+  },
+  smtpMemoryBudgetBytes: {
+    env: 'INTAKE_SMTP_MEMORY_BUDGET_BYTES',
+    schema: envSchemas.positiveInt,
+    default: String(100 * 1024 * 1024),
+    doc: 'Memory all mails in progress on the SMTP listener may hold together (each reserves its announced SIZE, else INTAKE_SMTP_MAX_MESSAGE_BYTES); a mail that does not fit gets 452 and its MTA retries later. At least INTAKE_SMTP_MAX_MESSAGE_BYTES.',
   },
   smtpTlsCertFile: {
     env: 'INTAKE_SMTP_TLS_CERT_FILE',

@@ -18,7 +18,7 @@ import { RequesterLinks } from './application/requester-links';
 import { WriteBehindVerificationStore } from './application/write-behind-states';
 import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
-import { EmailThrottle } from './entry-points/http/email-throttle';
+import { EmailThrottle, SubmissionLimits } from './entry-points/http/email-throttle';
 import { registerIntakeHttp } from './entry-points/http/intake-http';
 import { registerSesInboundRoutes } from './entry-points/http/ses-inbound';
 import type { AcceptIncoming } from './entry-points/smtp/receive-email';
@@ -83,7 +83,12 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
       await publisher.connect();
       runtime.onStop(() => publisher.disconnect());
-      const ses = new SesMailer({ from: config.mailFrom, region: config.awsRegion, endpoint: config.sesEndpoint });
+      const ses = new SesMailer({
+        from: config.mailFrom,
+        region: config.awsRegion,
+        endpoint: config.sesEndpoint,
+        unverifiedRecipientAttempts: config.mailUnverifiedRecipientAttempts,
+      });
       runtime.onStop(() => ses.close());
       const clock = { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
@@ -170,6 +175,11 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         },
       };
 
+      // One allowance per requester address across every channel (and per client address on HTTP).
+      const submissionLimits = new SubmissionLimits(
+        new EmailThrottle(config.rateLimitPerEmailPerHour, 60 * 60 * 1000),
+        new EmailThrottle(config.rateLimitPerIpPerMinute, 60 * 1000),
+      );
       await registerIntakeHttp(runtime.http, {
         ...useCases,
         links,
@@ -177,15 +187,16 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         secret: config.linkSecret,
         publicUrl: config.publicUrl,
         rateLimitPerIpPerMinute: config.rateLimitPerIpPerMinute,
-        emailThrottle: new EmailThrottle(config.rateLimitPerEmailPerHour, 60 * 60 * 1000),
+        limits: submissionLimits,
       });
 
       // Email entry points (SMTP listener, SES inbound over SNS): the same acceptance. They answer
       // 250 / 200 once Kafka holds the request.
-      const acceptIncoming: AcceptIncoming = (incoming) => acceptRequest(useCases.accept, incoming);
-      registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, logger });
+      const acceptIncoming: AcceptIncoming = (incoming, admission) =>
+        acceptRequest(useCases.accept, incoming, admission);
+      registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, limits: submissionLimits, logger });
       if (config.smtpEnabled) {
-        const smtp = await startSmtpIntake({ config, accept: acceptIncoming, logger });
+        const smtp = await startSmtpIntake({ config, accept: acceptIncoming, limits: submissionLimits, logger });
         runtime.onStop(() => smtp.stop());
       }
 

@@ -6,7 +6,7 @@ import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-r
 import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
 import { acceptRequest } from '@privacy-relay/intake/application/accept-request';
 import { WriteBehindVerificationStore } from '@privacy-relay/intake/application/write-behind-states';
-import type { AcceptIncoming } from '@privacy-relay/intake/entry-points/smtp/receive-email';
+import type { AcceptIncoming, EmailLimits } from '@privacy-relay/intake/entry-points/smtp/receive-email';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@privacy-relay/shared/http';
 import type { Logger } from '@privacy-relay/shared/logger';
@@ -70,7 +70,7 @@ export async function startEmailHarness(
   };
   const topic = topicName(EVENTS.requestReceivedV1, ns.topicPrefix);
   return {
-    accept: (incoming) => acceptRequest(deps, incoming),
+    accept: (incoming, admission) => acceptRequest(deps, incoming, admission),
     kafka,
     topicPrefix: ns.topicPrefix,
     async receivedEvents(read = {}) {
@@ -96,6 +96,7 @@ export async function startEmailHarness(
  */
 export async function startSesInboundServer(options: {
   accept: AcceptIncoming;
+  limits?: EmailLimits;
   logger: Logger;
   pki: TestSnsPki;
   privacyAddresses: string[];
@@ -113,6 +114,7 @@ export async function startSesInboundServer(options: {
       smtpMaxMessageBytes: options.maxMessageBytes,
     },
     accept: options.accept,
+    ...(options.limits ? { limits: options.limits } : {}),
     logger: options.logger,
     trustedCaPem: options.pki.caPem,
     fetchText:

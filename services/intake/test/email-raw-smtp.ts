@@ -48,6 +48,16 @@ export class RawSmtpClient {
     return this.next();
   }
 
+  /** Writes bytes as they are (part of a message after DATA's 354, say); no reply is awaited. */
+  write(bytes: string): void {
+    this.socket.write(bytes, 'latin1');
+  }
+
+  /** The next reply (after `write`). */
+  reply(): Promise<SmtpReply> {
+    return this.next();
+  }
+
   async close(): Promise<void> {
     this.socket.end('QUIT\r\n');
     this.socket.destroy();

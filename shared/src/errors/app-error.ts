@@ -7,6 +7,12 @@ export interface AppErrorOptions {
   httpStatus?: number;
   /** True when the same operation may succeed later (dependency down, timeout). */
   retriable?: boolean;
+  /**
+   * For a retriable error that may also never clear (a refusal that lasts until someone changes a
+   * setting): how many attempts a consumer makes in all before it dead-letters the message.
+   * Unset: retried for as long as the consumer runs.
+   */
+  maxAttempts?: number;
   /** Extra, non-personal facts for logs and clients (never request content). */
   details?: Record<string, unknown>;
   cause?: unknown;
@@ -16,6 +22,7 @@ export class AppError extends Error {
   readonly code: string;
   readonly httpStatus: number;
   readonly retriable: boolean;
+  readonly maxAttempts: number | undefined;
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: string, message: string, options: AppErrorOptions = {}) {
@@ -24,6 +31,7 @@ export class AppError extends Error {
     this.code = code;
     this.httpStatus = options.httpStatus ?? 500;
     this.retriable = options.retriable ?? false;
+    this.maxAttempts = options.maxAttempts;
     this.details = options.details;
   }
 }

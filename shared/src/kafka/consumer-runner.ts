@@ -74,7 +74,9 @@ class PoisonMessageError extends Error {
  * Consumes the routes' topics. Each message is parsed with its contract and handed to its
  * handler; its offset is committed only after the handler succeeded. Retriable failures
  * (a dependency down) are retried with capped exponential backoff, in order, for as long as the
- * consumer runs; any other failure sends the message to the topic's dead-letter twin with the
+ * consumer runs, or, when the error bounds its attempts (`AppError.maxAttempts`), until that bound
+ * and then dead-lettered, so that a refusal that may never clear does not hold up the partition
+ * for ever; any other failure sends the message to the topic's dead-letter twin with the
  * reason, and the consumer goes on with the next message.
  */
 export async function runConsumer(options: RunConsumerOptions): Promise<ConsumerHandle> {
@@ -138,19 +140,24 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
     });
   }
 
-  /** Runs `attempt` until it succeeds or the consumer stops; false when it stopped first. */
+  /**
+   * Runs `attempt` until it succeeds or the consumer stops; false when it stopped first. A
+   * retriable error that bounds its attempts (`maxAttempts`) is thrown as exhausted at the bound.
+   */
   async function retryWhileRunning(
     topic: string,
     payload: EachBatchPayload,
     attempt: () => Promise<void>,
   ): Promise<boolean> {
     let delay = initialDelayMs;
-    for (;;) {
+    for (let attempts = 1; ; attempts += 1) {
       try {
         await attempt();
         return true;
       } catch (error) {
         if (!isRetriableError(error) && !(error instanceof DeadLetterFailedError)) throw error;
+        const bound = maxAttemptsOf(error);
+        if (bound !== undefined && attempts >= bound) throw new RetriesExhaustedError(error, attempts);
         retried?.inc({ topic });
         log.warn({ topic, err: error, retryInMs: delay }, 'retriable failure; retrying');
         if (stopping.signal.aborted || !payload.isRunning() || payload.isStale()) return false;
@@ -219,6 +226,21 @@ class DeadLetterFailedError extends Error {
     super(`dead-letter send failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'DeadLetterFailedError';
   }
+}
+
+/** A retriable failure that lasted for all the attempts its error allows: dead-lettered with its reason. */
+class RetriesExhaustedError extends Error {
+  readonly code: string;
+  constructor(cause: unknown, attempts: number) {
+    super(`${cause instanceof Error ? cause.message : String(cause)} (gave up after ${attempts} attempts)`, { cause });
+    this.name = 'RetriesExhaustedError';
+    this.code = errorCode(cause);
+  }
+}
+
+function maxAttemptsOf(error: unknown): number | undefined {
+  const bound = (error as { maxAttempts?: unknown } | null)?.maxAttempts;
+  return typeof bound === 'number' && bound >= 1 ? bound : undefined;
 }
 
 function errorCode(error: unknown): string {

@@ -14,6 +14,9 @@ class InMemoryLedger implements RequestLedger {
     this.entries.set(entry.idempotencyKey, entry);
     return { entry, created: true };
   }
+  async has(idempotencyKey: string) {
+    return this.entries.has(idempotencyKey);
+  }
 }
 
 function harness() {

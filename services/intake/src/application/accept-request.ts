@@ -2,7 +2,14 @@ import { EVENTS, type RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { AppError } from '@privacy-relay/shared/errors';
 import { contentDigest, type IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
-import type { Clock, IdGenerator, ReceivedRequestPublisher, RequestLedger, VerificationRecord } from './ports';
+import type {
+  Clock,
+  IdGenerator,
+  ReceivedRequestPublisher,
+  RequestLedger,
+  SubmissionCounter,
+  VerificationRecord,
+} from './ports';
 import type { WriteBehindVerificationStore } from './write-behind-states';
 
 export interface AcceptRequestDeps {
@@ -29,7 +36,23 @@ export interface AcceptedRequest {
   receivedAt: Date;
   /** True when this idempotency key had been seen before: the first attempt's id and reference are returned. */
   duplicate: boolean;
+  /** Kept beyond the requester's allowance: no acknowledgement mail goes out for it. */
+  acknowledgementMailsWithheld?: boolean;
 }
+
+/**
+ * How a submission is counted against the allowances of new requests, and what happens beyond
+ * them: `refuse` (429 / SMTP 450: the client or sending MTA tries again later) or, where the
+ * channel cannot be asked to retry without losing the request (SES inbound over SNS),
+ * `withhold-mail`: the request is kept, and no acknowledgement mail goes to the address.
+ */
+export interface Admission {
+  counter: SubmissionCounter;
+  beyondLimit: 'refuse' | 'withhold-mail';
+}
+
+/** The allowance of new requests is used up (for the requester's address or the client's). */
+export const RATE_LIMITED = 'RATE_LIMITED';
 
 /**
  * Where a key must not come back with other content: the API's Idempotency-Key and the form's
@@ -62,7 +85,26 @@ const ONE_CONTENT_PER_KEY: Record<IncomingRequest['channel'], boolean> = {
  * attempt (content from the retry, which repeats the request), and a retry after success publishes
  * nothing.
  */
-export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingRequest): Promise<AcceptedRequest> {
+export async function acceptRequest(
+  deps: AcceptRequestDeps,
+  incoming: IncomingRequest,
+  admission?: Admission,
+): Promise<AcceptedRequest> {
+  // Counted before anything is written, taken back below if the key was seen before: a retry is
+  // not a new request. Beyond the allowance only a key seen before goes on (the one read added,
+  // and only for those).
+  const counted = admission ? admission.counter.tryCount() : true;
+  let withheld = false;
+  if (!counted && !(await isRetry(deps, incoming))) {
+    if (admission?.beyondLimit !== 'withhold-mail') {
+      admission?.counter.countRefusal();
+      throw new AppError(RATE_LIMITED, 'Too many requests for this email address; try again later', {
+        httpStatus: 429,
+      });
+    }
+    withheld = true;
+  }
+  if (withheld) incoming = { ...incoming, acknowledgementMailsWithheld: true };
   const requestId = deps.ids.newRequestId();
   const receivedAt = deps.clock.now();
   const event = receivedEvent(incoming, { requestId, reference: referenceFor(requestId), receivedAt });
@@ -70,7 +112,7 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
     // Nobody can send this key again: there is nothing to claim, no retry needs to find a state,
     // and a retry is a new request.
     await deps.publisher.publishReceived(event);
-    return { requestId, reference: event.payload.reference, receivedAt, duplicate: false };
+    return { requestId, reference: event.payload.reference, receivedAt, duplicate: false, ...withheldFlag(withheld) };
   }
   const digest = contentDigest(deps.secret, incoming);
   const { entry, created } = await deps.ledger.claim({
@@ -86,13 +128,20 @@ export async function acceptRequest(deps: AcceptRequestDeps, incoming: IncomingR
       httpStatus: 422,
     });
   }
+  if (!created && admission && counted) admission.counter.uncount();
   const accepted = { requestId: entry.requestId, reference: entry.reference, receivedAt: entry.receivedAt };
   if (!created && (await deps.states.find(entry.requestId))) return { ...accepted, duplicate: true };
 
   const published = created ? event : receivedEvent(incoming, entry);
   await deps.publisher.publishReceived(published);
   deps.states.storeBehind(requestStateFor(published, deps));
-  return { ...accepted, duplicate: !created };
+  return { ...accepted, duplicate: !created, ...withheldFlag(withheld) };
+}
+
+const withheldFlag = (withheld: boolean) => (withheld ? { acknowledgementMailsWithheld: true } : {});
+
+async function isRetry(deps: AcceptRequestDeps, incoming: IncomingRequest): Promise<boolean> {
+  return !incoming.idempotencyKeyGenerated && (await deps.ledger.has(incoming.idempotencyKey));
 }
 
 /**
@@ -145,6 +194,7 @@ export function receivedEvent(
       ...(request.regimeHint ? { regimeHint: request.regimeHint } : {}),
       verification: incoming.verification,
       ...(incoming.attachments?.length ? { attachments: incoming.attachments } : {}),
+      ...(incoming.acknowledgementMailsWithheld ? { acknowledgementMails: 'withheld' as const } : {}),
     },
     {
       correlationId: ids.requestId,

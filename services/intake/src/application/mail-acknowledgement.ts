@@ -1,10 +1,17 @@
 import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
 import { verificationCodeFor } from '../domain/signed-token';
 import { requestStateFor, verificationExpiry } from './accept-request';
-import type { AcknowledgementMailLog, Clock, Mailer, OutgoingMail, VerificationStore } from './ports';
+import type {
+  AcknowledgementMail,
+  AcknowledgementMailLog,
+  Clock,
+  Mailer,
+  OutgoingMail,
+  VerificationStore,
+} from './ports';
 import type { RequesterLinks } from './requester-links';
 
-export type AcknowledgementMail = 'receipt' | 'verification';
+export type { AcknowledgementMail } from './ports';
 
 export interface MailAcknowledgementDeps {
   mailer: Mailer;
@@ -35,11 +42,17 @@ const RIGHT_LABELS: Record<string, string> = {
 /**
  * Tells the requester, from their `privacy.request.received.v1`: a receipt with the reference and
  * the status link, and, while the address is unverified, a mail with the signed, expiring
- * confirmation link and the code. Runs in intake's mail consumer, at least once per event: a
- * request whose mails were sent is skipped; a failed send rejects (SES down or throttling:
- * retriable, so the consumer tries again; a rejected address: not, so it goes to the dead letters).
- * An event older than the verification window is not mailed. Every event leaves its request's
- * state stored. Resolves with the mails sent.
+ * confirmation link and the code. Runs in intake's mail consumer, at least once per event: each
+ * mail is noted as sent once SES took it, before the next one goes, so a redelivered event sends
+ * only what had not gone out; a failed send rejects (SES down or throttling: retriable, so the
+ * consumer tries again; a rejected address: not, so it goes to the dead letters). An event older
+ * than the verification window is not mailed. Every event leaves its request's state stored.
+ * Resolves with the mails sent.
+ *
+ * The mails go to an address nobody has verified yet, so they carry nothing the sender chose (no
+ * name, subject, company or free text): only our wording, the reference, the rights asked for
+ * (our labels), the links and the code. Otherwise anyone could mail anyone text of their own
+ * through us.
  */
 export async function mailAcknowledgement(
   deps: MailAcknowledgementDeps,
@@ -47,7 +60,9 @@ export async function mailAcknowledgement(
 ): Promise<AcknowledgementMail[]> {
   const { requestId, reference, requester, rights } = event.payload;
   const receivedAt = new Date(event.payload.receivedAt);
-  if (await deps.sentMails.wasSent(requestId)) return [];
+  const pending = event.payload.verification.status === 'pending';
+  const alreadySent = await deps.sentMails.sentOf(requestId);
+  if (alreadySent.has('receipt') && (!pending || alreadySent.has('verification'))) return [];
   // Written here for an API call without Idempotency-Key (the answer path writes none), and when
   // the send landed after its caller had answered 503 and the client never retried; else there
   // already (looked up first: a read by id is cheaper than an insert that finds a duplicate). The
@@ -56,14 +71,15 @@ export async function mailAcknowledgement(
   // Past the verification window the link and code are dead and a receipt is news to nobody; this
   // also keeps a new consumer group (reading the topic from the start) from mailing old requests.
   // Such a replay still reads each request (and stores the states that are missing).
+  // Over its allowance when it came (a channel that cannot be refused): kept, and not mailed.
+  if (event.payload.acknowledgementMails === 'withheld') return [];
   if (deps.clock.now().getTime() > verificationExpiry(receivedAt, deps.verificationTtlMs).getTime()) {
     deps.onStaleEvent?.();
     return [];
   }
-  const pending = event.payload.verification.status === 'pending';
   const statusUrl = deps.links.statusUrl(requestId, receivedAt);
   const mails: Array<[AcknowledgementMail, OutgoingMail]> = [
-    ['receipt', receiptMail({ to: requester.email, name: requester.name, reference, rights, statusUrl, pending })],
+    ['receipt', receiptMail({ to: requester.email, reference, rights, statusUrl, pending })],
   ];
   if (pending) {
     const expiresAt = verificationExpiry(receivedAt, deps.verificationTtlMs);
@@ -71,7 +87,6 @@ export async function mailAcknowledgement(
       'verification',
       verificationMail({
         to: requester.email,
-        name: requester.name,
         reference,
         code: verificationCodeFor(deps.secret, requestId),
         url: deps.links.verifyUrl(requestId, expiresAt),
@@ -79,29 +94,33 @@ export async function mailAcknowledgement(
       }),
     ]);
   }
-  // In order, on purpose: the receipt (with the reference) should arrive first.
+  // In order, on purpose: the receipt (with the reference) should arrive first. Each is noted
+  // before the next goes, so a failure of the second does not send the first again.
+  const sent: AcknowledgementMail[] = [];
   for (const [kind, mail] of mails) {
+    if (alreadySent.has(kind)) continue;
     await deps.mailer.send(mail);
     deps.onMailSent?.(kind);
+    await deps.sentMails.recordSent(requestId, kind, deps.clock.now());
+    sent.push(kind);
   }
-  await deps.sentMails.recordSent(requestId, deps.clock.now());
-  return mails.map(([kind]) => kind);
+  return sent;
 }
 
 function receiptMail(input: {
   to: string;
-  name: string;
   reference: string;
   rights: readonly string[];
   statusUrl: string;
   pending: boolean;
 }): OutgoingMail {
-  const rights = input.rights.map((right) => `  - ${RIGHT_LABELS[right] ?? right}`).join('\n');
+  // Our labels only; "other" stays "other" (its text is the sender's).
+  const rights = input.rights.map((right) => `  - ${RIGHT_LABELS[right] ?? 'other'}`).join('\n');
   return {
     to: input.to,
     subject: `We received your privacy request ${input.reference}`,
     text: [
-      `Hello ${input.name},`,
+      'Hello,',
       '',
       `we received your data-protection request. Your reference is ${input.reference}.`,
       '',
@@ -121,7 +140,6 @@ function receiptMail(input: {
 
 function verificationMail(input: {
   to: string;
-  name: string;
   reference: string;
   code: string;
   url: string;
@@ -131,7 +149,7 @@ function verificationMail(input: {
     to: input.to,
     subject: `Confirm your privacy request ${input.reference}`,
     text: [
-      `Hello ${input.name},`,
+      'Hello,',
       '',
       `please confirm that you made the request ${input.reference} by opening this link and pressing "Confirm":`,
       '',

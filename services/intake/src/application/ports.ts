@@ -24,6 +24,16 @@ export interface LedgerEntry {
   contentDigest?: string | undefined;
 }
 
+/** One submission's place in the allowances of new requests (per requester address, per client). */
+export interface SubmissionCounter {
+  /** Counts the submission in every allowance, or in none and false when one of them is used up. */
+  tryCount(): boolean;
+  /** Takes back what `tryCount` counted. */
+  uncount(): void;
+  /** Counts a refused submission against the client's allowance (refusals are not free to repeat). */
+  countRefusal(): void;
+}
+
 /**
  * Intake's memory of idempotency keys. One key, one request id and one event, however often the
  * client retries. Writes are inserts (single-document, atomic).
@@ -31,6 +41,8 @@ export interface LedgerEntry {
 export interface RequestLedger {
   /** Records the entry unless the key is known; returns what is recorded for the key either way. */
   claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }>;
+  /** Whether the key was claimed before. */
+  has(idempotencyKey: string): Promise<boolean>;
 }
 
 /** Publishes `privacy.request.received.v1` and resolves once it is durable (acks from all ISR). */
@@ -112,8 +124,14 @@ export interface VerifiedRequestPublisher {
   publishVerified(event: RequestVerifiedV1): Promise<void>;
 }
 
-/** Which requests have had their acknowledgement mails (so a redelivered event sends none). */
+/** An acknowledgement mail to the requester: the receipt, or the verification mail (link and code). */
+export type AcknowledgementMail = 'receipt' | 'verification';
+
+/**
+ * Which acknowledgement mails of a request went out, one record per request, each mail noted as
+ * soon as SES took it: a redelivered event sends only those that had not gone out.
+ */
 export interface AcknowledgementMailLog {
-  wasSent(requestId: string): Promise<boolean>;
-  recordSent(requestId: string, at: Date): Promise<void>;
+  sentOf(requestId: string): Promise<ReadonlySet<AcknowledgementMail>>;
+  recordSent(requestId: string, mail: AcknowledgementMail, at: Date): Promise<void>;
 }

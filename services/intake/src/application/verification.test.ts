@@ -6,7 +6,7 @@ import { verificationCodeFor } from '../domain/signed-token';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './mail-acknowledgement';
 import { receivedEvent, requestStateFor, type AcceptedRequest } from './accept-request';
 import { InMemoryVerificationStore } from './testing/in-memory-verification-store';
-import type { OutgoingMail } from './ports';
+import type { AcknowledgementMail, OutgoingMail } from './ports';
 import { RequesterLinks } from './requester-links';
 import { MAX_CODE_ATTEMPTS, requestStatus, verifyByCode, verifyByLink, type VerifyDeps } from './verify-request';
 
@@ -32,7 +32,7 @@ function harness() {
   const links = new RequesterLinks(SECRET, 'https://intake.example');
   const verifications = new InMemoryVerificationStore();
   const sent: OutgoingMail[] = [];
-  const mailedRequests = new Set<string>();
+  const mailedRequests = new Map<string, Set<AcknowledgementMail>>();
   const published: RequestVerifiedV1[] = [];
   let mailUp = true;
   let kafkaUp = true;
@@ -54,8 +54,8 @@ function harness() {
     },
     states: verifications,
     sentMails: {
-      wasSent: async (id) => mailedRequests.has(id),
-      recordSent: async (id) => void mailedRequests.add(id),
+      sentOf: async (id) => new Set(mailedRequests.get(id)),
+      recordSent: async (id, kind) => void mailedRequests.set(id, new Set([...(mailedRequests.get(id) ?? []), kind])),
     },
   };
   const verify: VerifyDeps = {

@@ -72,6 +72,8 @@ export interface IncomingRequest {
   request: IntakeRequest;
   verification: VerificationAtIntake;
   attachments?: Array<{ filename: string; contentType: string; size: number }>;
+  /** No receipt or verification mail may go to the requester (their address was over its allowance). */
+  acknowledgementMailsWithheld?: boolean;
 }
 
 /**

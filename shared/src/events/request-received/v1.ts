@@ -49,6 +49,12 @@ export const requestReceivedV1 = defineEventContract({
       status: z.enum(['pending', 'verified']),
       method: z.enum(['email-link', 'ses-verdicts', 'smtp-policy']).optional(),
     }),
+    /**
+     * `withheld`: intake sends the requester no receipt and no verification mail for this request,
+     * because their address was over its allowance of new requests when it came (kept all the
+     * same: the channel could not be asked to retry). Since v1 (optional, added later).
+     */
+    acknowledgementMails: z.enum(['withheld']).optional(),
     /** Attachments are not kept; only what they were is noted. */
     attachments: z
       .array(

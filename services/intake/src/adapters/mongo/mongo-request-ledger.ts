@@ -76,6 +76,10 @@ export class MongoRequestLedger implements RequestLedger {
     };
   }
 
+  async has(idempotencyKey: string): Promise<boolean> {
+    return (await this.claims.exists({ _id: this.storedKey(idempotencyKey) })) !== null;
+  }
+
   private storedKey(idempotencyKey: string): string {
     return createHmac('sha256', this.secret).update(`idempotency-key\n${idempotencyKey}`).digest('base64url');
   }

@@ -1,4 +1,4 @@
-import { isPermanentRefusal } from './ses-mailer';
+import { isPermanentRefusal, unverifiedIdentity } from './ses-mailer';
 
 const sesError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -11,5 +11,27 @@ describe('which SES errors dead-letter a mail', () => {
     [sesError('ServiceUnavailable', ''), false],
   ])('%s → permanent: %s', (error, permanent) => {
     expect(isPermanentRefusal(error)).toBe(permanent);
+  });
+});
+
+describe('which identity SES refused as not verified', () => {
+  const from = 'privacy@relay.example';
+  it.each([
+    [
+      'Email address is not verified. The following identities failed the check in region EU-WEST-2: ada@example.org',
+      'recipient',
+    ],
+    [
+      'Email address is not verified. The following identities failed the check in region EU-WEST-2: Privacy@Relay.example',
+      'sender',
+    ],
+    [
+      'Email address is not verified. The following identities failed the check in region EU-WEST-2: privacy@relay.example, ada@example.org',
+      'sender',
+    ],
+    ['Email address is not verified.', 'sender'],
+    ['Email address is blacklisted.', undefined],
+  ])('%s → %s', (message, identity) => {
+    expect(unverifiedIdentity(sesError('MessageRejected', message), from)).toBe(identity);
   });
 });

@@ -9,12 +9,20 @@ export interface SesMailerOptions {
   endpoint?: string | undefined;
   /** A send that takes longer fails (and is reported by the caller), so no answer waits on SES. */
   timeoutMs?: number;
+  /**
+   * Attempts a consumer makes at a mail whose recipient SES refuses as not verified (SES sandbox)
+   * before it dead-letters it (default 5). An unverified sender is retried without bound: it
+   * stops every mail, and verifying it fixes them all.
+   */
+  unverifiedRecipientAttempts?: number;
+  /** The SES client to send with (tests add a middleware to it); built from the options above when absent. */
+  client?: SESClient;
 }
 
 /**
  * Whether SES would refuse this one mail however often it is sent. `MessageRejected` also covers an
- * unverified sender or a sandbox recipient ("... not verified"): that is the account's set-up, and
- * those mails wait (retriable) until it is fixed, like throttling and outages do.
+ * unverified sender or a sandbox recipient ("... not verified"): that is the account's set-up, not
+ * the mail's (see {@link unverifiedIdentity}).
  */
 export function isPermanentRefusal(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
@@ -22,16 +30,32 @@ export function isPermanentRefusal(error: unknown): boolean {
   return name === 'MessageRejected' && !/not verified/i.test(String(message));
 }
 
+/**
+ * Which identity SES refused as not verified, if that is the refusal: our own sender (every mail
+ * fails until it is verified) or, in the SES sandbox, the recipient (only mails to that address
+ * fail, possibly for ever). SES names the failing identities after "failed the check in region …:".
+ */
+export function unverifiedIdentity(error: unknown, from: string): 'sender' | 'recipient' | undefined {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  const text = String(message);
+  if (name !== 'MessageRejected' || !/not verified/i.test(text)) return undefined;
+  const identities = /failed the check[^:]*:(.*)$/is.exec(text)?.[1] ?? '';
+  const failing = identities.split(/[\s,]+/).map((identity) => identity.trim().toLowerCase());
+  return failing.includes(from.toLowerCase()) || failing.every((identity) => !identity) ? 'sender' : 'recipient';
+}
+
 /** Mailer over Amazon SES (SendEmail). Credentials come from the SDK's default chain. */
 export class SesMailer implements Mailer {
   private readonly client: SESClient;
 
   constructor(private readonly options: SesMailerOptions) {
-    this.client = new SESClient({
-      region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      maxAttempts: 2,
-    });
+    this.client =
+      options.client ??
+      new SESClient({
+        region: options.region,
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+        maxAttempts: 2,
+      });
   }
 
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -71,6 +95,15 @@ export class SesMailer implements Mailer {
       if (isPermanentRefusal(error)) {
         // Sending again cannot help (a refused address or content): not retriable.
         throw new AppError('MAIL_REJECTED', 'SES refused the mail', { cause: error });
+      }
+      if (unverifiedIdentity(error, this.options.from) === 'recipient') {
+        // Until someone verifies the address (or takes the account out of the sandbox): retried a
+        // few times with backoff, then dead-lettered with this reason, never holding up the mails behind it.
+        throw new AppError('MAIL_RECIPIENT_NOT_VERIFIED', 'SES refused the recipient as not verified (SES sandbox)', {
+          retriable: true,
+          maxAttempts: this.options.unverifiedRecipientAttempts ?? 5,
+          cause: error,
+        });
       }
       throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true, cause: error });
     }

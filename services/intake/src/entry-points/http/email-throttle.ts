@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import type { SubmissionCounter } from '../../application/ports';
 
 /**
  * A requester address as this process keys it (throttle counts, idempotency key scopes): 96 bits
@@ -45,6 +46,25 @@ export class EmailThrottle {
     return true;
   }
 
+  /** Whether the key could be counted once more now (nothing is counted). */
+  hasRoom(key: string, now: number): boolean {
+    this.turnWindow(now);
+    const stillInWindow = 1 - (now - this.currentStart) / this.windowMs;
+    return (this.current.get(key) ?? 0) + Math.floor((this.previous.get(key) ?? 0) * stillInWindow) < this.limit;
+  }
+
+  /** Takes back one count of the key (a submission counted that turned out to be a retry). */
+  refund(key: string, now: number): void {
+    this.turnWindow(now);
+    const counted = this.current.get(key) ?? 0;
+    if (counted > 1) this.current.set(key, counted - 1);
+    else if (counted === 1) this.current.delete(key);
+    else {
+      const earlier = this.previous.get(key) ?? 0;
+      if (earlier > 0) this.previous.set(key, earlier - 1);
+    }
+  }
+
   private turnWindow(now: number): void {
     const elapsed = now - this.currentStart;
     // The wall clock went back: start again from now, keeping the counts (never stricter).
@@ -59,5 +79,41 @@ export class EmailThrottle {
     this.previous = previous;
     this.current = new Map();
     this.currentStart = start;
+  }
+}
+
+/**
+ * The allowances of new requests, shared by every channel of this process: per requester address
+ * (form, API, SMTP, SES inbound) and, where there is one, per client address (form and API).
+ * `counterFor` binds one submission to its keys: counted in all of them or in none, and taken
+ * back when the submission turns out to retry a key already seen (a retry is not a new request).
+ */
+export class SubmissionLimits {
+  constructor(
+    private readonly perEmail: EmailThrottle,
+    private readonly perClient?: EmailThrottle,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  counterFor(submission: { email?: string | undefined; client?: string | undefined }): SubmissionCounter {
+    const counts: Array<[EmailThrottle, string]> = [];
+    if (submission.email !== undefined) counts.push([this.perEmail, addressKey(submission.email)]);
+    if (this.perClient && submission.client !== undefined) counts.push([this.perClient, submission.client]);
+    return {
+      tryCount: () => {
+        // All or none: a submission refused for one allowance uses up none of the others here.
+        const now = this.now();
+        if (!counts.every(([throttle, key]) => throttle.hasRoom(key, now))) return false;
+        for (const [throttle, key] of counts) throttle.tryConsume(key, now);
+        return true;
+      },
+      countRefusal: () => {
+        if (this.perClient && submission.client !== undefined) this.perClient.tryConsume(submission.client, this.now());
+      },
+      uncount: () => {
+        const now = this.now();
+        for (const [throttle, key] of counts) throttle.refund(key, now);
+      },
+    };
   }
 }

@@ -5,7 +5,7 @@ import { AppError } from '@privacy-relay/shared/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptRequest, type AcceptRequestDeps } from '../../application/accept-request';
+import { RATE_LIMITED, acceptRequest, type AcceptRequestDeps, type Admission } from '../../application/accept-request';
 import type { Clock } from '../../application/ports';
 import type { RequesterLinks } from '../../application/requester-links';
 import {
@@ -26,7 +26,7 @@ import {
   type FormBody,
 } from '../../domain/request-form';
 import { signToken, verifyToken } from '../../domain/signed-token';
-import { addressKey, type EmailThrottle } from './email-throttle';
+import { addressKey, type SubmissionLimits } from './email-throttle';
 import { acceptedPage, confirmPage, messagePage, receivedStatusPage, requestFormPage, statusPage } from './html';
 import { apiDocsPage, openApiDocument } from './openapi';
 
@@ -38,8 +38,13 @@ export interface IntakeHttpDeps {
   /** Signs form tokens (the link secret). */
   secret: string;
   publicUrl: string;
+  /** Per-IP limit of the verification attempts (submissions are counted in `limits`). */
   rateLimitPerIpPerMinute: number;
-  emailThrottle: EmailThrottle;
+  /**
+   * New submissions per requester address and per client address. A retry of a key seen before
+   * is not counted; a submission that is not valid counts against the client address.
+   */
+  limits: SubmissionLimits;
 }
 
 /** How long a rendered form may wait before it is submitted. */
@@ -103,20 +108,23 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
   app.get('/docs', async (_request, reply) => sendHtml(reply, 200, docsPage));
 
   // --- JSON API ---
-  app.post('/v1/requests', { config: limited }, async (request, reply) => {
+  app.post('/v1/requests', async (request, reply) => {
     if (!isContentType(request, 'application/json') || request.body === undefined) {
+      countInvalid(deps, request, reply);
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the request as application/json (UTF-8)', {
         httpStatus: 415,
       });
     }
     const header = request.headers['idempotency-key'];
     if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header))) {
+      countInvalid(deps, request, reply);
       throw new AppError('BAD_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
         httpStatus: 400,
       });
     }
     const parsed = intakeRequestSchema.safeParse(request.body);
     if (!parsed.success) {
+      countInvalid(deps, request, reply);
       const { code, issues } = describeValidationIssues(parsed.error);
       throw new AppError(code, code === 'UNKNOWN_FIELD' ? 'The request has fields we do not read' : 'Invalid request', {
         httpStatus: 400,
@@ -124,7 +132,6 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       });
     }
     const requester = addressKey(parsed.data.requester.email);
-    throttleByEmail(deps, requester);
     // Scoped by the requester's address: someone who guesses another client's key does not get
     // that requester's reference and status link back.
     const key = header ?? `generated:${randomUUID()}`;
@@ -135,7 +142,12 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       request: parsed.data,
       verification: { status: 'pending' },
     };
-    const { reference, statusUrl } = await submit(deps, incoming);
+    const { reference, statusUrl } = await submit(
+      deps,
+      incoming,
+      admissionOf(deps, request, parsed.data.requester.email),
+      reply,
+    );
     return reply.status(202).send({ reference, statusUrl });
   });
 
@@ -152,8 +164,9 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     return sendHtml(reply, 200, requestFormPage({ formToken: newFormToken(deps, binding), values: EMPTY_FORM }));
   });
 
-  app.post('/request', { config: limited }, async (request, reply) => {
+  app.post('/request', async (request, reply) => {
     if (!isContentType(request, 'application/x-www-form-urlencoded') || !isRecord(request.body) || !utf8(request)) {
+      countInvalid(deps, request, reply);
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The form is sent as application/x-www-form-urlencoded', {
         httpStatus: 415,
       });
@@ -163,6 +176,7 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     const cookie = readCookie(request, csrfCookie) ?? '';
     const check = verifyToken(deps.secret, formToken, { purpose: 'form', now: deps.clock.now(), binding: cookie });
     if (!check.ok) {
+      countInvalid(deps, request, reply);
       return sendHtml(
         reply,
         403,
@@ -177,6 +191,7 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     const values = formValues(body);
     const unknown = unknownFormFields(body);
     if (unknown.length > 0) {
+      countInvalid(deps, request, reply);
       return sendHtml(
         reply,
         400,
@@ -198,10 +213,10 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
     const parsed = intakeRequestSchema.safeParse(formToRequestInput(values));
     if (!parsed.success) {
       const { issues } = describeValidationIssues(parsed.error);
+      countInvalid(deps, request, reply);
       request.log.info({ code: 'VALIDATION_FAILED', status: 400 }, 'form rejected');
       return sendHtml(reply, 400, requestFormPage({ formToken, values, issues }));
     }
-    throttleByEmail(deps, addressKey(parsed.data.requester.email));
     const incoming: IncomingRequest = {
       channel: 'web-form',
       // The form token's nonce: a double click or a resubmit after a 503 is the same request.
@@ -210,7 +225,12 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       verification: { status: 'pending' },
     };
     try {
-      const { reference } = await submit(deps, incoming);
+      const { reference } = await submit(
+        deps,
+        incoming,
+        admissionOf(deps, request, parsed.data.requester.email),
+        reply,
+      );
       return sendHtml(reply, 202, acceptedPage(reference));
     } catch (error) {
       if (error instanceof AppError && error.code === 'IDEMPOTENCY_KEY_REUSED') {
@@ -344,19 +364,34 @@ function statusLinkInvalid(reply: FastifyReply) {
   return sendHtml(reply, 404, messagePage('Not found', 'This link is not valid (any more).'));
 }
 
-async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest) {
+async function submit(deps: IntakeHttpDeps, incoming: IncomingRequest, admission: Admission, reply: FastifyReply) {
   // The answer waits for Kafka only (the request's state is written behind it, or by the mail
   // consumer for a key nobody can repeat); the mails go out from the event.
-  const accepted = await acceptRequest(deps.accept, incoming);
-  return { reference: accepted.reference, statusUrl: deps.links.statusUrl(accepted.requestId, accepted.receivedAt) };
+  try {
+    const accepted = await acceptRequest(deps.accept, incoming, admission);
+    return { reference: accepted.reference, statusUrl: deps.links.statusUrl(accepted.requestId, accepted.receivedAt) };
+  } catch (error) {
+    if (error instanceof AppError && error.code === RATE_LIMITED) throw rateLimited(reply);
+    throw error;
+  }
 }
 
-function throttleByEmail(deps: IntakeHttpDeps, requester: string): void {
-  if (!deps.emailThrottle.tryConsume(requester, deps.clock.now().getTime())) {
-    throw new AppError('RATE_LIMITED', 'Too many requests for this email address; try again later', {
-      httpStatus: 429,
-    });
-  }
+/** A new submission counts against the requester's address and the client's. */
+function admissionOf(deps: IntakeHttpDeps, request: FastifyRequest, email: string): Admission {
+  return { counter: deps.limits.counterFor({ email, client: request.ip }), beyondLimit: 'refuse' };
+}
+
+/** A submission that cannot be a request still counts against the client's allowance. */
+function countInvalid(deps: IntakeHttpDeps, request: FastifyRequest, reply: FastifyReply): void {
+  if (!deps.limits.counterFor({ client: request.ip }).tryCount()) throw rateLimited(reply);
+}
+
+function rateLimited(reply: FastifyReply): AppError {
+  // The client allowance is per minute; the address's per hour, but a minute is the honest earliest.
+  void reply.header('retry-after', '60');
+  return new AppError(RATE_LIMITED, 'Too many requests from this address or for this email address; try again later', {
+    httpStatus: 429,
+  });
 }
 
 function newFormToken(deps: IntakeHttpDeps, binding: string): string {

@@ -11,7 +11,7 @@ import {
 } from '../../adapters/sns/sns-signature-verifier';
 import type { IntakeConfig } from '../../config';
 import { verificationFromSesVerdicts } from '../../domain/email-verification';
-import { receiveEmail, type AcceptIncoming } from '../smtp/receive-email';
+import { receiveEmail, type AcceptIncoming, type EmailLimits } from '../smtp/receive-email';
 import { rawMimeOf, sesReceivedNotificationSchema } from './ses-inbound-notification';
 
 export type SesInboundConfig = Pick<
@@ -23,6 +23,11 @@ export interface SesInboundDeps {
   config: SesInboundConfig;
   /** `acceptRequest` bound to its dependencies. */
   accept: AcceptIncoming;
+  /**
+   * Allowances of new requests per requester (From) address. Beyond, the request is still kept
+   * (SNS retries a refusal only briefly, then drops it) but no mail goes to the address.
+   */
+  limits?: EmailLimits;
   logger: Logger;
   /**
    * Fetches the signing certificate and confirms subscriptions (GET SubscribeURL). HTTPS by
@@ -164,6 +169,8 @@ export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundD
           requesterIsSender,
         ),
       accept: deps.accept,
+      limits: deps.limits,
+      beyondLimit: 'withhold-mail',
       logger: log,
     });
     switch (outcome.kind) {
@@ -175,6 +182,8 @@ export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundD
         throw reject(422, 'EMAIL_UNUSABLE', outcome.message, { reason: outcome.reason });
       case 'unavailable':
         throw new AppError('INTAKE_UNAVAILABLE', outcome.message, { httpStatus: 503, retriable: true });
+      case 'throttled':
+        throw reject(429, 'RATE_LIMITED', outcome.message);
     }
   }
 }

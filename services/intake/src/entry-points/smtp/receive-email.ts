@@ -1,6 +1,7 @@
 import { isRetriableError } from '@privacy-relay/shared/errors';
 import type { Logger } from '@privacy-relay/shared/logger';
-import type { AcceptedRequest } from '../../application/accept-request';
+import { AppError } from '@privacy-relay/shared/errors';
+import { RATE_LIMITED, type AcceptedRequest, type Admission } from '../../application/accept-request';
 import { emailIdempotencyKey, extractEmailRequest, type UnusableEmailReason } from '../../domain/email-extraction';
 import type { IncomingRequest, VerificationAtIntake } from '../../domain/intake-request';
 import { parseMime } from './parse-mime';
@@ -9,7 +10,12 @@ import { parseMime } from './parse-mime';
  * What the entry points are given to accept a request: `acceptRequest` bound to its
  * dependencies. Resolves once the request is durable (on Kafka); rejects with a retriable error when it cannot be made durable now.
  */
-export type AcceptIncoming = (incoming: IncomingRequest) => Promise<AcceptedRequest>;
+export type AcceptIncoming = (incoming: IncomingRequest, admission?: Admission) => Promise<AcceptedRequest>;
+
+/** The allowances an email is counted against: `counterFor` as `SubmissionLimits` has it. */
+export interface EmailLimits {
+  counterFor(submission: { email: string }): Admission['counter'];
+}
 
 export type ReceiveEmailOutcome =
   | ({ kind: 'accepted' } & AcceptedRequest)
@@ -18,7 +24,9 @@ export type ReceiveEmailOutcome =
   /** A machine's mail (auto-reply, bounce, report): not a request, taken and dropped so that no loop starts. */
   | { kind: 'discarded'; reason: 'automatic' }
   /** Nothing was accepted; the sender must retry (451 / 503). */
-  | { kind: 'unavailable'; message: string };
+  | { kind: 'unavailable'; message: string }
+  /** The sender's address is over its allowance of new requests; nothing was accepted (SMTP 450). */
+  | { kind: 'throttled'; message: string };
 
 export interface ReceiveEmailContext {
   channel: 'email-smtp' | 'email-ses';
@@ -28,6 +36,10 @@ export interface ReceiveEmailContext {
   verify(requesterIsSender: boolean): VerificationAtIntake;
   accept: AcceptIncoming;
   logger: Logger;
+  /** The allowances of new requests per requester address; none counted when absent. */
+  limits?: EmailLimits | undefined;
+  /** What happens beyond them: a refusal the sender retries, or the request kept without mails. */
+  beyondLimit?: Admission['beyondLimit'];
   /** The SMTP envelope had the null sender (`MAIL FROM:<>`): a bounce or another automatic message. */
   nullSender?: boolean;
 }
@@ -70,7 +82,13 @@ export async function receiveEmail(raw: Buffer, context: ReceiveEmailContext): P
     ...(extraction.attachments.length > 0 ? { attachments: extraction.attachments } : {}),
   };
   try {
-    const accepted = await context.accept(incoming);
+    const accepted = await context.accept(
+      incoming,
+      context.limits && {
+        counter: context.limits.counterFor({ email: incoming.request.requester.email }),
+        beyondLimit: context.beyondLimit ?? 'refuse',
+      },
+    );
     context.logger.info(
       {
         ...facts,
@@ -78,12 +96,17 @@ export async function receiveEmail(raw: Buffer, context: ReceiveEmailContext): P
         duplicate: accepted.duplicate,
         rights: incoming.request.rights,
         verification: incoming.verification.status,
+        ...(accepted.acknowledgementMailsWithheld ? { acknowledgementMails: 'withheld' } : {}),
         attachments: extraction.attachments.length,
       },
       'email accepted',
     );
     return { kind: 'accepted', ...accepted };
   } catch (error) {
+    if (error instanceof AppError && error.code === RATE_LIMITED) {
+      context.logger.info({ ...facts, reason: 'requester-over-allowance' }, 'email refused for now');
+      return { kind: 'throttled', message: 'Too many requests from this sender for now; please try again later' };
+    }
     // Not confirmed: the sender keeps the mail and tries again later (same Message-ID, same request).
     const retriable = isRetriableError(error);
     context.logger[retriable ? 'warn' : 'error']({ ...facts, err: error, retriable }, 'email not accepted');

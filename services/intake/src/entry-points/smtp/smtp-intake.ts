@@ -1,21 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@privacy-relay/shared/logger';
-import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream } from 'smtp-server';
 import type { IntakeConfig } from '../../config';
 import { verificationFromSmtpPolicy } from '../../domain/email-verification';
-import { receiveEmail, type AcceptIncoming, type ReceiveEmailOutcome } from './receive-email';
+import { receiveEmail, type AcceptIncoming, type EmailLimits } from './receive-email';
+import { SmtpMemoryBudget, SmtpReply, receiveSmtpData } from './smtp-data';
 
 export type SmtpIntakeConfig = Pick<
   IntakeConfig,
   'smtpHost' | 'smtpPort' | 'privacyAddresses' | 'smtpMaxMessageBytes' | 'smtpTrustSender'
 > &
+  Partial<Pick<IntakeConfig, 'smtpMemoryBudgetBytes'>> &
   Partial<Pick<IntakeConfig, 'smtpTlsCertFile' | 'smtpTlsKeyFile' | 'smtpRequireTls'>>;
 
 export interface SmtpIntakeOptions {
   config: SmtpIntakeConfig;
   /** `acceptRequest` bound to its dependencies; see {@link AcceptIncoming}. */
   accept: AcceptIncoming;
+  /** Allowances of new requests per requester (From) address: beyond, 450 and nothing kept. */
+  limits?: EmailLimits;
   logger: Logger;
   /** The name in the greeting and EHLO answer; the host name when absent. */
   serverName?: string;
@@ -28,22 +32,13 @@ export interface SmtpIntake {
   stop(): Promise<void>;
 }
 
-/** An error smtp-server turns into a reply: the code and one human line, never an address. */
-class SmtpReply extends Error {
-  constructor(
-    readonly responseCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The SMTP listener for the privacy address(es). Only those recipients are accepted (others get
  * 550); a mail is answered 250 only once `accept` resolved, i.e. once Kafka holds the request, and
  * 451 when it could not be made durable, so the sending MTA keeps it and retries. Mail that can
- * never become a request gets 550 (no usable sender) or 554 (not parseable, nothing asked), and
- * mail over the size limit 552.
+ * never become a request gets 550 (no usable sender) or 554 (not parseable, nothing asked),
+ * mail over the size limit 552, and mail that does not fit the memory budget shared by all
+ * messages in progress (INTAKE_SMTP_MEMORY_BUDGET_BYTES) 452, so that the sender tries again later.
  *
  * STARTTLS is offered when a certificate and key are configured, and can be required (530 before
  * it). No AUTH: senders are the public; who they are is what verification establishes. Without a
@@ -55,6 +50,10 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
   const log = logger.child({ component: 'smtp-intake' });
   const privacyAddresses = new Set(config.privacyAddresses.map((address) => address.toLowerCase()));
   const maxBytes = config.smtpMaxMessageBytes;
+  const budget = new SmtpMemoryBudget(config.smtpMemoryBudgetBytes ?? 10 * maxBytes);
+  if (budget.totalBytes < maxBytes) {
+    throw new Error('INTAKE_SMTP_MEMORY_BUDGET_BYTES must be at least INTAKE_SMTP_MAX_MESSAGE_BYTES');
+  }
   const tls = await readTlsFiles(config);
 
   const server = new SMTPServer({
@@ -83,36 +82,22 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
     },
 
     onData(stream: SMTPServerDataStream, session, callback) {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      // Hard limit whatever the client announced: bytes past it are read and dropped, never kept.
-      stream.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes <= maxBytes) chunks.push(chunk);
-      });
-      stream.once('error', (error) => {
-        log.warn({ err: error }, 'smtp data stream failed');
-        callback(new SmtpReply(451, '4.3.0 The message could not be read; please try again'));
-      });
-      stream.once('end', () => {
-        if (stream.sizeExceeded || bytes > maxBytes) {
-          log.info({ reason: 'too-large', bytes }, 'email rejected');
-          return callback(new SmtpReply(552, `5.3.4 Message too big: the limit is ${maxBytes} bytes`));
-        }
-        receiveEmail(Buffer.concat(chunks), {
-          channel: 'email-smtp',
-          ownAddresses: config.privacyAddresses,
-          verify: (requesterIsSender) => verificationFromSmtpPolicy(config.smtpTrustSender, requesterIsSender),
-          accept: options.accept,
-          logger: log,
-          nullSender: session.envelope.mailFrom === false || session.envelope.mailFrom.address === '',
-        }).then(
-          (outcome) => reply(outcome, callback),
-          (error: unknown) => {
-            log.error({ err: error }, 'email handling failed');
-            callback(new SmtpReply(451, '4.3.0 The request could not be recorded right now; please try again later'));
-          },
-        );
+      receiveSmtpData(stream, callback, {
+        maxBytes,
+        budget,
+        announcedBytes: announcedSize(session.envelope.mailFrom),
+        logger: log,
+        receive: (raw) =>
+          receiveEmail(raw, {
+            channel: 'email-smtp',
+            ownAddresses: config.privacyAddresses,
+            verify: (requesterIsSender) => verificationFromSmtpPolicy(config.smtpTrustSender, requesterIsSender),
+            accept: options.accept,
+            limits: options.limits,
+            beyondLimit: 'refuse',
+            logger: log,
+            nullSender: session.envelope.mailFrom === false || session.envelope.mailFrom.address === '',
+          }),
       });
     },
   });
@@ -142,22 +127,12 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
   };
 }
 
-function reply(outcome: ReceiveEmailOutcome, callback: (error?: Error | null, message?: string) => void): void {
-  switch (outcome.kind) {
-    case 'accepted':
-      return callback(null, `2.0.0 Accepted: your request reference is ${outcome.reference}`);
-    case 'discarded':
-      // Refusing would make the sender's MTA bounce it back to us; taking it ends the exchange.
-      return callback(null, '2.0.0 Automatic message received; it is not a request and was discarded');
-    case 'unavailable':
-      return callback(new SmtpReply(451, `4.3.0 ${outcome.message}`));
-    case 'unusable':
-      return callback(
-        outcome.reason === 'no-sender' || outcome.reason === 'invalid-sender'
-          ? new SmtpReply(550, `5.1.7 ${outcome.message}`)
-          : new SmtpReply(554, `5.6.0 ${outcome.message}`),
-      );
-  }
+/** The SIZE the client announced with MAIL FROM, when it is a plain positive number. */
+function announcedSize(mailFrom: SMTPServerAddress | false): number | undefined {
+  const args = mailFrom ? (mailFrom.args as Record<string, string> | false) : false;
+  const size = args ? args.SIZE : undefined;
+  const bytes = size && /^\d{1,12}$/.test(size) ? Number(size) : undefined;
+  return bytes && bytes > 0 ? bytes : undefined;
 }
 
 /** The STARTTLS certificate and key, read once at start; both or neither (a clear error otherwise). */
