@@ -4,7 +4,7 @@ import type { Connection } from 'mongoose';
 import { Registry } from 'prom-client';
 import type { ConfigOf } from '../config';
 import type { commonConfigSpec } from '../config/common-spec';
-import { createHttpServer } from '../http';
+import { createHttpServer, type ReadinessCheck } from '../http';
 import { KafkaHealthCheck, createKafkaClient, ensureTopics } from '../kafka';
 import type { Logger } from '../logger';
 import { closeMongo, connectMongo, pingMongo } from '../mongo';
@@ -17,6 +17,8 @@ export interface ServiceRuntimeOptions {
   logger: Logger;
   http: { host: string; port: number; bodyLimit?: number; trustProxy?: boolean };
   dbName: string;
+  /** Readiness beyond Kafka and the database (e.g. a consumer that must catch up first). */
+  readiness?: readonly ReadinessCheck[];
 }
 
 /**
@@ -49,6 +51,7 @@ export class ServiceRuntime {
       readiness: [
         { name: 'kafka', check: () => this.kafkaHealth.check() },
         { name: 'database', check: () => pingMongo(this.mongo) },
+        ...(options.readiness ?? []),
       ],
     });
   }

@@ -131,7 +131,10 @@ describe('Two relay instances with default settings', () => {
   it('When a tenant is deleted by event, then neither instance matches a request naming it, and stopped instances leave no directory group behind', async () => {
     const first = await startRelay(env);
     relays.push(first);
-    await publishDirectoryChange(publisher, upserted('tenant-acme', 'Acme Widgets Limited', '2026-03-01T08:00:00.000Z'));
+    await publishDirectoryChange(
+      publisher,
+      upserted('tenant-acme', 'Acme Widgets Limited', '2026-03-01T08:00:00.000Z'),
+    );
     await eventually(async () => first.tenantIndex.has('tenant-acme') || undefined, 30_000, 'Acme in the index');
     const second = await startRelay(env);
     relays.push(second);

@@ -1,24 +1,141 @@
-import { EVENTS } from '@privacy-relay/shared/events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import { type ConsumerHandle, type RunConsumerOptions, route, runConsumer } from '@privacy-relay/shared/kafka';
-import type { CounterpartyHasher, TenantDirectoryRepository } from '../../application/ports';
+import type { Admin } from 'kafkajs';
+import type { CounterpartyHasher, DirectoryPositions, TenantDirectoryRepository } from '../../application/ports';
 import { applyDirectoryChange } from '../../application/tenant-directory';
 import type { TenantIndex } from '../../domain/matching';
 
-/** Keeps the stored directory and this instance's matching index current from directory events. */
-export function startDirectoryEventsConsumer(
-  options: Omit<RunConsumerOptions, 'routes'>,
-  deps: { repository: TenantDirectoryRepository; index: TenantIndex; hasher: CounterpartyHasher },
-): Promise<ConsumerHandle> {
-  return runConsumer({
-    ...options,
-    routes: [
-      route(EVENTS.tenantDirectoryChangedV1, async (event) => {
-        const { outcome } = await applyDirectoryChange(deps, event);
-        options.logger.info(
-          { tenantId: event.payload.tenantId, change: event.payload.change, outcome },
-          'directory changed',
-        );
-      }),
-    ],
-  });
+export interface DirectoryConsumerOptions extends Omit<RunConsumerOptions, 'routes' | 'fromBeginning'> {
+  /** Positions recorded before the index was rebuilt: where a group without offsets starts. */
+  appliedBeforeRebuild: ReadonlyMap<number, number>;
+  /** Delete the consumer group once stopped (a group made for this instance alone). */
+  deleteGroupOnStop: boolean;
+  /** How often catching up is checked against the group's committed offsets (default 200 ms). */
+  catchUpPollMs?: number;
+}
+
+export interface DirectoryConsumerHandle extends ConsumerHandle {
+  /** Resolves once every change on the topic when the consumer started is applied; rejects if stopped first. */
+  readonly caughtUp: Promise<void>;
+  isCaughtUp(): boolean;
+}
+
+/**
+ * Keeps the stored directory and this instance's matching index current from directory events.
+ *
+ * The group must be this instance's own, so that it reads every partition. A group without
+ * committed offsets (a fresh one) starts just after the positions recorded before the index was
+ * rebuilt: everything up to there was in the database the rebuild read, and replaying the rest
+ * is harmless (changes are ordered by `changedAt`). The end offsets are measured once the
+ * consumer starts; `caughtUp` resolves when the group has committed up to them.
+ */
+export async function startDirectoryEventsConsumer(
+  options: DirectoryConsumerOptions,
+  deps: {
+    repository: TenantDirectoryRepository;
+    index: TenantIndex;
+    hasher: CounterpartyHasher;
+    positions: DirectoryPositions;
+  },
+): Promise<DirectoryConsumerHandle> {
+  const topic = topicName(EVENTS.tenantDirectoryChangedV1, options.topicPrefix ?? '');
+  const log = options.logger.child({ component: 'directory-consumer', groupId: options.groupId });
+  const admin = options.kafka.admin();
+  await admin.connect();
+  let consumer: ConsumerHandle | undefined;
+  try {
+    const ends = await seedGroupOffsets(admin, options.groupId, topic, options.appliedBeforeRebuild);
+    consumer = await runConsumer({
+      ...options,
+      routes: [
+        route(EVENTS.tenantDirectoryChangedV1, async (event, context) => {
+          const { outcome } = await applyDirectoryChange(deps, event);
+          await deps.positions.recordApplied(context.topic, context.partition, context.offset);
+          log.info({ tenantId: event.payload.tenantId, change: event.payload.change, outcome }, 'directory changed');
+        }),
+      ],
+    });
+    const running = consumer;
+    const stopping = new AbortController();
+    let caughtUp = false;
+    const started = Date.now();
+    const caughtUpPromise = waitForCommitted(admin, options.groupId, topic, ends, {
+      pollMs: options.catchUpPollMs ?? 200,
+      signal: stopping.signal,
+    }).then(() => {
+      caughtUp = true;
+      log.info({ ms: Date.now() - started }, 'directory caught up');
+    });
+    // A stop during start-up rejects it; the caller awaiting it hears of it, nobody else must.
+    caughtUpPromise.catch(() => undefined);
+    return {
+      caughtUp: caughtUpPromise,
+      isCaughtUp: () => caughtUp,
+      async stop() {
+        stopping.abort();
+        await running.stop();
+        if (options.deleteGroupOnStop) {
+          await admin
+            .deleteGroups([options.groupId])
+            .then(() => log.info('directory consumer group deleted'))
+            .catch((error: unknown) =>
+              log.warn({ err: error }, 'directory consumer group not deleted; Kafka expires it once empty'),
+            );
+        }
+        await admin.disconnect();
+      },
+    };
+  } catch (error) {
+    await consumer?.stop().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Gives a group without committed offsets its starting point: just after the recorded position
+ * (within what the topic still holds), or the topic's start. Returns the end offsets, which
+ * are what "caught up" means.
+ */
+async function seedGroupOffsets(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  applied: ReadonlyMap<number, number>,
+): Promise<Map<number, { low: number; high: number }>> {
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]),
+  );
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const unset = (committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition);
+  const seeds = [...ends]
+    .filter(([partition]) => committed === undefined || unset.includes(partition))
+    .map(([partition, { low, high }]) => {
+      const next = (applied.get(partition) ?? -1) + 1;
+      // Beyond the end: the topic was recreated since; replay what it holds.
+      return { partition, offset: String(next < low || next > high ? low : next) };
+    });
+  if (seeds.length > 0) await admin.setOffsets({ groupId, topic, partitions: seeds });
+  return ends;
+}
+
+async function waitForCommitted(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  ends: ReadonlyMap<number, { low: number; high: number }>,
+  options: { pollMs: number; signal: AbortSignal },
+): Promise<void> {
+  for (;;) {
+    options.signal.throwIfAborted();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const offsets = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    // A partition that holds nothing any more has nothing to catch up with.
+    const behind = [...ends].filter(
+      ([partition, { low, high }]) => high > low && (offsets.get(partition) ?? -1) < high,
+    );
+    if (behind.length === 0) return;
+    await sleep(options.pollMs, undefined, { signal: options.signal });
+  }
 }
