@@ -25,10 +25,10 @@ export interface DirectoryConsumerHandle extends ConsumerHandle {
  * Keeps the stored directory and this instance's matching index current from directory events.
  *
  * The group must be this instance's own, so that it reads every partition. A group without
- * committed offsets (a fresh one) starts just after the positions recorded before the index was
+ * committed offsets (a fresh one) seeks to just after the positions recorded before the index was
  * rebuilt: everything up to there was in the database the rebuild read, and replaying the rest
- * is harmless (changes are ordered by `changedAt`). The end offsets are measured once the
- * consumer starts; `caughtUp` resolves when the group has committed up to them.
+ * is harmless (changes are ordered by `changedAt`). The end offsets are measured as the consumer
+ * starts; `caughtUp` resolves when the group has committed up to them.
  */
 export async function startDirectoryEventsConsumer(
   options: DirectoryConsumerOptions,
@@ -45,9 +45,10 @@ export async function startDirectoryEventsConsumer(
   await admin.connect();
   let consumer: ConsumerHandle | undefined;
   try {
-    const ends = await seedGroupOffsets(admin, options.groupId, topic, options.appliedBeforeRebuild);
+    const { ends, seek } = await startingPoints(admin, options.groupId, topic, options.appliedBeforeRebuild);
     consumer = await runConsumer({
       ...options,
+      seek,
       routes: [
         route(EVENTS.tenantDirectoryChangedV1, async (event, context) => {
           const { outcome } = await applyDirectoryChange(deps, event);
@@ -94,30 +95,32 @@ export async function startDirectoryEventsConsumer(
 }
 
 /**
- * Gives a group without committed offsets its starting point: just after the recorded position
- * (within what the topic still holds), or the topic's start. Returns the end offsets, which
- * are what "caught up" means.
+ * Where a group without committed offsets starts: just after the recorded position (within
+ * what the topic still holds), or the topic's start. Also the end offsets, which are what
+ * "caught up" means.
  */
-async function seedGroupOffsets(
+async function startingPoints(
   admin: Admin,
   groupId: string,
   topic: string,
   applied: ReadonlyMap<number, number>,
-): Promise<Map<number, { low: number; high: number }>> {
+): Promise<{
+  ends: Map<number, { low: number; high: number }>;
+  seek: { topic: string; partition: number; offset: string }[];
+}> {
   const ends = new Map(
     (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]),
   );
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const unset = (committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition);
-  const seeds = [...ends]
+  const seek = [...ends]
     .filter(([partition]) => committed === undefined || unset.includes(partition))
     .map(([partition, { low, high }]) => {
       const next = (applied.get(partition) ?? -1) + 1;
       // Beyond the end: the topic was recreated since; replay what it holds.
-      return { partition, offset: String(next < low || next > high ? low : next) };
+      return { topic, partition, offset: String(next < low || next > high ? low : next) };
     });
-  if (seeds.length > 0) await admin.setOffsets({ groupId, topic, partitions: seeds });
-  return ends;
+  return { ends, seek };
 }
 
 async function waitForCommitted(
