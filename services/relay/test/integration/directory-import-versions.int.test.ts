@@ -139,6 +139,16 @@ describe('Directory imports run again out of order', () => {
       deleted: false,
     });
     expect(await stored('tenant-beta')).toEqual({ changedAt: new Date('2026-02-01T00:00:00.000Z'), deleted: true });
+
+    // The same version as the deletion does not revive the tenant either: on a tie the tombstone stands.
+    await importFile(
+      'beta-tie.jsonl',
+      '{"id":"tenant-beta","legalName":"Beta Print Limited"}\n',
+      '2026-02-01T00:00:00Z',
+    );
+    await appliedSoFar();
+    expect(relay.tenantIndex.has('tenant-beta')).toBe(false);
+    expect(await stored('tenant-beta')).toEqual({ changedAt: new Date('2026-02-01T00:00:00.000Z'), deleted: true });
   });
 
   it('When a file with an older version per row is imported after a newer one, then the newer change stands', async () => {
