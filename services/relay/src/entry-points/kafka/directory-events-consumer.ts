@@ -44,6 +44,7 @@ export async function startDirectoryEventsConsumer(
   const admin = options.kafka.admin();
   await admin.connect();
   let consumer: ConsumerHandle | undefined;
+  const positions = new PositionRecorder(deps.positions, topic);
   try {
     const { ends, seek } = await startingPoints(admin, options.groupId, topic, options.appliedBeforeRebuild);
     consumer = await runConsumer({
@@ -52,7 +53,7 @@ export async function startDirectoryEventsConsumer(
       routes: [
         route(EVENTS.tenantDirectoryChangedV1, async (event, context) => {
           const { outcome } = await applyDirectoryChange(deps, event);
-          await deps.positions.recordApplied(context.topic, context.partition, context.offset);
+          await positions.applied(context.partition, Number(context.offset));
           log.info({ tenantId: event.payload.tenantId, change: event.payload.change, outcome }, 'directory changed');
         }),
       ],
@@ -76,6 +77,7 @@ export async function startDirectoryEventsConsumer(
       async stop() {
         stopping.abort();
         await running.stop();
+        await positions.flush().catch((error: unknown) => log.warn({ err: error }, 'directory positions not recorded'));
         if (options.deleteGroupOnStop) {
           await admin
             .deleteGroups([options.groupId])
@@ -140,5 +142,49 @@ async function waitForCommitted(
     );
     if (behind.length === 0) return;
     await sleep(options.pollMs, undefined, { signal: options.signal });
+  }
+}
+
+/**
+ * Records positions now and then rather than after every change (a write each would double the
+ * cost of applying the directory): a position is a lower bound, so one recorded late only
+ * means a fresh instance replays a few changes more.
+ */
+export class PositionRecorder {
+  private readonly highest = new Map<number, { offset: number; recorded?: number; at: number }>();
+
+  constructor(
+    private readonly positions: DirectoryPositions,
+    private readonly topic: string,
+    private readonly everyChanges = 100,
+    private readonly everyMs = 1000,
+  ) {}
+
+  async applied(partition: number, offset: number): Promise<void> {
+    const state = this.highest.get(partition) ?? { offset, at: 0 };
+    state.offset = offset;
+    this.highest.set(partition, state);
+    const now = Date.now();
+    if (
+      state.recorded === undefined ||
+      offset - state.recorded >= this.everyChanges ||
+      now - state.at >= this.everyMs
+    ) {
+      await this.record(partition, state, now);
+    }
+  }
+
+  /** Records what was applied since the last record (on stop). */
+  async flush(): Promise<void> {
+    for (const [partition, state] of this.highest) {
+      if (state.recorded !== state.offset) await this.record(partition, state, Date.now());
+    }
+  }
+
+  private async record(partition: number, state: { offset: number; recorded?: number; at: number }, now: number) {
+    const offset = state.offset;
+    await this.positions.recordApplied(this.topic, partition, String(offset));
+    state.recorded = offset;
+    state.at = now;
   }
 }
