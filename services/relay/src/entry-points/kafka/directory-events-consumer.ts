@@ -111,7 +111,7 @@ async function startingPoints(
   seek: { topic: string; partition: number; offset: string }[];
 }> {
   const ends = new Map(
-    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]),
+    (await fetchTopicOffsets(admin, topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]),
   );
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const unset = (committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition);
@@ -123,6 +123,21 @@ async function startingPoints(
       return { topic, partition, offset: String(next < low || next > high ? low : next) };
     });
   return { ends, seek };
+}
+
+/**
+ * `admin.fetchTopicOffsets`, retried while leadership settles: KafkaJS gives up at once on
+ * NOT_LEADER_FOR_PARTITION, which a topic created a moment ago answers (seen in the tests).
+ */
+async function fetchTopicOffsets(admin: Admin, topic: string, attempts = 8) {
+  for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2000)) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
+      await sleep(delayMs);
+    }
+  }
 }
 
 async function waitForCommitted(
