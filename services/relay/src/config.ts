@@ -77,7 +77,7 @@ export const relayConfigSpec = {
     env: 'RELAY_DIRECTORY_GROUP_ID',
     schema: z.string().max(200),
     default: '',
-    doc: 'Kafka consumer group reading `tenant.directory.changed.v1` into the in-memory matching index (empty: `<RELAY_KAFKA_GROUP_ID>.directory`). Give each relay instance its own, so every instance sees every change.',
+    doc: 'Override of the Kafka consumer group reading `tenant.directory.changed.v1` into the in-memory matching index. Empty (the default): each instance makes its own group at start, `<RELAY_KAFKA_GROUP_ID>.directory.<uuid>`, and deletes it on a graceful stop, so every instance reads every partition. A set value must differ between instances (instances sharing it would each see only some changes); it keeps its offsets across restarts.',
   },
   operatorTokens: {
     env: 'RELAY_OPERATOR_TOKENS',

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
+import { MongoDirectoryPositionRepository } from './adapters/mongo/directory-position-repository';
 import { MongoMatchDecisionRepository } from './adapters/mongo/match-decision-repository';
 import { MongoRelayRequestRepository } from './adapters/mongo/relay-request-repository';
 import { MongoTenantDirectoryRepository } from './adapters/mongo/tenant-directory-repository';
@@ -27,13 +30,25 @@ export function createRelayService(
   logger: Logger,
   clock: Clock = { now: () => new Date() },
 ): RelayService {
+  let directoryCaughtUp = false;
   const runtime = new ServiceRuntime({
     name: 'relay',
     config,
     logger,
     http: { host: config.host, port: config.port },
     dbName: config.mongodbDatabase,
+    readiness: [
+      {
+        name: 'directory',
+        check: async () => {
+          if (!directoryCaughtUp) throw new Error('catching up with the directory topic');
+        },
+      },
+    ],
   });
+  // Every instance reads every directory change: by default through a group of its own, made
+  // here and deleted again on a graceful stop.
+  const directoryGroupId = config.directoryGroupId || `${config.kafkaGroupId}.directory.${randomUUID()}`;
   const index = new TenantIndex();
   const matcher = new TenantMatcher(index);
   const hasher: CounterpartyHasher = { hash: (email) => hashCounterpartyEmail(config.counterpartyHmacKey, email) };
@@ -52,7 +67,13 @@ export function createRelayService(
       await publisher.connect();
       runtime.onStop(() => publisher.disconnect());
 
-      // The index is built before any request is matched, then kept current by the directory consumer.
+      // The index is built from the database, then the directory consumer replays what came
+      // after the positions read before the rebuild; requests are matched only once it has
+      // caught up with the topic as it stood at start.
+      const positions = new MongoDirectoryPositionRepository(runtime.mongo);
+      const appliedBeforeRebuild = await positions.appliedOffsets(
+        topicName(EVENTS.tenantDirectoryChangedV1, config.kafkaTopicPrefix),
+      );
       const started = Date.now();
       const rebuilt = await rebuildTenantIndex(directory, index);
       logger.info({ ...rebuilt, ms: Date.now() - started }, 'tenant index rebuilt');
@@ -63,23 +84,15 @@ export function createRelayService(
         metrics: runtime.metrics,
       };
       const directoryConsumer = await startDirectoryEventsConsumer(
-        { ...consumerOptions, groupId: config.directoryGroupId || `${config.kafkaGroupId}.directory` },
-        { repository: directory, index, hasher },
+        {
+          ...consumerOptions,
+          groupId: directoryGroupId,
+          appliedBeforeRebuild,
+          deleteGroupOnStop: !config.directoryGroupId,
+        },
+        { repository: directory, index, hasher, positions },
       );
       runtime.onStop(() => directoryConsumer.stop());
-      const consumer = await startRequestEventsConsumer(
-        { ...consumerOptions, groupId: config.kafkaGroupId },
-        requests,
-        {
-          requests,
-          decisions,
-          matcher,
-          hasher,
-          publisher,
-          clock,
-        },
-      );
-      runtime.onStop(() => consumer.stop());
       // Decisions (the matcher's, an operator's) whose events could not be published when stored.
       const outboxSweeper = new OutboxSweeper({
         name: 'match-decisions',
@@ -99,7 +112,23 @@ export function createRelayService(
       await runtime.http.register(async (operatorScope) =>
         registerTriageRoutes(operatorScope, { decisions, publisher, clock, index, authenticator }),
       );
+      // Listening already: /readyz says "not ready" until the directory has caught up.
       await runtime.listen();
+      await directoryConsumer.caughtUp;
+      directoryCaughtUp = true;
+      const consumer = await startRequestEventsConsumer(
+        { ...consumerOptions, groupId: config.kafkaGroupId },
+        requests,
+        {
+          requests,
+          decisions,
+          matcher,
+          hasher,
+          publisher,
+          clock,
+        },
+      );
+      runtime.onStop(() => consumer.stop());
     },
     stop: () => runtime.stop(),
   };

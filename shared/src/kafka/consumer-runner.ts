@@ -38,6 +38,8 @@ export interface RunConsumerOptions {
   topicPrefix?: string;
   /** Read topics from the beginning when the group has no committed offset (default true). */
   fromBeginning?: boolean;
+  /** Where to start in these partitions instead (committed on the first fetch after they are assigned). */
+  seek?: readonly { topic: string; partition: number; offset: string }[];
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Longest a stop waits for the consumer to leave its group (default 10 s). */
   stopTimeoutMs?: number;
@@ -174,7 +176,7 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
   for (const topic of routesByTopic.keys()) {
     await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
   }
-  await consumer.run({
+  const running = consumer.run({
     eachBatchAutoResolve: false,
     autoCommitThreshold: 1,
     eachBatch: async (payload) => {
@@ -199,6 +201,10 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
       }
     },
   });
+  // Seeks must be in place before the group is joined, so before `run` settles, else the first
+  // fetch may read from the committed (or first) offset.
+  for (const position of options.seek ?? []) consumer.seek(position);
+  await running;
   log.info({ topics: [...routesByTopic.keys()] }, 'consumer running');
 
   return {

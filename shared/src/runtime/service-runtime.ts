@@ -4,7 +4,7 @@ import type { Connection } from 'mongoose';
 import { Registry } from 'prom-client';
 import type { ConfigOf } from '../config';
 import type { commonConfigSpec } from '../config/common-spec';
-import { createHttpServer } from '../http';
+import { createHttpServer, type ReadinessCheck } from '../http';
 import { KafkaHealthCheck, createKafkaClient, ensureTopics } from '../kafka';
 import type { Logger } from '../logger';
 import { closeMongo, connectMongo, pingMongo } from '../mongo';
@@ -27,6 +27,8 @@ export interface ServiceRuntimeOptions {
     admin?: { host: string; port: number };
   };
   dbName: string;
+  /** Readiness beyond Kafka and the database (e.g. a consumer that must catch up first). */
+  readiness?: readonly ReadinessCheck[];
 }
 
 /**
@@ -56,6 +58,7 @@ export class ServiceRuntime {
     const readiness = [
       { name: 'kafka', check: () => this.kafkaHealth.check() },
       { name: 'database', check: () => pingMongo(this.mongo) },
+      ...(options.readiness ?? []),
     ];
     this.http = createHttpServer({
       logger: options.logger,

@@ -48,6 +48,18 @@ export interface TenantDirectoryRepository {
   allCounterparties(): AsyncIterable<{ tenantId: string; hash: string }>;
 }
 
+/**
+ * How far the stored directory has taken each partition of the directory topic: every change at
+ * or below the recorded offset is in the database (instances apply a partition in order and
+ * record after storing). A fresh instance rebuilds from the database and replays only what lies beyond.
+ */
+export interface DirectoryPositions {
+  /** Records that the change at `offset` is stored; never moves a partition's position back. */
+  recordApplied(topic: string, partition: number, offset: string): Promise<void>;
+  /** Highest recorded offset per partition of `topic`. */
+  appliedOffsets(topic: string): Promise<Map<number, number>>;
+}
+
 /** The matcher's decision for a request, with the envelopes it produced, kept so redelivery republishes them unchanged. */
 /** What an operator decided for a request in triage, and who (the id their credential names). */
 export type TriageResolution =

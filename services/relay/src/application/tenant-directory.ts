@@ -14,8 +14,9 @@ export function toDirectoryTenant(tenant: TenantRecord): DirectoryTenant {
 }
 
 /**
- * Applies a directory change: persisted first (idempotent, ordered by `changedAt`), then
- * reflected in the in-memory index. Counterparty addresses are hashed before anything is stored.
+ * Applies a directory change: persisted first (idempotent, ordered by `changedAt`, the version
+ * the change carries from its source), then reflected in the in-memory index. A change older
+ * than the stored one (or than the tenant's tombstone) is stale and changes nothing. Counterparty addresses are hashed before anything is stored.
  */
 export async function applyDirectoryChange(
   deps: { repository: TenantDirectoryRepository; index: TenantIndex; hasher: CounterpartyHasher },
@@ -33,15 +34,15 @@ export async function applyDirectoryChange(
     ...(payload.tenant as NonNullable<typeof payload.tenant>),
   };
   const outcome = await deps.repository.upsertTenant(tenant, changedAt);
+  // A stale change brings nothing, not even counterparties: a newer change (or deletion) decided since.
+  if (outcome === 'stale') return { outcome };
   const added = (payload.counterpartyEmailsAdded ?? []).map((email) => deps.hasher.hash(email));
   const removed = (payload.counterpartyEmailsRemoved ?? []).map((email) => deps.hasher.hash(email));
   if (added.length > 0) await deps.repository.addCounterparties(payload.tenantId, added);
   if (removed.length > 0) await deps.repository.removeCounterparties(payload.tenantId, removed);
-  if (outcome === 'applied') deps.index.upsert(toDirectoryTenant(tenant));
-  if (deps.index.has(payload.tenantId)) {
-    deps.index.addCounterparties(payload.tenantId, added);
-    deps.index.removeCounterparties(payload.tenantId, removed);
-  }
+  deps.index.upsert(toDirectoryTenant(tenant));
+  deps.index.addCounterparties(payload.tenantId, added);
+  deps.index.removeCounterparties(payload.tenantId, removed);
   return { outcome };
 }
 

@@ -33,39 +33,72 @@ const contacts = (value: unknown): unknown => {
   });
 };
 
+/** How far ahead of this machine's clock a version may lie (clock skew), not more: it would shadow every later change. */
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** What every row of a file shares: the version of rows that carry none, and the time now. */
+export interface DirectoryFileOptions {
+  /** `changedAt` of rows without their own (`--as-of`). */
+  asOf?: string;
+  now: Date;
+}
+
+const TENANT_FIELDS = ['legalName', 'aliases', 'domains', 'contacts', 'regime', 'escalation', 'counterparties'];
+
 /** Turns one raw record (a parsed JSON line or CSV row) into an event payload, or says what is wrong. */
-function toPayload(raw: Record<string, unknown>, changedAt: string): TenantDirectoryChangedV1Payload | string {
+function toPayload(
+  raw: Record<string, unknown>,
+  options: DirectoryFileOptions,
+): TenantDirectoryChangedV1Payload | string {
   const tenantId = raw.tenantId ?? raw.id;
-  const candidate = {
-    tenantId,
-    changedAt,
-    change: 'upserted',
-    tenant: {
-      legalName: raw.legalName,
-      ...(list(raw.aliases) ? { aliases: list(raw.aliases) } : {}),
-      ...(list(raw.domains) ? { domains: list(raw.domains) } : {}),
-      ...(raw.contacts !== undefined && raw.contacts !== '' ? { contacts: contacts(raw.contacts) } : {}),
-      ...(raw.regime ? { regime: raw.regime } : {}),
-      ...(raw.escalation ? { escalation: raw.escalation } : {}),
-    },
-    ...(list(raw.counterparties) ? { counterpartyEmailsAdded: list(raw.counterparties) } : {}),
-  };
+  const change = raw.change === undefined || raw.change === '' ? 'upserted' : raw.change;
+  const changedAt = raw.changedAt === undefined || raw.changedAt === '' ? options.asOf : raw.changedAt;
+  if (changedAt === undefined) return 'changedAt: required (a field of the row, or --as-of for the whole file)';
+  const candidate =
+    change === 'deleted'
+      ? { tenantId, changedAt, change }
+      : {
+          tenantId,
+          changedAt,
+          change,
+          tenant: {
+            legalName: raw.legalName,
+            ...(list(raw.aliases) ? { aliases: list(raw.aliases) } : {}),
+            ...(list(raw.domains) ? { domains: list(raw.domains) } : {}),
+            ...(raw.contacts !== undefined && raw.contacts !== '' ? { contacts: contacts(raw.contacts) } : {}),
+            ...(raw.regime ? { regime: raw.regime } : {}),
+            ...(raw.escalation ? { escalation: raw.escalation } : {}),
+          },
+          ...(list(raw.counterparties) ? { counterpartyEmailsAdded: list(raw.counterparties) } : {}),
+        };
+  if (change === 'deleted') {
+    const extra = TENANT_FIELDS.filter((field) => raw[field] !== undefined && raw[field] !== '');
+    if (extra.length > 0) return `a deleted tenant carries only tenantId and changedAt, not ${extra.join(', ')}`;
+  }
   const result = EVENTS.tenantDirectoryChangedV1.payloadSchema.safeParse(candidate);
-  if (result.success) return result.data;
-  return result.error.issues
-    .map((issue) => `${issue.path.filter((p) => p !== 'tenant').join('.') || '(row)'}: ${issue.message}`)
-    .join('; ');
+  if (!result.success) {
+    return result.error.issues
+      .map((issue) => `${issue.path.filter((p) => p !== 'tenant').join('.') || '(row)'}: ${issue.message}`)
+      .join('; ');
+  }
+  if (Date.parse(result.data.changedAt) > options.now.getTime() + FUTURE_TOLERANCE_MS) {
+    return `changedAt: ${result.data.changedAt} is in the future (it would hide every change until then)`;
+  }
+  return result.data;
 }
 
 /**
  * Reads a directory import file — JSON Lines (one tenant object per line) or CSV with a header
- * (`tenantId,legalName,aliases,domains,contacts,regime,counterparties`; lists separated by `;`)
- * — and validates every row. Returns the rows and every error with its line number.
+ * (`tenantId,change,changedAt,legalName,aliases,domains,contacts,regime,counterparties`, any
+ * order, lists separated by `;`) — and validates every row. A row's version is its own
+ * `changedAt`, else the file's `asOf`; one without either is an error, as the time of the run
+ * would let an old file undo newer changes. `change` is `upserted` (default) or `deleted`.
+ * Returns the rows and every error with its line number.
  */
 export function parseDirectoryFile(
   text: string,
   format: 'jsonl' | 'csv',
-  changedAt: string,
+  options: DirectoryFileOptions,
 ): { rows: DirectoryRow[]; errors: RowError[] } {
   const rows: DirectoryRow[] = [];
   const errors: RowError[] = [];
@@ -75,7 +108,7 @@ export function parseDirectoryFile(
       errors.push({ line, message: 'not an object' });
       return;
     }
-    const payload = toPayload(raw as Record<string, unknown>, changedAt);
+    const payload = toPayload(raw as Record<string, unknown>, options);
     if (typeof payload === 'string') {
       errors.push({ line, message: payload });
       return;

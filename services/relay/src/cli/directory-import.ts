@@ -1,29 +1,35 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadConfig, commonConfigSpec } from '@privacy-relay/shared/config';
-import { EVENTS } from '@privacy-relay/shared/events';
+import { EVENTS, isoDateTimeSchema } from '@privacy-relay/shared/events';
 import { createKafkaClient, ensureTopics, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { createLogger } from '@privacy-relay/shared/logger';
 import { parseDirectoryFile } from './directory-file';
 import { progressBar } from './progress';
 
 /**
- * `relay directory import FILE [--format jsonl|csv]`: validates every row first and imports
- * nothing if any is bad (each reported with its line number); then publishes one
- * `tenant.directory.changed.v1` per tenant, which every relay instance stores and indexes.
- * Re-running an import is safe: changes are idempotent upserts.
+ * `relay directory import FILE [--format jsonl|csv] [--as-of TIME]`: validates every row first
+ * and imports nothing if any is bad (each reported with its line number); then publishes one
+ * `tenant.directory.changed.v1` per row, which every relay instance stores and indexes.
+ * The version of each change comes from the data (the row's `changedAt`, else `--as-of`), never
+ * from the time of the run: importing an older file again changes nothing that is newer and
+ * revives no tenant deleted later.
  */
 export async function runDirectoryImport(
   file: string,
-  options: { format?: string; env: NodeJS.ProcessEnv; out: (line: string) => void },
+  options: { format?: string; asOf?: string; env: NodeJS.ProcessEnv; out: (line: string) => void },
 ): Promise<number> {
   const format = (options.format ?? (extname(file).toLowerCase() === '.csv' ? 'csv' : 'jsonl')) as 'csv' | 'jsonl';
   if (format !== 'csv' && format !== 'jsonl') {
     options.out(`unknown format ${String(options.format)}: use jsonl or csv`);
     return 2;
   }
-  const changedAt = new Date().toISOString();
-  const { rows, errors } = parseDirectoryFile(readFileSync(file, 'utf8'), format, changedAt);
+  if (options.asOf !== undefined && !isoDateTimeSchema.safeParse(options.asOf).success) {
+    options.out(`--as-of ${options.asOf}: not an ISO 8601 date-time with a zone (e.g. 2026-03-01T08:00:00Z)`);
+    return 2;
+  }
+  const runAt = new Date();
+  const { rows, errors } = parseDirectoryFile(readFileSync(file, 'utf8'), format, { asOf: options.asOf, now: runAt });
   if (errors.length > 0) {
     for (const error of errors) options.out(`${file}:${error.line}: ${error.message}`);
     options.out(`Nothing imported: ${errors.length} bad row(s), ${rows.length} good.`);
@@ -44,6 +50,7 @@ export async function runDirectoryImport(
   const started = Date.now();
   const bar = progressBar('import', rows.length);
   let published = 0;
+  let deleted = 0;
   let counterparties = 0;
   try {
     // Publish in slices: acks=all per event, but several in flight.
@@ -53,9 +60,10 @@ export async function runDirectoryImport(
         rows.slice(i, i + slice).map(async ({ payload }) => {
           await publisher.publish(
             EVENTS.tenantDirectoryChangedV1,
-            EVENTS.tenantDirectoryChangedV1.create(payload, { correlationId: `import:${changedAt}` }),
+            EVENTS.tenantDirectoryChangedV1.create(payload, { correlationId: `import:${runAt.toISOString()}` }),
           );
           published++;
+          if (payload.change === 'deleted') deleted++;
           counterparties += payload.counterpartyEmailsAdded?.length ?? 0;
           bar.increment();
         }),
@@ -66,7 +74,7 @@ export async function runDirectoryImport(
     await publisher.disconnect();
   }
   options.out(
-    `Imported ${published} tenant(s) with ${counterparties} counterparty address(es) from ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    `Imported ${published - deleted} tenant(s) and ${deleted} deletion(s) with ${counterparties} counterparty address(es) from ${file} in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
   );
   return 0;
 }

@@ -5,7 +5,9 @@ import { runDirectoryImport } from './directory-import';
 import { runMatchCommand } from './match-command';
 
 const USAGE = `usage:
-  relay directory import FILE [--format jsonl|csv]    import tenants (all rows valid, or nothing)
+  relay directory import FILE [--format jsonl|csv] [--as-of TIME]
+                                                      import tenants (all rows valid, or nothing);
+                                                      each row's changedAt, else TIME, versions it
   relay match --directory TENANTS.jsonl --requests REQUESTS.jsonl [--out FILE]
                                                       one JSON decision per request (tuning)
   relay deadline --received YYYY-MM-DD --regime uk-gdpr|gdpr|ccpa [--jurisdiction CODE]
@@ -19,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       format: { type: 'string' },
+      'as-of': { type: 'string' },
       directory: { type: 'string' },
       requests: { type: 'string' },
       out: { type: 'string' },
@@ -34,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'directory' && sub === 'import' && file) {
-    return runDirectoryImport(file, { format: values.format, env: process.env, out: err });
+    return runDirectoryImport(file, { format: values.format, asOf: values['as-of'], env: process.env, out: err });
   }
   if (command === 'match' && values.directory && values.requests) {
     return runMatchCommand({ directory: values.directory, requests: values.requests, out: values.out, log: err });

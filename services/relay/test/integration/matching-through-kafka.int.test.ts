@@ -121,7 +121,7 @@ describe('Relay matching through real Kafka and the database', () => {
         'tenant-brightwater,Brightwater Logistics Limited,,brightwater.example,privacy@brightwater.example\n',
     );
     const output: string[] = [];
-    expect(await runDirectoryImport(file, { env, out: (line) => output.push(line) })).toBe(0);
+    expect(await runDirectoryImport(file, { env, asOf: changedAt, out: (line) => output.push(line) })).toBe(0);
     expect(output.join('\n')).toMatch(/Imported 1 tenant/);
     await eventually(
       async () =>
@@ -149,7 +149,9 @@ describe('Relay matching through real Kafka and the database', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'relay-import-')), 'bad.jsonl');
     writeFileSync(file, '{"id":"tenant-new","legalName":"New Co Ltd"}\n{"id":"tenant-bad"}\n');
     const output: string[] = [];
-    expect(await runDirectoryImport(file, { env, out: (line) => output.push(line) })).toBe(1);
+    expect(
+      await runDirectoryImport(file, { env, asOf: new Date().toISOString(), out: (line) => output.push(line) }),
+    ).toBe(1);
     expect(output.join('\n')).toMatch(/bad\.jsonl:2: legalName/);
     expect(await connection.collection('tenants').countDocuments({ _id: 'tenant-new' as never })).toBe(0);
   });

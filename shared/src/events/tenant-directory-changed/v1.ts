@@ -22,6 +22,10 @@ export const tenantDirectoryChangedV1 = defineEventContract({
   payload: z
     .object({
       tenantId: tenantIdSchema,
+      /**
+       * The version of this change: when the source changed the tenant, not when it was sent. The
+       * relay keeps the newest per tenant (a deletion wins a tie) and ignores older ones.
+       */
       changedAt: isoDateTimeSchema,
       change: z.enum(['upserted', 'deleted']),
       /** The tenant as it now stands; required for "upserted". */

@@ -1,5 +1,5 @@
 import { isDuplicateKeyError } from '@privacy-relay/shared/mongo';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model, type QueryFilter } from 'mongoose';
 import type { DirectoryWrite, TenantDirectoryRepository, TenantRecord } from '../../application/ports';
 
 interface TenantDocument {
@@ -88,20 +88,24 @@ export class MongoTenantDirectoryRepository implements TenantDirectoryRepository
 
   upsertTenant(tenant: TenantRecord, changedAt: Date): Promise<DirectoryWrite> {
     const { tenantId, ...rest } = tenant;
-    return this.writeIfNewer(tenantId, changedAt, { ...rest, changedAt, deleted: false });
+    // On a tie with a tombstone the deletion stands, whichever came first.
+    return this.writeIfNewer(
+      { _id: tenantId, $or: [{ changedAt: { $lt: changedAt } }, { changedAt, deleted: false }] },
+      { ...rest, changedAt, deleted: false },
+    );
   }
 
   deleteTenant(tenantId: string, changedAt: Date): Promise<DirectoryWrite> {
-    return this.writeIfNewer(tenantId, changedAt, { changedAt, deleted: true });
+    return this.writeIfNewer({ _id: tenantId, changedAt: { $lte: changedAt } }, { changedAt, deleted: true });
   }
 
   /**
-   * Writes only when the stored change is not newer. The filter matches the document only if it
-   * is older; when it exists and is newer, the upsert collides on _id and the change is stale.
+   * One conditional upsert: the filter matches the document only if the stored change is older
+   * (or the same one again); when the stored one is newer, the upsert collides on _id and the
+   * change is stale. A tombstone keeps its `changedAt`, so an older change cannot revive it.
    */
   private async writeIfNewer(
-    tenantId: string,
-    changedAt: Date,
+    filter: QueryFilter<TenantDocument>,
     fields: Partial<TenantDocument>,
   ): Promise<DirectoryWrite> {
     const unset: Record<string, 1> = {};
@@ -110,7 +114,7 @@ export class MongoTenantDirectoryRepository implements TenantDirectoryRepository
     else if (!fields.escalation) unset.escalation = 1;
     try {
       await this.tenants.updateOne(
-        { _id: tenantId, changedAt: { $lte: changedAt } },
+        filter,
         { $set: fields, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}) },
         { upsert: true },
       );
