@@ -269,3 +269,29 @@ describe('TenantMatcher — evidence that cannot name a company does not forward
     expect(decision.candidates.map((c) => c.tenantId)).not.toContain('initech');
   });
 });
+
+describe('TenantMatcher — a slip that could be of two words', () => {
+  it('When a mistyped word is one letter from two words of the directory, then the name is not forwarded on it', () => {
+    // Both are common words here, as surnames are in a real directory.
+    const fillers = Array.from({ length: 60 }, (_, i) => ({
+      tenantId: `filler-${i}`,
+      legalName: `${i % 2 ? 'Olsen' : 'Vosen'} Filler${i} Ltd`,
+    }));
+    const matcher = directory([...fillers, { tenantId: 'olsen', legalName: 'Olsen Shipping Ltd' }]);
+    expect(matcher.match({ companyName: 'Olsen Shipping' }).decision).toBe('forward');
+    expect(matcher.match({ companyName: 'Olsem Shipping' }).decision).toBe('forward');
+    // "Ovsen" may be Olsen or Vosen; Vosen Shipping may be a company absent from the directory.
+    expect(matcher.match({ companyName: 'Ovsen Shipping' }).decision).toBe('triage');
+  });
+
+  it('When a mistyped word is as near the word in the other number, then the name is not forwarded on it', () => {
+    const fillers = Array.from({ length: 60 }, (_, i) => ({
+      tenantId: `filler-${i}`,
+      legalName: `Coast Filler${i} Ltd`,
+    }));
+    const matcher = directory([...fillers, { tenantId: 'coast', legalName: 'Coast Evans Marketing LLC' }]);
+    expect(matcher.match({ companyName: 'Caost Evans Marketing' }).decision).toBe('forward');
+    // "Coass" may be Coast or Coasts; Coasts Evans Marketing may be a company absent from the directory.
+    expect(matcher.match({ companyName: 'Coass Evans Marketing' }).decision).toBe('triage');
+  });
+});

@@ -1,7 +1,7 @@
 import { companyDomainOf, canonicalEmail } from './email-domains';
 import { MIN_FUZZY_TOKEN_LENGTH, type TenantIndex } from './tenant-index';
 import { deletionsOf, withinOneEdit } from './fuzzy';
-import { companyNamedInText } from './company-named-in-text';
+import { companyNamedInText, type CompanyInText } from './company-named-in-text';
 import { areNumberVariants, normaliseCompanyName, numberVariantsOf, type NormalisedName } from './normalise';
 
 /** What a verified request tells the matcher (never the requester's address in clear). */
@@ -183,22 +183,23 @@ export class TenantMatcher {
     const t = this.tuning;
     const excluded = new Set(query.excludedTenantIds ?? []);
     const evidence = new Map<number, Evidence>();
-    const get = (slot: number): Evidence => {
-      let e = evidence.get(slot);
-      if (!e) {
-        e = { slot, name: 0, nameKind: 0, nameId: -1, coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
-        evidence.set(slot, e);
-      }
-      return e;
-    };
+    const getIn =
+      (map: Map<number, Evidence>) =>
+      (slot: number): Evidence => {
+        let e = map.get(slot);
+        if (!e) {
+          e = { slot, name: 0, nameKind: 0, nameId: -1, coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
+          map.set(slot, e);
+        }
+        return e;
+      };
 
-    const companyName = query.companyName?.trim() ? query.companyName : companyNamedInText(query.text);
-    const nameTokens = companyName ? normaliseCompanyName(companyName) : undefined;
+    const named = query.companyName?.trim() ? query.companyName : companyNamedInText(query.text);
+    const nameTokens = typeof named === 'string' ? normaliseCompanyName(named) : this.readLoosely(named);
     const nameGiven = nameTokens !== undefined && nameTokens.tokens.length > 0;
     let tooGeneric = false;
-    if (nameGiven) {
-      tooGeneric = this.scoreNames(nameTokens, get);
-    }
+    if (nameGiven) tooGeneric = this.scoreNames(nameTokens, getIn(evidence));
+    const get = getIn(evidence);
 
     let emailGiven = false;
     if (query.companyEmail) {
@@ -310,6 +311,25 @@ export class TenantMatcher {
     };
   }
 
+  /**
+   * The name a request's text gives; when nothing marks where it ends, without the words at its
+   * end that no tenant's name has, even mistyped ("acme widgets ended" → "acme widgets").
+   */
+  private readLoosely(found: CompanyInText | undefined): NormalisedName | undefined {
+    if (!found) return undefined;
+    const normalised = normaliseCompanyName(found.name);
+    if (!found.loose) return normalised;
+    const tokens = [...normalised.tokens];
+    const known = (token: string) =>
+      this.index.tokenId(token) !== undefined ||
+      this.index.tokensWithDeletion(token).length > 0 ||
+      deletionsOf(token).some(
+        (v) => this.index.tokenId(v) !== undefined || this.index.tokensWithDeletion(v).length > 0,
+      );
+    while (tokens.length > 1 && !known(tokens[tokens.length - 1] as string)) tokens.pop();
+    return { ...normalised, tokens, numberless: (normalised.numberless ?? []).filter((i) => i < tokens.length) };
+  }
+
   /** A reason to distrust the leader even when it scores well, or undefined. */
   private conflictOf(top: Evidence, ranked: readonly { e: Evidence }[], nameGiven: boolean): string | undefined {
     const t = this.tuning;
@@ -398,17 +418,22 @@ export class TenantMatcher {
             matches.set(id, t.rareTypoQuality);
             return;
           }
-          // A slip in a common word ("Logistcs") still writes that word: it names no other company.
+          // A slip in a common word ("Logistcs") still writes that word: it names no other company,
+          // unless it is as near the word's other number ("Coass": Coast, Coasts).
           matches.set(id, short ? t.shortTypoQuality : t.longTypoQuality);
-          renders.add(id);
+          if (!numberVariantsOf(other).some((variant) => withinOneEdit(token, variant))) renders.add(id);
         };
         // The query lost a letter, gained one, or changed/swapped one.
+        const before = new Set(matches.keys());
         for (const id of index.tokensWithDeletion(token)) consider(id);
         for (const variant of deletionsOf(token)) {
           const id = index.tokenId(variant);
           if (id !== undefined) consider(id);
           for (const other of index.tokensWithDeletion(variant)) consider(other);
         }
+        // A slip one letter from two words ("Ovsen": Olsen, Vosen) writes neither of them.
+        const slips = [...matches.keys()].filter((id) => !before.has(id));
+        if (slips.length > 1) for (const id of slips) renders.delete(id);
       }
       let weight = index.weightOf(undefined);
       if (matches.size > 0) {
@@ -473,7 +498,11 @@ export class TenantMatcher {
             }
           }
           let matchedQuery = 0;
-          let asWritten = nameWordsMissing === 0 && name.punctuation === query.punctuation;
+          // As many words as the query: "Barcelona Apparel Apparel" is not "Barcelona Apparel".
+          let asWritten =
+            nameWordsMissing === 0 &&
+            name.tokens.length === query.tokens.length &&
+            name.punctuation === query.punctuation;
           let covers = true;
           queryTokens.forEach((q, k) => {
             const quality = perQuery[k] as number;
