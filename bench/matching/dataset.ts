@@ -2,8 +2,12 @@
  * A seeded, deterministic synthetic tenant directory and labelled request set for tuning and
  * benchmarking the matcher. Names are built the way real company names are (surnames, invented
  * brands, places, trade words, legal forms of several jurisdictions) and deliberately include
- * near-duplicates: one letter apart (Joro/Juro), same words with another legal form, one extra
- * word, parents and subsidiaries sharing a domain. Requests are variants a person would type.
+ * near-duplicates, among tenants and among companies absent from the directory: one letter apart
+ * (Joro/Juro), same words with another legal form, a word more, fewer or changed, singular for
+ * plural, other punctuation inside the name; parents and subsidiaries sharing a domain. Requests
+ * are variants a person would type, in the fields or only in the free text, and requests whose
+ * evidence cannot name a company (an address only in the text, a name and an address of two
+ * different companies, the requester a counterparty of several tenants).
  */
 
 export interface TenantRecord {
@@ -182,9 +186,18 @@ function typo(r: Rand, word: string): string {
   return word.slice(0, i - 1) + word[i] + word[i - 1] + word.slice(i + 1); // transposition
 }
 
-/** Identity of a name for uniqueness: word order does not make another company (the matcher ignores it). */
+/**
+ * Identity of a name for uniqueness: word order does not make another company (the matcher ignores
+ * it), punctuation inside the name does ("Blue-Harbour", "Peter's").
+ */
 const key = (words: string[], form: string) =>
-  slug(words.filter((w) => w !== '&').sort()) + '|' + form.toLowerCase().replace(/[^a-z]/g, '');
+  words
+    .filter((w) => w !== '&')
+    .map((w) => w.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase())
+    .sort()
+    .join(' ') +
+  '|' +
+  form.toLowerCase().replace(/[^a-z]/g, '');
 
 interface Company {
   words: string[];
@@ -217,29 +230,96 @@ const KNOWN_WORDS = new Set([
   'Retail',
   'Finance',
 ]);
-const isBrand = (word: string) => !KNOWN_WORDS.has(word);
+/** An invented word; "Blue-Harbour" and "Peter's" are made of known words. */
+const isBrand = (word: string) => !word.split('-').every((part) => KNOWN_WORDS.has(part.replace(/'s$/, '')));
+/** Words that have a singular and a plural (trade words, things), unlike names of people and places. */
+const COUNTABLE = new Set([...INDUSTRIES, ...NOUNS]);
+
+/** The word in the other number: Technology ↔ Technologies, Logistics ↔ Logistic, Fox ↔ Foxes. */
+function otherNumber(word: string): string {
+  if (/ies$/.test(word)) return word.slice(0, -3) + 'y';
+  if (/(x|ch|sh)es$/.test(word)) return word.slice(0, -2);
+  if (/[^s]s$/.test(word)) return word.slice(0, -1);
+  if (/[^aeiou]y$/.test(word)) return word.slice(0, -1) + 'ies';
+  if (/(x|ch|sh)$/.test(word)) return word + 'es';
+  return word + 's';
+}
+
+/** Punctuation inside a name that a registry keeps apart: Blue-Harbour, Peter's, OBrien for O'Brien. */
+function repunctuated(r: Rand, words: string[]): string[] | undefined {
+  const out = [...words];
+  const apostrophe = out.findIndex((w) => w.includes("'"));
+  if (apostrophe >= 0) {
+    out[apostrophe] = (out[apostrophe] as string).replace("'", '');
+    return out;
+  }
+  const plural = out.findIndex((w) => /[^s']s$/.test(w) && w.length > 3);
+  if (plural >= 0 && r() < 0.5) {
+    out[plural] = (out[plural] as string).replace(/s$/, "'s");
+    return out;
+  }
+  const at = out.findIndex((w, i) => i + 1 < out.length && w !== '&' && out[i + 1] !== '&');
+  if (at < 0) return undefined;
+  out.splice(at, 2, `${out[at]}-${out[at + 1]}`);
+  return out;
+}
+
+const REPLACEABLE: readonly (readonly string[])[] = [SURNAMES, INDUSTRIES, ADJECTIVES, NOUNS, PLACES];
 
 /** Near-duplicates of an existing company: what makes wrong forwards likely. */
 function nearDuplicate(r: Rand, c: Company): Company {
   const x = r();
   const words = [...c.words];
   const brandAt = words.findIndex(isBrand);
-  if (x < 0.4 && brandAt >= 0) {
+  if (x < 0.25 && brandAt >= 0) {
     // Invented brands one letter apart (Joro / Juro); real words are not misspelt into new companies.
-    words[brandAt] = typo(r, words[brandAt] as string);
+    const parts = (words[brandAt] as string).split('-');
+    const invented = parts.findIndex((part) => !KNOWN_WORDS.has(part.replace(/'s$/, '')));
+    parts[invented] = typo(r, parts[invented] as string);
+    words[brandAt] = parts.join('-');
     return { ...c, words };
   }
-  if (x < 0.7) {
+  if (x < 0.45) {
     // Same words, another jurisdiction's legal form.
     const jurisdiction = pickWeighted(r);
     return { words, form: pick(r, FORMS[jurisdiction] as string[]), jurisdiction };
   }
-  // One word more.
-  const extra = pick(
-    r,
-    [...INDUSTRIES, 'UK', 'International', 'Europe', 'Digital'].filter((w) => !words.includes(w)),
-  );
-  return { ...c, words: [...words, extra] };
+  if (x < 0.6) {
+    // One word more.
+    const extra = pick(
+      r,
+      [...INDUSTRIES, 'UK', 'International', 'Europe', 'Digital'].filter((w) => !words.includes(w)),
+    );
+    return { ...c, words: [...words, extra] };
+  }
+  const real = words.map((w, i) => i).filter((i) => !isBrand(words[i] as string) && words[i] !== '&');
+  if (x < 0.7 && words.filter((w) => w !== '&').length >= 2) {
+    // One word fewer.
+    const at = 1 + Math.floor(r() * (words.length - 1));
+    const fewer = words.filter((_, i) => i !== at);
+    if (fewer[fewer.length - 1] === '&') fewer.pop();
+    if (fewer.some((w) => w !== '&')) return { ...c, words: fewer };
+  }
+  if (x < 0.8 && real.length > 0) {
+    // One word changed for another of its kind.
+    const at = pick(r, real);
+    const list = REPLACEABLE.find((l) => l.includes(words[at] as string)) ?? INDUSTRIES;
+    words[at] = pick(
+      r,
+      list.filter((w) => !words.includes(w)),
+    );
+    return { ...c, words };
+  }
+  const countable = real.filter((i) => COUNTABLE.has(words[i] as string));
+  if (x < 0.9 && countable.length > 0) {
+    // Singular for plural or the other way round.
+    const at = pick(r, countable);
+    words[at] = otherNumber(words[at] as string);
+    return { ...c, words };
+  }
+  const punctuated = repunctuated(r, words);
+  if (punctuated) return { ...c, words: punctuated };
+  return { ...c, words: [...words, 'UK'] };
 }
 
 export interface Dataset {
@@ -349,12 +429,44 @@ export function buildDataset(tenantCount: number, requestCount: number, seed = 2
   }
 
   const requests: LabelledRequest[] = [];
+  const withDomain = tenants.filter((t) => t.domains);
   const requester = (i: number) =>
     `${slug([pick(r, SURNAMES)])}${i}@${pick(r, ['gmail.com', 'proton.me', 'yahoo.com', 'btinternet.com', 'gmx.de'])}`;
   const formOf = (t: TenantRecord) => companies[Number(t.id.slice(1))] as Company;
   for (let i = 0; requests.length < requestCount; i++) {
     const id = `q${i}`;
     const x = r();
+    if (x < 0.02) {
+      // A company named in the field, and an address of a tenant it is not: the two disagree.
+      const c = pick(r, absent);
+      const tenant = pick(r, withDomain);
+      requests.push({
+        id,
+        requesterEmail: requester(i),
+        companyName: r() < 0.5 ? full(c) : c.words.join(' '),
+        companyEmail:
+          r() < 0.5 ? `${pick(r, ['hr', 'j.smith', 'info'])}@${tenant.domains?.[0]}` : tenant.contacts?.[0]?.email,
+        expected: [],
+        variant: 'name-email-conflict',
+      });
+      continue;
+    }
+    if (x < 0.04) {
+      // The only address is in the free text, and it is the writer's own, at a tenant (their employer).
+      const tenant = pick(r, withDomain);
+      const absentName = r() < 0.5 ? full(pick(r, absent)) : undefined;
+      requests.push({
+        id,
+        requesterEmail: requester(i),
+        text:
+          'Please delete all the personal data you hold about me.' +
+          (absentName ? ` My account with ${absentName} was closed last year.` : '') +
+          ` You can reach me at ${slug([pick(r, SURNAMES)])}@${tenant.domains?.[0]} during the day.`,
+        expected: [],
+        variant: 'free-text-address',
+      });
+      continue;
+    }
     if (x < 0.2) {
       // A company that is not a tenant.
       const c = pick(r, absent);
@@ -391,6 +503,9 @@ export function buildDataset(tenantCount: number, requestCount: number, seed = 2
     } else if (v < 0.4) {
       const k = Math.floor(r() * words.length);
       words[k] = typo(r, words[k] as string);
+      // A typo that happens to spell another tenant's name is that tenant's name, not a typo.
+      const typed = key(words, '');
+      if (typed !== key(c.words, '') && (coreKeys.has(typed) || aliasKeys.has(typed))) continue;
       req.companyName = [...words, r() < 0.5 ? c.form : ''].join(' ').trim();
       req.variant = 'typo';
     } else if (v < 0.45) {
@@ -424,8 +539,8 @@ export function buildDataset(tenantCount: number, requestCount: number, seed = 2
       const p = people.find((x) => x.email === tenant.counterparties?.[0]) as { email: string; tenants: string[] };
       req.requesterEmail = p.email;
       if (r() < 0.5) {
-        req.expected = p.tenants;
-        req.variant = 'counterparty-only';
+        // The request concerns the one company the requester has in mind, whoever else they signed with.
+        req.variant = p.tenants.length > 1 ? 'counterparty-only-several' : 'counterparty-only';
       } else {
         req.companyName = words.join(' ');
         req.variant = 'counterparty-and-name';
@@ -442,7 +557,18 @@ export function buildDataset(tenantCount: number, requestCount: number, seed = 2
         .toLowerCase();
       req.variant = 'lower-abbreviated';
     }
-    if (!req.companyName && !req.companyEmail && req.variant !== 'counterparty-only') continue;
+    if (req.companyName && !req.companyEmail && r() < 0.12) {
+      // The company is named only in the free text (an email body, a form's or the API's text).
+      const template = pick(r, [
+        (n: string) => `Please send me a copy of my data.\nCompany: ${n}\nThank you.`,
+        (n: string) => `I want my data erased. My contract with ${n} ended in March.`,
+        (n: string) => `Hello, I have an account with ${n} and I object to marketing. Regards`,
+      ]);
+      req.text = template(req.companyName);
+      delete req.companyName;
+      req.variant = `text-${req.variant}`;
+    }
+    if (!req.companyName && !req.companyEmail && !req.text && !req.variant.startsWith('counterparty-only')) continue;
     requests.push(req);
   }
   return { tenants, requests };

@@ -4,6 +4,7 @@
  *
  *   npm run eval:matching                      # 100,000 tenants, 12,000 requests
  *   npm run eval:matching -- 20000 3000        # smaller
+ *   EVAL_SEED=7 npm run eval:matching          # another draw of directory and requests
  */
 import {
   DEFAULT_TUNING,
@@ -58,7 +59,9 @@ const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 function main(): void {
   const tenantCount = Number(process.argv[2] ?? 100_000);
   const requestCount = Number(process.argv[3] ?? 12_000);
-  const { tenants, requests } = buildDataset(tenantCount, requestCount);
+  // Another seed draws another directory and request set: a check that tuning did not fit one draw.
+  const seed = process.env.EVAL_SEED ? Number(process.env.EVAL_SEED) : undefined;
+  const { tenants, requests } = buildDataset(tenantCount, requestCount, seed);
   const index = new TenantIndex();
   for (const t of tenants) {
     indexDirectoryEntry(index, t, EVAL_KEY);
@@ -68,6 +71,7 @@ function main(): void {
     const decision = matcher.match({
       companyName: request.companyName,
       companyEmail: request.companyEmail,
+      text: request.text,
       requesterHash: hashCounterpartyEmail(EVAL_KEY, request.requesterEmail),
     });
     return {
@@ -120,6 +124,7 @@ triage rate (all requests)           ${pct(all.triageRate)}`);
           v: o.request.variant,
           q: o.request.companyName,
           e: o.request.companyEmail,
+          t: o.request.text,
           expected: names(o.request.expected),
           got: names(o.forwarded),
         }),
@@ -144,6 +149,7 @@ triage rate (all requests)           ${pct(all.triageRate)}`);
         JSON.stringify({
           q: o.request.companyName,
           e: o.request.companyEmail,
+          t: o.request.text,
           expected: names(o.request.expected),
           top: names(o.top ? [o.top] : []),
           why: o.why,

@@ -5,7 +5,6 @@ import {
   detectRights,
   emailIdempotencyKey,
   extractEmailRequest,
-  findCompany,
   type InboundEmail,
 } from './email-extraction';
 import { intakeRequestSchema } from './intake-request';
@@ -44,23 +43,6 @@ describe('detectRights', () => {
   });
 });
 
-describe('findCompany', () => {
-  it.each([
-    ['My contract with Acme Widgets Ltd was signed last year.', { name: 'Acme Widgets Ltd' }],
-    ['Company: Juro Online Limited\nThanks', { name: 'Juro Online Limited' }],
-    ['Erase my data. Company: Acme Widgets Ltd. Thanks', { name: 'Acme Widgets Ltd' }],
-    ['Erase my data. Organisation: Northwind. Thanks', { name: 'Northwind' }],
-    ['I signed an agreement with Northwind Traders and they use you.', { name: 'Northwind Traders' }],
-    ['Their privacy mail is dpo@acme.example.', { email: 'dpo@acme.example' }],
-    ['company: legal@acme.example', { email: 'legal@acme.example' }],
-    ['My contract with you', undefined],
-    ['> contract with Quoted Ltd\nnothing else', undefined],
-    ['Write to me at ada@signer.example or privacy@relay.example', undefined],
-  ])('When the body says "%s", then the company is %j', (text, company) => {
-    expect(findCompany(text, { addresses: ['ada@signer.example', 'privacy@relay.example'] })).toEqual(company);
-  });
-});
-
 describe('emailIdempotencyKey', () => {
   it('When the Message-ID differs only by brackets and spaces, then the key is the same', () => {
     const raw = Buffer.from('x');
@@ -82,7 +64,15 @@ describe('emailIdempotencyKey', () => {
 });
 
 describe('extractEmailRequest', () => {
-  it('When a mail asks for access and erasure and names a company, then the request says so and the requester is the sender', () => {
+  it("When the body holds an address, then it never becomes the company's address", () => {
+    const result = extractEmailRequest(
+      email({ subject: 'Delete my data', text: 'Please delete my data. You can reach me at jane@bigbank.example.' }),
+      context,
+    );
+    expect(result.usable && result.request.company).toBeUndefined();
+  });
+
+  it('When a mail asks for access and erasure and names a company, then the request says so, keeps the company in its text and the requester is the sender', () => {
     const result = extractEmailRequest(
       email({ subject: 'Subject access request', text: 'Also delete it. My contract with Acme Ltd.' }),
       context,
@@ -93,9 +83,11 @@ describe('extractEmailRequest', () => {
       request: {
         requester: { name: 'Ada Lovelace', email: 'ada@signer.example' },
         rights: ['access', 'erasure'],
-        company: { name: 'Acme Ltd' },
+        text: 'Also delete it. My contract with Acme Ltd.',
       },
     });
+    // The relay finds the company in the text, as for every channel (companyNamedInText).
+    expect(result.usable && result.request.company).toBeUndefined();
   });
 
   // DMARC judges one From domain; with several mailboxes or From headers, which one it judged is

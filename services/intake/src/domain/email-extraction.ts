@@ -55,7 +55,10 @@ export type EmailExtraction =
   | { usable: false; reason: UnusableEmailReason; message: string };
 
 export interface ExtractionContext {
-  /** Our own (privacy) addresses: never taken as the company the writer names. */
+  /**
+   * Our own (privacy) addresses. Unused since the company is no longer taken from the body (the
+   * relay reads it from the text); kept so the channels' wiring need not change.
+   */
   ownAddresses: readonly string[];
 }
 
@@ -159,73 +162,6 @@ function truncate(value: string, max: number): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
-// The look-behind makes a match start only where a local part starts: linear, not quadratic, on long runs.
-const EMAIL_IN_TEXT =
-  /(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+/g;
-const LABELLED_COMPANY =
-  /(?:^|[.!?;][ \t]+)[ \t]*(?:company(?:\s+name)?|organi[sz]ation|controller|business|data\s+controller)[ \t]*[:=][ \t]*([^\r\n]{1,400}?)[ \t]*(?=[.!?;](?:[ \t]|$)|$)/imu;
-const COMPANY_PHRASE = new RegExp(
-  `${EDGE_BEFORE}(?:contract|agreement|account|subscription|relationship|documents?)\\s+(?:signed\\s+)?with\\s+` +
-    // Stops at punctuation, a line end, or a word that starts the next clause.
-    `([^.,;:!?()\\[\\]"\\r\\n]{1,160}?)(?=[.,;:!?()\\[\\]"\\r\\n]|\\s+(?:and|but|who|which|that|because|since|as|for|to|in|on|about|regarding|under|please|via|through|from|at|was|were|is|are|has|have|had|signed|where|when|until|back|ago|last|this|i|we)${EDGE_AFTER}|$)`,
-  'iu',
-);
-const LEGAL_SUFFIX = new RegExp(
-  `^(\\S.*?\\s(?:ltd|limited|llp|llc|plc|inc|incorporated|corp|corporation|gmbh|ag|sas|sarl|bv|nv|oy|srl|spa|pty)${EDGE_AFTER}\\.?)`,
-  'iu',
-);
-/** "Acme Ltd and its partners" names Acme Ltd: a legal form ends a company name. */
-function cutAfterLegalSuffix(value: string): string {
-  return LEGAL_SUFFIX.exec(value)?.[1]?.trim() ?? value;
-}
-const NOT_A_COMPANY = new Set(['you', 'your company', 'the company', 'them', 'us', 'it', 'him', 'her', 'this company']);
-
-/**
- * The company the writer names, by label ("Company: X Ltd"), by phrase ("my contract with
- * X Ltd"), and the first email address in the body that is neither the writer's nor ours. Quoted
- * lines of earlier replies are left out.
- */
-export function findCompany(
-  text: string,
-  exclude: { addresses: readonly string[] },
-): { name?: string; email?: string } | undefined {
-  const ownText = text
-    .slice(0, SEARCH_WINDOW)
-    .split(/\r?\n/)
-    .filter((line) => !/^\s*>/.test(line) && !/wrote:\s*$/i.test(line))
-    .join('\n');
-  const excluded = new Set(exclude.addresses.map((address) => address.toLowerCase()));
-  const found: { name?: string; email?: string } = {};
-
-  const emailOf = (candidate: string): string | undefined => {
-    const address = candidate.replace(/[.]+$/, '');
-    if (excluded.has(address.toLowerCase())) return undefined;
-    return requesterEmailSchema.safeParse(address).success ? address : undefined;
-  };
-
-  for (const candidate of [LABELLED_COMPANY.exec(ownText)?.[1], COMPANY_PHRASE.exec(ownText)?.[1]]) {
-    if (!candidate || found.name) continue;
-    const value = cutAfterLegalSuffix(toOneLine(candidate, LIMITS.companyNameMax).replace(/^(?:the)\s+/i, ''));
-    const alone = value.match(new RegExp(`^${EMAIL_IN_TEXT.source}$`));
-    if (alone) {
-      found.email ??= emailOf(value);
-      continue;
-    }
-    if (/\p{L}/u.test(value) && !NOT_A_COMPANY.has(value.toLowerCase())) found.name = value;
-  }
-
-  if (!found.email) {
-    for (const match of ownText.matchAll(EMAIL_IN_TEXT)) {
-      const address = emailOf(match[0]);
-      if (address) {
-        found.email = address;
-        break;
-      }
-    }
-  }
-  return found.name || found.email ? found : undefined;
-}
-
 /**
  * `email:` and the Message-ID without its brackets and whitespace (the same mail resent keeps
  * its Message-ID); a Message-ID too long to be a key, or none, falls back to a hash.
@@ -251,11 +187,11 @@ function firstValidMailbox(mailboxes: readonly EmailMailbox[]): EmailMailbox | u
 
 /**
  * Turns a parsed email into a validated intake request: the requester is Reply-To or From, the
- * rights come from keywords in subject and body ("other" with the subject when none), the company
- * from what the writer names, the text is the bounded body; attachments are only noted. Never
- * throws: what cannot become a request is reported as unusable, with a reason.
+ * rights come from keywords in subject and body ("other" with the subject when none), the text is
+ * the bounded body; attachments are only noted. Never throws: what cannot become a request is
+ * reported as unusable, with a reason.
  */
-export function extractEmailRequest(email: InboundEmail, context: ExtractionContext): EmailExtraction {
+export function extractEmailRequest(email: InboundEmail, _context: ExtractionContext): EmailExtraction {
   const mailboxes = [...email.replyTo, ...email.from];
   if (!mailboxes.some((mailbox) => mailbox.address.trim().length > 0)) {
     return { usable: false, reason: 'no-sender', message: 'The mail has no sender address (From or Reply-To)' };
@@ -276,16 +212,14 @@ export function extractEmailRequest(email: InboundEmail, context: ExtractionCont
   }
 
   const detected = detectRights(`${subject}\n${email.text}`);
-  const company = findCompany(email.text, {
-    addresses: [...mailboxes.map((mailbox) => mailbox.address), ...context.ownAddresses],
-  });
   const name = toOneLine(requester.name, LIMITS.nameMax) || toOneLine(requester.address.split('@')[0] ?? '', 200);
 
   const parsed = intakeRequestSchema.safeParse({
     requester: { name: name || 'Unknown', email: requester.address },
     rights: detected.length > 0 ? detected : ['other'],
     ...(detected.length === 0 && subject ? { otherRightText: subject } : {}),
-    ...(company ? { company } : {}),
+    // No company from the body here: the relay reads the company named in the text the same way
+    // for every channel, and an address in the body is never the company's (it may be the writer's employer).
     text: body,
   });
   if (!parsed.success) {

@@ -108,6 +108,7 @@ export async function matchVerifiedRequest(
     const decision = deps.matcher.match({
       companyName: request.company?.name,
       companyEmail: request.company?.email,
+      text: request.text,
       requesterHash: deps.hasher.hash(request.requester.email),
     });
     const now = deps.clock.now();

@@ -178,6 +178,20 @@ describe('Matching use cases', () => {
     });
   });
 
+  it('When a verified request names its company only in its text, then it is matched on that name', async () => {
+    const { deps, requests, publisher } = await setUp();
+    const id = '0193a1c2-7d4e-7a10-9b7c-000000000009';
+    requests.set(id, {
+      ...verifiedRequest(id, undefined, 'someone@gmail.com'),
+      text: 'Please erase my data.\nCompany: Joro Home Ltd\nThank you.',
+    });
+    await matchVerifiedRequest(deps, id);
+    expect(publisher.published[0]).toMatchObject({
+      type: EVENTS.caseMatchedV1.type,
+      payload: { requestId: id, tenantId: 'tenant-joro' },
+    });
+  });
+
   it('When publishing fails after the decision was stored, then a retry publishes the same events', async () => {
     const { deps, requests, publisher } = await setUp();
     const id = '0193a1c2-7d4e-7a10-9b7c-000000000002';

@@ -64,6 +64,7 @@ export async function runMatchCommand(options: {
     const decision = matcher.match({
       companyName: r.companyName,
       companyEmail: r.companyEmail,
+      text: r.text,
       requesterHash: hashCounterpartyEmail(key, r.requesterEmail),
     });
     if (decision.decision === 'forward') forwards++;

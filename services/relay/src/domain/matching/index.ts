@@ -5,3 +5,4 @@ export * from './tenant-index';
 export * from './tenant-matcher';
 export * from './case-id';
 export * from './directory-entry';
+export * from './company-named-in-text';

@@ -6,6 +6,14 @@ export interface NormalisedName {
   readonly tokens: readonly string[];
   /** The legal-form family found at the end ("limited", "gmbh", …), if any. */
   readonly legalForm?: string;
+  /** Positions in `tokens` expanded from an abbreviation that does not say singular or plural ("Tech"). */
+  readonly numberless?: readonly number[];
+  /**
+   * The punctuation written inside the name (not in its legal form, not at its ends), sorted:
+   * "O'Brien" and "OBrien", "Smith-Jones" and "Smith Jones" are different names in a registry.
+   * "&" and "+" count as the word "and", not as punctuation.
+   */
+  readonly punctuation: string;
 }
 
 /** Words that never distinguish one company from another. */
@@ -13,30 +21,26 @@ const STOP_WORDS = new Set(['the', 'and', 'of', 'de', 'der', 'die', 'das', 'la',
 
 /**
  * Common abbreviations and spelling variants, mapped to one canonical token. Both sides of a
- * comparison go through this, so "Intl" and "International" meet.
+ * comparison go through this, so "Intl" and "International" meet. Singular and plural stay
+ * apart ("Technology" is not "Technologies"): registries hold both as different companies.
  */
 const CANONICAL_TOKENS: Readonly<Record<string, string>> = {
   intl: 'international',
   internat: 'international',
   mgmt: 'management',
   mgt: 'management',
-  svc: 'services',
+  svc: 'service',
   svcs: 'services',
-  service: 'services',
   grp: 'group',
   hldgs: 'holdings',
-  hldg: 'holdings',
-  holding: 'holdings',
+  hldg: 'holding',
   tech: 'technology',
-  technologies: 'technology',
   techn: 'technology',
   sys: 'systems',
-  system: 'systems',
   solns: 'solutions',
-  solution: 'solutions',
+  soln: 'solution',
   assoc: 'associates',
   assocs: 'associates',
-  association: 'associates',
   bros: 'brothers',
   mfg: 'manufacturing',
   natl: 'national',
@@ -44,26 +48,20 @@ const CANONICAL_TOKENS: Readonly<Record<string, string>> = {
   ctr: 'centre',
   center: 'centre',
   labs: 'laboratories',
-  lab: 'laboratories',
-  laboratory: 'laboratories',
+  lab: 'laboratory',
   dev: 'development',
-  devs: 'development',
   devt: 'development',
-  developments: 'development',
+  devs: 'developments',
   engg: 'engineering',
   eng: 'engineering',
   ins: 'insurance',
   invest: 'investments',
-  investment: 'investments',
-  prop: 'properties',
+  prop: 'property',
   props: 'properties',
-  property: 'properties',
   mktg: 'marketing',
   comms: 'communications',
-  communication: 'communications',
   pharma: 'pharmaceuticals',
   pharm: 'pharmaceuticals',
-  pharmaceutical: 'pharmaceuticals',
   constr: 'construction',
   dist: 'distribution',
   fin: 'financial',
@@ -73,6 +71,40 @@ const CANONICAL_TOKENS: Readonly<Record<string, string>> = {
   gb: 'uk',
   usa: 'us',
 };
+
+/**
+ * Abbreviations that do not say singular or plural ("Tech" for Technology or Technologies): a
+ * word they expand to matches either number as written.
+ */
+const NUMBERLESS_ABBREVIATIONS: ReadonlySet<string> = new Set([
+  'tech',
+  'techn',
+  'sys',
+  'assoc',
+  'invest',
+  'pharma',
+  'pharm',
+  'dev',
+  'prop',
+]);
+
+/**
+ * The singular and plural forms an English word may take ("technology" ↔ "technologies",
+ * "logistic" ↔ "logistics", "box" ↔ "boxes"). Registries hold such pairs as different companies.
+ */
+export function numberVariantsOf(token: string): string[] {
+  const out = [token + 's', token + 'es'];
+  if (token.length > 3 && token.endsWith('s')) out.push(token.slice(0, -1));
+  if (token.length > 4 && token.endsWith('es')) out.push(token.slice(0, -2));
+  if (token.length > 4 && token.endsWith('ies')) out.push(token.slice(0, -3) + 'y');
+  if (token.length > 2 && token.endsWith('y')) out.push(token.slice(0, -1) + 'ies');
+  return out;
+}
+
+/** True when one word is the other in another number (see `numberVariantsOf`). */
+export function areNumberVariants(a: string, b: string): boolean {
+  return a !== b && (numberVariantsOf(a).includes(b) || numberVariantsOf(b).includes(a));
+}
 
 /** Lower case, accents and punctuation removed, "&" spelt "and", dotted initials joined. */
 function toBasicTokens(raw: string): string[] {
@@ -141,7 +173,8 @@ function legalFormSuffix(tokens: readonly string[]): { length: number; family?: 
  * "&"/"and", "the", legal forms (one or several, at the end) and common abbreviations.
  */
 export function normaliseCompanyName(raw: string): NormalisedName {
-  let tokens = toBasicTokens(raw);
+  const basic = toBasicTokens(raw);
+  let tokens = basic;
   let legalForm: string | undefined;
   for (;;) {
     const suffix = legalFormSuffix(tokens);
@@ -150,11 +183,41 @@ export function normaliseCompanyName(raw: string): NormalisedName {
     tokens = tokens.slice(0, tokens.length - suffix.length);
   }
   const distinctive: string[] = [];
+  const numberless: number[] = [];
   for (const token of tokens) {
     if (STOP_WORDS.has(token)) continue;
+    if (NUMBERLESS_ABBREVIATIONS.has(token)) numberless.push(distinctive.length);
     distinctive.push(CANONICAL_TOKENS[token] ?? token);
   }
   // A name made only of stop words ("The And") keeps them rather than vanishing.
-  const result = distinctive.length > 0 ? distinctive : tokens;
-  return legalForm === undefined ? { tokens: result } : { tokens: result, legalForm };
+  const kept = distinctive.length > 0;
+  const result: NormalisedName = {
+    tokens: kept ? distinctive : tokens,
+    punctuation: punctuationInside(raw, basic.length - tokens.length),
+    ...(legalForm === undefined ? {} : { legalForm }),
+    ...(kept && numberless.length > 0 ? { numberless } : {}),
+  };
+  return result;
+}
+
+/** The punctuation of `raw` inside the name, leaving out the last `legalFormTokens` tokens' words. */
+function punctuationInside(raw: string, legalFormTokens: number): string {
+  const words = raw
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[’‘`´]/g, "'")
+    .replace(/[‐‑‒–—]/g, '-')
+    // Spelt as the word it stands for, so the words line up with the tokens counted above.
+    .replace(/[&+]/g, ' and ')
+    .split(/\s+/)
+    .filter((word) => word !== '');
+  let strip = legalFormTokens;
+  while (strip > 0 && words.length > 0) {
+    const count = toBasicTokens(words[words.length - 1] as string).length;
+    if (count > strip) break;
+    strip -= count;
+    words.pop();
+  }
+  const inside = words.join(' ').replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+  return [...inside.replace(/[\p{L}\p{N}\s]+/gu, '')].sort().join('');
 }

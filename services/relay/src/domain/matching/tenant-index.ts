@@ -1,6 +1,6 @@
 import { canonicalEmail, isPersonalMailDomain, registrableDomain } from './email-domains';
 import { deletionsOf } from './fuzzy';
-import { normaliseCompanyName } from './normalise';
+import { normaliseCompanyName, type NormalisedName } from './normalise';
 
 /** What the matcher knows of one tenant (counterparties travel separately, as keyed hashes). */
 export interface DirectoryTenant {
@@ -32,6 +32,8 @@ export interface IndexedName {
   /** Token ids (a plain array: a million small typed arrays would cost more than their contents). */
   readonly tokens: readonly number[];
   readonly legalForm: string | undefined;
+  /** See `NormalisedName.punctuation` (mostly ""). */
+  readonly punctuation: string;
   readonly display: string;
 }
 
@@ -121,10 +123,10 @@ export class TenantIndex {
     allNames.forEach((raw, i) => {
       const normalised = normaliseCompanyName(raw);
       if (normalised.tokens.length === 0) return;
-      const key = normalised.tokens.join(' ') + '|' + (normalised.legalForm ?? '');
+      const key = normalised.tokens.join(' ') + '|' + (normalised.legalForm ?? '') + '|' + normalised.punctuation;
       if (seen.has(key)) return;
       seen.add(key);
-      slot.nameIds.push(this.addName(slotId, i === 0 ? 0 : 1, normalised.tokens, normalised.legalForm, raw));
+      slot.nameIds.push(this.addName(slotId, i === 0 ? 0 : 1, normalised, raw));
     });
     for (const domain of tenant.domains ?? []) {
       const registrable = registrableDomain(domain);
@@ -245,16 +247,17 @@ export class TenantIndex {
     return id;
   }
 
-  private addName(
-    slot: number,
-    kind: 0 | 1,
-    tokens: readonly string[],
-    legalForm: string | undefined,
-    display: string,
-  ): number {
-    const ids = tokens.map((token) => this.internToken(token));
+  private addName(slot: number, kind: 0 | 1, normalised: NormalisedName, display: string): number {
+    const ids = normalised.tokens.map((token) => this.internToken(token));
     const nameId = this.freeNames.pop() ?? this.names.length;
-    this.names[nameId] = { slot, kind, tokens: ids, legalForm, display };
+    this.names[nameId] = {
+      slot,
+      kind,
+      tokens: ids,
+      legalForm: normalised.legalForm,
+      punctuation: normalised.punctuation,
+      display,
+    };
     const distinct = new Set(ids);
     for (const tokenId of distinct) (this.postings[tokenId] as number[]).push(nameId);
     this.liveNames++;

@@ -84,9 +84,15 @@ describe('TenantMatcher — hard cases', () => {
     expect(decision.candidates[0]?.reasons[0]?.signal).toBe('named-email-is-contact');
   });
 
-  it('When the requester is a counterparty of two tenants and names none, then both get a case', () => {
+  it('When the requester is a counterparty of two tenants and names none, then it goes to triage with both', () => {
     const decision = matcher.match({ requesterHash: hashCounterpartyEmail(KEY, 'Ada@gmail.com') });
-    expect(forwardedTo(decision)).toEqual(['fabrikam', 'juro']);
+    expect(decision).toMatchObject({ decision: 'triage', reason: 'ambiguous' });
+    expect(decision.candidates.map((c) => c.tenantId).sort()).toEqual(['fabrikam', 'juro']);
+  });
+
+  it('When the requester is a counterparty of exactly one tenant and names none, then it goes to that one', () => {
+    const decision = matcher.match({ requesterHash: hashCounterpartyEmail(KEY, 'bob@gmail.com') });
+    expect(forwardedTo(decision)).toEqual(['fabrikam']);
   });
 
   it('When the requester is a counterparty of two tenants and names one, then only that one gets it', () => {
@@ -184,5 +190,108 @@ describe('TenantMatcher — hard cases', () => {
     expect(forwardedTo(m.match({ companyName: 'Sparrowhawk Analytics' }))).toEqual(['t1']);
     index.remove('t1');
     expect(m.match({ companyName: 'Sparrowhawk Analytics' })).toMatchObject({ reason: 'no-candidate' });
+  });
+});
+
+describe('TenantMatcher — evidence that cannot name a company does not forward to it', () => {
+  // Trade words are common in a real directory; fillers make them so here.
+  const fillers = Array.from({ length: 40 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} ${['Logistics', 'Technologies', 'Catering', 'Technology'][i % 4]} Ltd`,
+  }));
+  const matcher = directory([
+    ...base,
+    ...fillers,
+    { tenantId: 'initech', legalName: 'Initech Ltd', domains: ['initech.example'] },
+    { tenantId: 'kestrel', legalName: 'Kestrel Technologies. Inc', domains: ['kestrel.example'] },
+    { tenantId: 'obrien', legalName: "O'Brien Catering Ltd", domains: ['obrien.example'] },
+    { tenantId: 'kazeron', legalName: 'Kazeron Logistics Ltd', domains: ['kazeron.example'] },
+    { tenantId: 'tolvex', legalName: 'Tolvex Marvane Logistics Ltd' },
+  ]);
+
+  it('When the named company matches no tenant and the named address does, then it goes to triage', () => {
+    const decision = matcher.match({ companyName: 'Globex', companyEmail: 'x@initech.example' });
+    expect(decision).toMatchObject({ decision: 'triage', reason: 'conflicting-signals' });
+  });
+
+  it('When the named company matches no tenant and the named address is a contact, then it goes to triage', () => {
+    const decision = matcher.match({ companyName: 'Globex Corporation', companyEmail: 'dpo@juro.example' });
+    expect(decision).toMatchObject({ decision: 'triage', reason: 'conflicting-signals' });
+  });
+
+  it('When the named company differs from a tenant only in singular and plural, then it is not forwarded on the name', () => {
+    const decision = matcher.match({ companyName: 'Kestrel Technology Inc' });
+    expect(decision.decision).toBe('triage');
+    expect(decision.candidates[0]?.tenantId).toBe('kestrel');
+  });
+
+  it('When a plural is missing from a word the directory does not otherwise know, then it is not forwarded on the name', () => {
+    expect(matcher.match({ companyName: 'Kazeron Logistic Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the named company differs from a tenant only in punctuation inside the name, then it is not forwarded on the name', () => {
+    expect(matcher.match({ companyName: 'OBrien Catering Ltd' }).decision).toBe('triage');
+    expect(matcher.match({ companyName: 'Kazeron-Logistics Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the named company lacks a word of the tenant, then it is not forwarded on the name', () => {
+    expect(matcher.match({ companyName: 'Kazeron Ltd' }).decision).toBe('triage');
+    expect(matcher.match({ companyName: 'Tolvex Marvane Ltd' }).decision).toBe('triage');
+  });
+
+  it("When such a near name is backed by the tenant's domain, then it is forwarded", () => {
+    const decision = matcher.match({ companyName: 'Kestrel Technology Inc', companyEmail: 'privacy@kestrel.example' });
+    expect(forwardedTo(decision)).toEqual(['kestrel']);
+  });
+
+  it("When the named company is the tenant's name as written, in another case, without its legal form or abbreviated, then it is forwarded", () => {
+    expect(forwardedTo(matcher.match({ companyName: 'Kestrel Technologies. Inc' }))).toEqual(['kestrel']);
+    expect(forwardedTo(matcher.match({ companyName: "o'brien catering" }))).toEqual(['obrien']);
+    expect(forwardedTo(matcher.match({ companyName: 'Kestrel Tech' }))).toEqual(['kestrel']);
+    expect(forwardedTo(matcher.match({ companyName: 'Kazeron Logistics Limited' }))).toEqual(['kazeron']);
+  });
+
+  it('When the request names a company only in its text, then it is matched as if named', () => {
+    const decision = matcher.match({
+      text: 'Please erase my data.\nMy contract with Kazeron Logistics Ltd was signed last year.',
+    });
+    expect(forwardedTo(decision)).toEqual(['kazeron']);
+  });
+
+  it('When a company is named in the field, then a company in the text does not replace it', () => {
+    const decision = matcher.match({ companyName: 'Initech', text: 'Company: Kazeron Logistics Ltd' });
+    expect(forwardedTo(decision)).toEqual(['initech']);
+  });
+
+  it('When the only address of a tenant is in the free text, then nothing is forwarded', () => {
+    const decision = matcher.match({ text: 'Delete everything you hold. You can reach me at jane@initech.example.' });
+    expect(decision.decision).toBe('triage');
+    expect(decision.candidates.map((c) => c.tenantId)).not.toContain('initech');
+  });
+});
+
+describe('TenantMatcher — a slip that could be of two words', () => {
+  it('When a mistyped word is one letter from two words of the directory, then the name is not forwarded on it', () => {
+    // Both are common words here, as surnames are in a real directory.
+    const fillers = Array.from({ length: 60 }, (_, i) => ({
+      tenantId: `filler-${i}`,
+      legalName: `${i % 2 ? 'Olsen' : 'Vosen'} Filler${i} Ltd`,
+    }));
+    const matcher = directory([...fillers, { tenantId: 'olsen', legalName: 'Olsen Shipping Ltd' }]);
+    expect(matcher.match({ companyName: 'Olsen Shipping' }).decision).toBe('forward');
+    expect(matcher.match({ companyName: 'Olsem Shipping' }).decision).toBe('forward');
+    // "Ovsen" may be Olsen or Vosen; Vosen Shipping may be a company absent from the directory.
+    expect(matcher.match({ companyName: 'Ovsen Shipping' }).decision).toBe('triage');
+  });
+
+  it('When a mistyped word is as near the word in the other number, then the name is not forwarded on it', () => {
+    const fillers = Array.from({ length: 60 }, (_, i) => ({
+      tenantId: `filler-${i}`,
+      legalName: `Coast Filler${i} Ltd`,
+    }));
+    const matcher = directory([...fillers, { tenantId: 'coast', legalName: 'Coast Evans Marketing LLC' }]);
+    expect(matcher.match({ companyName: 'Caost Evans Marketing' }).decision).toBe('forward');
+    // "Coass" may be Coast or Coasts; Coasts Evans Marketing may be a company absent from the directory.
+    expect(matcher.match({ companyName: 'Coass Evans Marketing' }).decision).toBe('triage');
   });
 });

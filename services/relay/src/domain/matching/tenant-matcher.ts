@@ -1,14 +1,20 @@
 import { companyDomainOf, canonicalEmail } from './email-domains';
 import { MIN_FUZZY_TOKEN_LENGTH, type TenantIndex } from './tenant-index';
 import { deletionsOf, withinOneEdit } from './fuzzy';
-import { normaliseCompanyName } from './normalise';
+import { companyNamedInText, type CompanyInText } from './company-named-in-text';
+import { areNumberVariants, normaliseCompanyName, numberVariantsOf, type NormalisedName } from './normalise';
 
 /** What a verified request tells the matcher (never the requester's address in clear). */
 export interface MatchQuery {
   /** The company the requester named, as typed. */
   readonly companyName?: string;
-  /** The company address the requester named. */
+  /** The company address the requester named (in a field of its own, never one found in free text). */
   readonly companyEmail?: string;
+  /**
+   * The request's free text. A company named in it ("my contract with X Ltd") counts as named when
+   * `companyName` is empty; an address in it never counts (it may be the writer's employer).
+   */
+  readonly text?: string;
   /** Keyed hash of the requester's own address (see `CounterpartyHasher`). */
   readonly requesterHash?: string;
   /** Tenants that must not be offered (they said "not ours"). */
@@ -71,9 +77,23 @@ export interface MatcherTuning {
   /** …or in at least this share of all names, whichever is more. */
   readonly commonWordShare: number;
   readonly rareTypoQuality: number;
-  /** Ceiling of a name's score when a word of the query is not in it at all ("Acme Retail Foods" vs "Acme Retail"). */
-  readonly unmatchedWordCeiling: number;
-  /** A runner-up containing every word of the query, scoring at least this, makes a name-only match ambiguous. */
+  /** Quality of a word written in the other number ("Technology" for "Technologies"). */
+  readonly numberVariantQuality: number;
+  /**
+   * Ceiling of a name's score when it is not the tenant's name as written: a word on either side
+   * the other lacks ("Acme Retail Foods" vs "Acme Retail", "Acme" vs "Acme Retail"), a word in the
+   * other number, a word the directory knows as another word or a rare word one letter off, or
+   * other punctuation inside the name ("OBrien" vs "O'Brien"). Such a name may be another
+   * company's, absent from the directory and indistinguishable from a slip, so it must stay below
+   * `confident`: it forwards only when other evidence (address, counterparty) agrees.
+   */
+  readonly nearNameCeiling: number;
+  /**
+   * A runner-up carrying every word of the query makes a name-only match ambiguous: always when it
+   * has no other words (the same name with another legal form), and when it has more but resembles
+   * the query at least this much and the query is written loosely, without a legal form: then it
+   * may be the runner-up's name with a word dropped ("Civic Summit" for Civic Summit Marketing).
+   */
   readonly coveringRunnerUp: number;
   /** Multiplier when both names carry a legal form and the forms differ (Ltd vs GmbH). */
   readonly legalFormMismatch: number;
@@ -85,8 +105,6 @@ export interface MatcherTuning {
   readonly minLead: number;
   /** A named company this similar to a tenant counts as naming it; below, it contradicts other signals. */
   readonly consistentName: number;
-  /** Most tenants one request may be forwarded to on counterparty evidence alone. */
-  readonly maxTenantsPerRequest: number;
   /** Candidates returned for triage. */
   readonly maxCandidates: number;
   /** Names scored per query at most; a name made only of very common words goes to triage. */
@@ -109,14 +127,14 @@ export const DEFAULT_TUNING: MatcherTuning = {
   commonWordNames: 20,
   commonWordShare: 0.0005,
   rareTypoQuality: 0.6,
-  unmatchedWordCeiling: 0.8,
-  coveringRunnerUp: 0.85,
+  numberVariantQuality: 0.9,
+  nearNameCeiling: 0.8,
+  coveringRunnerUp: 0.8,
   legalFormMismatch: 0.9,
   confident: 0.85,
   doubtRatio: 2.5,
   minLead: 0.04,
   consistentName: 0.5,
-  maxTenantsPerRequest: 5,
   maxCandidates: 10,
   maxNamesScored: 10_000,
   commonTokenNames: 500,
@@ -129,7 +147,7 @@ interface Evidence {
   nameKind: 0 | 1;
   /** The tenant's name that resembles the named company best (-1: none). */
   nameId: number;
-  /** Some name of the tenant contains every word of the query, exactly. */
+  /** Some name of the tenant contains every word of the query, exactly, and few others or resembles it closely. */
   coversQuery: boolean;
   contact: number;
   domain: number;
@@ -146,6 +164,8 @@ function combined(e: Evidence): number {
 /** Per query token: the vocabulary tokens it matches, each with a match quality. */
 interface QueryToken {
   readonly matches: Map<number, number>;
+  /** Those of `matches` that write the tenant's word as such: the word itself, an abbreviation, a slip in a common word. */
+  readonly renders: Set<number>;
   readonly weight: number;
 }
 
@@ -163,21 +183,23 @@ export class TenantMatcher {
     const t = this.tuning;
     const excluded = new Set(query.excludedTenantIds ?? []);
     const evidence = new Map<number, Evidence>();
-    const get = (slot: number): Evidence => {
-      let e = evidence.get(slot);
-      if (!e) {
-        e = { slot, name: 0, nameKind: 0, nameId: -1, coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
-        evidence.set(slot, e);
-      }
-      return e;
-    };
+    const getIn =
+      (map: Map<number, Evidence>) =>
+      (slot: number): Evidence => {
+        let e = map.get(slot);
+        if (!e) {
+          e = { slot, name: 0, nameKind: 0, nameId: -1, coversQuery: false, contact: 0, domain: 0, counterparty: 0 };
+          map.set(slot, e);
+        }
+        return e;
+      };
 
-    const nameTokens = query.companyName ? normaliseCompanyName(query.companyName) : undefined;
+    const named = query.companyName?.trim() ? query.companyName : companyNamedInText(query.text);
+    const nameTokens = typeof named === 'string' ? normaliseCompanyName(named) : this.readLoosely(named);
     const nameGiven = nameTokens !== undefined && nameTokens.tokens.length > 0;
     let tooGeneric = false;
-    if (nameGiven) {
-      tooGeneric = this.scoreNames(nameTokens.tokens, nameTokens.legalForm, get);
-    }
+    if (nameGiven) tooGeneric = this.scoreNames(nameTokens, getIn(evidence));
+    const get = getIn(evidence);
 
     let emailGiven = false;
     if (query.companyEmail) {
@@ -215,22 +237,26 @@ export class TenantMatcher {
       };
     }
 
-    // Nothing named: the requester's own address is the only evidence, and it may point to several tenants.
+    // Nothing named: the requester's own address is the only evidence. It says which company only
+    // when it belongs to one tenant; a request concerns the one company the requester has in mind.
     if (!nameGiven && !emailGiven) {
       const tenants = ranked.filter((c) => c.e.counterparty > 0);
-      if (tenants.length > 0 && tenants.length <= t.maxTenantsPerRequest) {
+      if (tenants.length === 1) {
         return {
           decision: 'forward',
           tenants: tenants.map((c) => this.toCandidate(c.e, c.score)),
           candidates,
-          explanation: `The request names no company; the requester is a known counterparty of ${tenants.length} tenant(s).`,
+          explanation: 'The request names no company; the requester is a known counterparty of exactly one tenant.',
         };
       }
       return {
         decision: 'triage',
         reason: tenants.length === 0 ? 'no-candidate' : 'ambiguous',
         candidates,
-        explanation: 'The request names no company and the requester is a counterparty of too many tenants.',
+        explanation:
+          tenants.length === 0
+            ? 'The request names no company and the requester is no tenant’s counterparty.'
+            : `The request names no company and the requester is a counterparty of ${tenants.length} tenants.`,
       };
     }
 
@@ -252,7 +278,7 @@ export class TenantMatcher {
       };
     }
     const nameOnly = top.e.contact === 0 && top.e.domain === 0 && top.e.counterparty === 0;
-    const covering = ranked.find((c) => c !== top && c.e.coversQuery && c.e.name >= t.coveringRunnerUp);
+    const covering = ranked.find((c) => c !== top && c.e.coversQuery);
     if (nameOnly && covering) {
       return {
         decision: 'triage',
@@ -285,6 +311,25 @@ export class TenantMatcher {
     };
   }
 
+  /**
+   * The name a request's text gives; when nothing marks where it ends, without the words at its
+   * end that no tenant's name has, even mistyped ("acme widgets ended" → "acme widgets").
+   */
+  private readLoosely(found: CompanyInText | undefined): NormalisedName | undefined {
+    if (!found) return undefined;
+    const normalised = normaliseCompanyName(found.name);
+    if (!found.loose) return normalised;
+    const tokens = [...normalised.tokens];
+    const known = (token: string) =>
+      this.index.tokenId(token) !== undefined ||
+      this.index.tokensWithDeletion(token).length > 0 ||
+      deletionsOf(token).some(
+        (v) => this.index.tokenId(v) !== undefined || this.index.tokensWithDeletion(v).length > 0,
+      );
+    while (tokens.length > 1 && !known(tokens[tokens.length - 1] as string)) tokens.pop();
+    return { ...normalised, tokens, numberless: (normalised.numberless ?? []).filter((i) => i < tokens.length) };
+  }
+
   /** A reason to distrust the leader even when it scores well, or undefined. */
   private conflictOf(top: Evidence, ranked: readonly { e: Evidence }[], nameGiven: boolean): string | undefined {
     const t = this.tuning;
@@ -294,14 +339,12 @@ export class TenantMatcher {
     if (nameGiven && top.name >= t.consistentName && !emailEvidence(top) && otherByEmail) {
       return 'The named company and the named email address point to different tenants.';
     }
+    // Email or counterparty evidence says one tenant, yet the named company is not that tenant
+    // (it may be a company absent from the directory): the evidence cannot name it.
     if (nameGiven && top.name < t.consistentName) {
-      // Email or counterparty evidence says one tenant, yet the named company is not that tenant.
-      if (top.contact === 0 && top.domain === 0 && top.counterparty > 0) {
+      if (emailEvidence(top)) return 'The named email address belongs to a tenant the named company does not resemble.';
+      if (top.counterparty > 0)
         return 'The named company does not match the tenant the requester is a counterparty of.';
-      }
-      if (ranked.some((c) => c.e !== top && c.e.name >= 0.7)) {
-        return 'The named email address belongs to one tenant, the named company resembles another.';
-      }
     }
     return undefined;
   }
@@ -330,55 +373,82 @@ export class TenantMatcher {
    * Scores every name sharing a (possibly mistyped) distinctive token with the query, and records
    * each tenant's best. Returns true when the query is too generic to enumerate fully.
    */
-  private scoreNames(
-    tokens: readonly string[],
-    legalForm: string | undefined,
-    get: (slot: number) => Evidence,
-  ): boolean {
+  private scoreNames(query: NormalisedName, get: (slot: number) => Evidence): boolean {
     const t = this.tuning;
     const index = this.index;
     const queryTokens: QueryToken[] = [];
     const commonWord = Math.max(t.commonWordNames, index.nameCount * t.commonWordShare);
+    const numberless = new Set(query.numberless ?? []);
     const seen = new Set<string>();
-    for (const token of tokens) {
-      if (seen.has(token)) continue;
+    query.tokens.forEach((token, position) => {
+      if (seen.has(token)) return;
       seen.add(token);
       const matches = new Map<number, number>();
+      const renders = new Set<number>();
       const exact = index.tokenId(token);
-      if (exact !== undefined && index.postingsOf(exact).length > 0) matches.set(exact, 1);
+      if (exact !== undefined && index.postingsOf(exact).length > 0) {
+        matches.set(exact, 1);
+        renders.add(exact);
+      }
+      // The same word in the other number: another company's name, unless the query abbreviated it ("Tech").
+      for (const variant of numberVariantsOf(token)) {
+        const id = index.tokenId(variant);
+        if (id === undefined || matches.has(id) || index.postingsOf(id).length === 0) continue;
+        if (numberless.has(position)) {
+          matches.set(id, 1);
+          renders.add(id);
+        } else {
+          matches.set(id, t.numberVariantQuality);
+        }
+      }
       if (token.length >= MIN_FUZZY_TOKEN_LENGTH) {
         const consider = (id: number) => {
           if (matches.has(id)) return;
           const other = index.tokenString(id);
           if (other.length < MIN_FUZZY_TOKEN_LENGTH || !withinOneEdit(token, other)) return;
           if (index.postingsOf(id).length === 0) return;
+          if (areNumberVariants(token, other)) {
+            matches.set(id, t.numberVariantQuality);
+            return;
+          }
           const short = Math.min(other.length, token.length) < t.longTokenLength;
           // A query word that is itself in the directory is a word, not a typo (Davis is not Davies).
           const common = exact === undefined && index.postingsOf(id).length >= commonWord;
-          matches.set(id, !common ? t.rareTypoQuality : short ? t.shortTypoQuality : t.longTypoQuality);
+          if (!common) {
+            matches.set(id, t.rareTypoQuality);
+            return;
+          }
+          // A slip in a common word ("Logistcs") still writes that word: it names no other company,
+          // unless it is as near the word's other number ("Coass": Coast, Coasts).
+          matches.set(id, short ? t.shortTypoQuality : t.longTypoQuality);
+          if (!numberVariantsOf(other).some((variant) => withinOneEdit(token, variant))) renders.add(id);
         };
         // The query lost a letter, gained one, or changed/swapped one.
+        const before = new Set(matches.keys());
         for (const id of index.tokensWithDeletion(token)) consider(id);
         for (const variant of deletionsOf(token)) {
           const id = index.tokenId(variant);
           if (id !== undefined) consider(id);
           for (const other of index.tokensWithDeletion(variant)) consider(other);
         }
+        // A slip one letter from two words ("Ovsen": Olsen, Vosen) writes neither of them.
+        const slips = [...matches.keys()].filter((id) => !before.has(id));
+        if (slips.length > 1) for (const id of slips) renders.delete(id);
       }
       let weight = index.weightOf(undefined);
       if (matches.size > 0) {
         weight = 0;
         for (const id of matches.keys()) weight = Math.max(weight, index.weightOf(id));
       }
-      queryTokens.push({ matches, weight });
-    }
+      queryTokens.push({ matches, renders, weight });
+    });
 
-    // Which vocabulary token answers which query token, and how well.
-    const answer = new Map<number, { q: number; quality: number }>();
+    // Which vocabulary token answers which query token, how well, and whether it writes the word as such.
+    const answer = new Map<number, { q: number; quality: number; renders: boolean }>();
     queryTokens.forEach((q, i) => {
       for (const [id, quality] of q.matches) {
         const prior = answer.get(id);
-        if (!prior || prior.quality < quality) answer.set(id, { q: i, quality });
+        if (!prior || prior.quality < quality) answer.set(id, { q: i, quality, renders: q.renders.has(id) });
       }
     });
 
@@ -391,6 +461,7 @@ export class TenantMatcher {
     let budget = t.maxNamesScored;
     let tooGeneric = false;
     const perQuery = new Float64Array(queryTokens.length);
+    const rendered = new Uint8Array(queryTokens.length);
     const weights = new Map<number, number>();
 
     byRarity.forEach(({ i, df }, rank) => {
@@ -406,8 +477,10 @@ export class TenantMatcher {
           budget--;
           const name = index.name(nameId);
           perQuery.fill(0);
+          rendered.fill(0);
           let nameWeight = 0;
           let matchedName = 0;
+          let nameWordsMissing = 0;
           for (const tokenId of name.tokens) {
             let w = weights.get(tokenId);
             if (w === undefined) {
@@ -419,25 +492,36 @@ export class TenantMatcher {
             if (hit) {
               matchedName += w * hit.quality;
               if (perQuery[hit.q]! < hit.quality) perQuery[hit.q] = hit.quality;
+              if (hit.renders) rendered[hit.q] = 1;
+            } else {
+              nameWordsMissing++;
             }
           }
           let matchedQuery = 0;
-          let unmatched = false;
+          // As many words as the query: "Barcelona Apparel Apparel" is not "Barcelona Apparel".
+          let asWritten =
+            nameWordsMissing === 0 &&
+            name.tokens.length === query.tokens.length &&
+            name.punctuation === query.punctuation;
           let covers = true;
           queryTokens.forEach((q, k) => {
             const quality = perQuery[k] as number;
             matchedQuery += q.weight * quality;
-            if (quality === 0) unmatched = true;
+            if (rendered[k] === 0) asWritten = false;
             if (quality < 1) covers = false;
           });
-          let similarity = (matchedQuery + matchedName) / (queryWeight + nameWeight);
-          if (unmatched) similarity = Math.min(similarity, t.unmatchedWordCeiling);
-          const formDiffers = legalForm !== undefined && name.legalForm !== undefined && legalForm !== name.legalForm;
-          if (formDiffers) similarity *= t.legalFormMismatch;
+          const formFactor =
+            query.legalForm !== undefined && name.legalForm !== undefined && query.legalForm !== name.legalForm
+              ? t.legalFormMismatch
+              : 1;
+          const resemblance = (matchedQuery + matchedName) / (queryWeight + nameWeight);
+          const similarity = (asWritten ? resemblance : Math.min(resemblance, t.nearNameCeiling)) * formFactor;
           if (similarity < t.minNameScore && !covers) continue;
           const e = get(name.slot);
-          // Legal forms as typed are unreliable ("Ltd" for a GmbH), so they do not break the tie.
-          if (covers) e.coversQuery = true;
+          // Legal forms as typed are unreliable ("Ltd" for a GmbH), so they do not break the tie. A
+          // name written without one is written loosely, and may drop a word of a longer name.
+          const droppedWord = query.legalForm === undefined && resemblance >= t.coveringRunnerUp;
+          if (covers && (nameWordsMissing === 0 || droppedWord)) e.coversQuery = true;
           if (similarity > e.name) {
             e.name = similarity;
             e.nameKind = name.kind;
