@@ -23,6 +23,8 @@ export interface InboundEmail {
   from: readonly EmailMailbox[];
   /** How many From header lines the mail has (the parser keeps only the first one's mailboxes). */
   fromHeaderCount?: number;
+  /** How many different address-like texts the (first) raw From header holds, display name included. */
+  fromHeaderAddresses?: number;
   replyTo: readonly EmailMailbox[];
   subject: string;
   /** The plain text body (or the HTML body converted to text); unbounded here, bounded by extraction. */
@@ -202,7 +204,12 @@ export function extractEmailRequest(email: InboundEmail, _context: ExtractionCon
   }
   // DMARC judges one From domain: with several From mailboxes or headers, which one it judged is
   // not ours to guess, so no requester counts as the proven sender.
-  const sender = email.from.length === 1 && (email.fromHeaderCount ?? 1) <= 1 ? email.from[0] : undefined;
+  // Nor when the one From header holds other address-like text beside its address
+  // ("<victim@bank>mallory@evil"): parsers differ on which one such a header names.
+  const sender =
+    email.from.length === 1 && (email.fromHeaderCount ?? 1) <= 1 && (email.fromHeaderAddresses ?? 1) <= 1
+      ? email.from[0]
+      : undefined;
   const requesterIsSender = sender !== undefined && sender.address.toLowerCase() === requester.address.toLowerCase();
 
   const subject = toOneLine(email.subject, LIMITS.otherRightTextMax);

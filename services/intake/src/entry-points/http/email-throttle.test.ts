@@ -1,4 +1,4 @@
-import { EmailThrottle, addressKey } from './email-throttle';
+import { EmailThrottle, SubmissionLimits, addressKey } from './email-throttle';
 
 const HOUR = 60 * 60 * 1000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -47,5 +47,25 @@ describe('EmailThrottle', () => {
     expect(allowedInARow(throttle, 'ada@example.org', T0 + HOUR + HOUR / 2)).toBe(2);
     // The clock steps back an hour: the latest two still count, nothing weighs more than once.
     expect(allowedInARow(throttle, 'ada@example.org', T0 + HOUR / 2)).toBe(2);
+  });
+});
+
+describe('SubmissionLimits per requester mailbox', () => {
+  it('When one mailbox is written with sub-address tags, Gmail dots or googlemail.com, then every spelling shares its allowance', () => {
+    // Every spelling below is delivered to the same inbox: were each counted on its own, anyone
+    // could mail that inbox without bound (SMTP and SES inbound have no per-client allowance).
+    const limits = new SubmissionLimits(new EmailThrottle(3, HOUR), undefined, () => T0);
+    const admitted = (email: string) => limits.counterFor({ email }).tryCount();
+    for (const email of ['ada@example.org', 'ada+1@example.org', 'Ada+anything@Example.org']) {
+      expect(admitted(email)).toBe(true);
+    }
+    expect(admitted('ada+4@example.org')).toBe(false);
+    for (const email of ['jane.doe@gmail.com', 'janedoe+x@gmail.com', 'j.a.n.e.d.o.e@googlemail.com']) {
+      expect(admitted(email)).toBe(true);
+    }
+    expect(admitted('JaneDoe@gmail.com')).toBe(false);
+    // Dots are part of the mailbox elsewhere, and a tag alone is not a mailbox.
+    expect(admitted('jane.doe@example.org')).toBe(true);
+    expect(admitted('janedoe@example.org')).toBe(true);
   });
 });

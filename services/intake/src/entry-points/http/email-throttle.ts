@@ -10,6 +10,30 @@ export function addressKey(email: string): string {
   return hash('sha256', email.trim().toLowerCase(), 'base64url').slice(0, 16);
 }
 
+const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
+
+/**
+ * The inbox an address is delivered to, as far as the allowance is concerned: without a
+ * sub-address tag (`ada+x@` is `ada@` at nearly every provider) and, at Gmail, without dots and
+ * with googlemail.com as gmail.com. Otherwise every spelling of one inbox had an allowance of its
+ * own and anyone could mail it without bound. Only for counting: merging spellings can only make
+ * the allowance stricter for one inbox, never looser.
+ */
+export function mailboxOf(email: string): string {
+  const address = email.trim().toLowerCase();
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return address;
+  let local = address.slice(0, at);
+  let domain = address.slice(at + 1);
+  const tag = local.indexOf('+');
+  if (tag > 0) local = local.slice(0, tag);
+  if (GMAIL_DOMAINS.has(domain)) {
+    local = local.replaceAll('.', '');
+    domain = 'gmail.com';
+  }
+  return `${local}@${domain}`;
+}
+
 /**
  * Submissions per requester address over a sliding window, in this process's memory. Per instance
  * on purpose: it keeps one address from flooding a mailbox through one intake, costs no database
@@ -84,7 +108,7 @@ export class EmailThrottle {
 
 /**
  * The allowances of new requests, shared by every channel of this process: per requester address
- * (form, API, SMTP, SES inbound) and, where there is one, per client address (form and API).
+ * (form, API, SMTP, SES inbound; every spelling of one inbox counted as one, `mailboxOf`) and, where there is one, per client address (form and API).
  * `counterFor` binds one submission to its keys: counted in all of them or in none, and taken
  * back when the submission turns out to retry a key already seen (a retry is not a new request).
  */
@@ -97,7 +121,7 @@ export class SubmissionLimits {
 
   counterFor(submission: { email?: string | undefined; client?: string | undefined }): SubmissionCounter {
     const counts: Array<[EmailThrottle, string]> = [];
-    if (submission.email !== undefined) counts.push([this.perEmail, addressKey(submission.email)]);
+    if (submission.email !== undefined) counts.push([this.perEmail, addressKey(mailboxOf(submission.email))]);
     if (this.perClient && submission.client !== undefined) counts.push([this.perClient, submission.client]);
     return {
       tryCount: () => {

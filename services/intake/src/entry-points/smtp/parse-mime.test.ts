@@ -23,6 +23,25 @@ describe('parseMime', () => {
     expect(parsed.ok && extractEmailRequest(parsed.email, context)).toMatchObject({ requesterIsSender: false });
   });
 
+  it('When the From header holds more than one address-like text (a display name, a trailing or folded address), then nobody counts as its proven sender', async () => {
+    // The parser takes the bracketed or first address; a DMARC checker may judge another one in
+    // the same header (the attacker's own, aligned domain). Which one passed is not ours to guess.
+    for (const from of [
+      '<victim@bank.example>mallory@evil.example',
+      'victim@bank.example\r\n mallory@evil.example',
+      'mallory@evil.example <victim@bank.example>',
+      '"mallory@evil.example" <victim@bank.example>',
+    ]) {
+      const parsed = await parseMime(Buffer.from(`From: ${from}\r\nSubject: erase\r\n\r\nerase my data\r\n`));
+      const extraction = parsed.ok ? extractEmailRequest(parsed.email, context) : undefined;
+      expect(extraction).toMatchObject({ usable: true, requesterIsSender: false });
+    }
+    for (const from of ['Victim <victim@bank.example>', '"victim@bank.example" <Victim@Bank.example>']) {
+      const plain = await parseMime(Buffer.from(`From: ${from}\r\nSubject: erase\r\n\r\nerase\r\n`));
+      expect(plain.ok && extractEmailRequest(plain.email, context)).toMatchObject({ requesterIsSender: true });
+    }
+  });
+
   it('When a mail is in Latin-1 with encoded words, then subject and text are decoded', async () => {
     const parsed = await parseMime(
       Buffer.concat([

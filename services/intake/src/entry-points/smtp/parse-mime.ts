@@ -35,6 +35,7 @@ export async function parseMime(raw: Buffer): Promise<MimeParseResult> {
     email: {
       from: mailboxes(parsed.from),
       fromHeaderCount: parsed.headerLines.filter((line) => line.key === 'from').length,
+      fromHeaderAddresses: distinctAddressesIn(parsed.headerLines.find((line) => line.key === 'from')?.line),
       replyTo: mailboxes(parsed.replyTo),
       subject: parsed.subject ?? '',
       text: bodyText(parsed.text, parsed.html),
@@ -72,6 +73,20 @@ function isAutomatic(headers: Headers): boolean {
     return reportType === undefined || REPORT_TYPES.has(reportType.toLowerCase());
   }
   return false;
+}
+
+// Anything shaped like local@domain, as loosely as any parser might read one.
+const ADDRESS_LIKE = /[^\s@<>()",;:]+@[^\s@<>()",;:]+/g;
+
+/**
+ * How many different address-like texts the raw From header holds, wherever they stand (display
+ * name, brackets, after the brackets, a folded line). Parsers differ on which of several one
+ * header names; the one a DMARC checker judged may not be the one we read.
+ */
+function distinctAddressesIn(line: string | undefined): number {
+  if (line === undefined) return 0;
+  const value = line.slice(line.indexOf(':') + 1);
+  return new Set([...value.matchAll(ADDRESS_LIKE)].map((match) => match[0].toLowerCase())).size;
 }
 
 function bodyText(text: string | undefined, html: string | false | undefined): string {
