@@ -8,3 +8,4 @@ export { ensureTopics } from './topics';
 export type { EnsureTopicsOptions } from './topics';
 export { KafkaHealthCheck } from './health';
 export { withTimeout } from './with-timeout';
+export { retryKafkaAdmin } from './retry-admin';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { startLocalKafka, type LocalKafka } from '@privacy-relay/infra';
 import { loadConfig } from '@privacy-relay/shared/config';
 import { EVENTS, topicName } from '@privacy-relay/shared/events';
@@ -54,6 +55,7 @@ describeLocal(
           RELAY_PORT: '0',
           RELAY_HOST: '127.0.0.1',
           RELAY_OUTBOX_SWEEP_INTERVAL_MS: '200',
+          RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
           LOG_LEVEL: 'silent',
         }),
         logger,
@@ -110,7 +112,7 @@ describeLocal(
       const response = await fetch(`http://127.0.0.1:${relay.port}/triage/${requestId}/resolve`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer dev-operator-token' },
-        body: JSON.stringify({ action: 'assign', tenantIds: ['tenant-joro'], operatorId: 'operator-1' }),
+        body: JSON.stringify({ action: 'assign', tenantIds: ['tenant-joro'] }),
       });
       // Stored, its event not yet on Kafka: accepted, not claimed as published.
       expect(response.status).toBe(202);

@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENTS, topicName } from '@privacy-relay/shared/events';
-import { type ConsumerHandle, type RunConsumerOptions, route, runConsumer } from '@privacy-relay/shared/kafka';
+import {
+  type ConsumerHandle,
+  retryKafkaAdmin,
+  type RunConsumerOptions,
+  route,
+  runConsumer,
+} from '@privacy-relay/shared/kafka';
 import type { Admin } from 'kafkajs';
 import type { CounterpartyHasher, DirectoryPositions, TenantDirectoryRepository } from '../../application/ports';
 import { applyDirectoryChange } from '../../application/tenant-directory';
@@ -111,9 +117,12 @@ async function startingPoints(
   seek: { topic: string; partition: number; offset: string }[];
 }> {
   const ends = new Map(
-    (await fetchTopicOffsets(admin, topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]),
+    (await retryKafkaAdmin(() => admin.fetchTopicOffsets(topic))).map((p) => [
+      p.partition,
+      { low: Number(p.low), high: Number(p.high) },
+    ]),
   );
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const [committed] = await retryKafkaAdmin(() => admin.fetchOffsets({ groupId, topics: [topic] }));
   const unset = (committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition);
   const seek = [...ends]
     .filter(([partition]) => committed === undefined || unset.includes(partition))
@@ -125,21 +134,6 @@ async function startingPoints(
   return { ends, seek };
 }
 
-/**
- * `admin.fetchTopicOffsets`, retried while leadership settles: KafkaJS gives up at once on
- * NOT_LEADER_FOR_PARTITION, which a topic created a moment ago answers (seen in the tests).
- */
-async function fetchTopicOffsets(admin: Admin, topic: string, attempts = 8) {
-  for (let attempt = 1, delayMs = 100; ; attempt++, delayMs = Math.min(delayMs * 2, 2000)) {
-    try {
-      return await admin.fetchTopicOffsets(topic);
-    } catch (error) {
-      if (attempt >= attempts || (error as { retriable?: boolean }).retriable !== true) throw error;
-      await sleep(delayMs);
-    }
-  }
-}
-
 async function waitForCommitted(
   admin: Admin,
   groupId: string,
@@ -149,7 +143,9 @@ async function waitForCommitted(
 ): Promise<void> {
   for (;;) {
     options.signal.throwIfAborted();
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const [committed] = await retryKafkaAdmin(() => admin.fetchOffsets({ groupId, topics: [topic] }), {
+      signal: options.signal,
+    });
     const offsets = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     // A partition that holds nothing any more has nothing to catch up with.
     const behind = [...ends].filter(
