@@ -236,6 +236,20 @@ export const intakeConfigSpec = {
     schema: z.string().min(1).optional(),
     doc: 'PEM file of a CA that must have issued the SNS signing certificate; unset trusts the certificate as fetched over TLS from the SNS host.',
   },
+  snsSignatureVersions: {
+    env: 'INTAKE_SNS_SIGNATURE_VERSIONS',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((version) => version.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(['1', '2'], { message: 'must be 1 and/or 2' })).min(1, 'must name a version')),
+    default: '1,2',
+    doc: 'Comma-separated SNS SignatureVersions `POST /v1/inbound/ses` accepts: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
+  },
   sesInboundBodyLimitBytes: {
     env: 'INTAKE_SES_INBOUND_BODY_LIMIT_BYTES',
     schema: envSchemas.positiveInt,
