@@ -185,7 +185,33 @@ export const intakeConfigSpec = {
     env: 'INTAKE_SMTP_TRUST_SENDER',
     schema: envSchemas.boolean,
     default: 'false',
-    doc: 'Treat the From address of SMTP mail as verified (only behind an MTA that enforces SPF/DKIM/DMARC).',
+    doc: 'Treat the From address of SMTP mail as verified when the topmost Authentication-Results field of our MTA (INTAKE_SMTP_AUTHSERV_ID from INTAKE_SMTP_TRUSTED_MTA_ADDRESSES, both required then) says dmarc=pass for the From domain; otherwise verified by link. The MTA must remove Authentication-Results fields with its authserv-id from incoming mail.',
+  },
+  smtpAuthservId: {
+    env: 'INTAKE_SMTP_AUTHSERV_ID',
+    schema: z.string().regex(/^[^\s;"()]*$/, 'must be one authserv-id (a host or domain name)'),
+    default: '',
+    doc: 'The authserv-id our MTA in front of the SMTP listener writes in its Authentication-Results fields (RFC 8601), e.g. its host name. Only its verdicts count for INTAKE_SMTP_TRUST_SENDER.',
+  },
+  smtpTrustedMtaAddresses: {
+    env: 'INTAKE_SMTP_TRUSTED_MTA_ADDRESSES',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+            message: 'must be comma-separated IP addresses or CIDR ranges',
+          }),
+        ),
+      ),
+    default: '',
+    doc: 'Comma-separated IP addresses or CIDR ranges of our MTA: only mail it hands to the SMTP listener has its Authentication-Results read for INTAKE_SMTP_TRUST_SENDER (required then), since anyone connecting directly can write a field with our authserv-id.',
   },
   sesInboundTopicArns: {
     env: 'INTAKE_SES_INBOUND_TOPIC_ARNS',
@@ -209,6 +235,20 @@ export const intakeConfigSpec = {
     env: 'INTAKE_SNS_TRUSTED_CA_FILE',
     schema: z.string().min(1).optional(),
     doc: 'PEM file of a CA that must have issued the SNS signing certificate; unset trusts the certificate as fetched over TLS from the SNS host.',
+  },
+  snsSignatureVersions: {
+    env: 'INTAKE_SNS_SIGNATURE_VERSIONS',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((version) => version.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(['1', '2'], { message: 'must be 1 and/or 2' })).min(1, 'must name a version')),
+    default: '1,2',
+    doc: 'Comma-separated SNS SignatureVersions `POST /v1/inbound/ses` accepts: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
   },
   sesInboundBodyLimitBytes: {
     env: 'INTAKE_SES_INBOUND_BODY_LIMIT_BYTES',

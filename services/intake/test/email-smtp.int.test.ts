@@ -9,6 +9,8 @@ import { testLogger } from '../../../test/support/test-env';
 import { startEmailHarness, type EmailHarness } from './email-harness';
 
 const PRIVACY_ADDRESS = 'privacy@relay.example';
+/** The authserv-id our (imagined) MTA in front of the listener writes in its Authentication-Results. */
+const OUR_MTA = 'mx.relay.example';
 
 const smtpConfig = (overrides: { smtpTrustSender?: boolean } = {}) => ({
   smtpHost: '127.0.0.1',
@@ -16,6 +18,9 @@ const smtpConfig = (overrides: { smtpTrustSender?: boolean } = {}) => ({
   privacyAddresses: [PRIVACY_ADDRESS, 'dpo@relay.example'],
   smtpMaxMessageBytes: 256 * 1024,
   smtpTrustSender: overrides.smtpTrustSender ?? false,
+  smtpAuthservId: overrides.smtpTrustSender ? OUR_MTA : '',
+  // The test client stands in for our MTA.
+  smtpTrustedMtaAddresses: overrides.smtpTrustSender ? ['127.0.0.1'] : [],
 });
 
 function transportTo(port: number) {
@@ -139,14 +144,18 @@ describe('Email intake over SMTP: a real client, real Kafka, real ledger', () =>
     expect(await eventsFor(bounce)).toHaveLength(0);
   });
 
-  it('When the listener is configured to trust senders, then the From address is verified by smtp-policy; a different Reply-To stays pending', async () => {
+  it("When the listener trusts senders and our MTA's Authentication-Results says dmarc=pass for the From domain, then the From address is verified by smtp-policy; a different Reply-To stays pending", async () => {
     const trusted = `${randomUUID()}@mail.signer.example`;
     const replyTo = `${randomUUID()}@mail.signer.example`;
+    const ourVerdict = {
+      'Authentication-Results': `${OUR_MTA}; spf=pass smtp.mailfrom=signer.example; dkim=pass header.d=signer.example; dmarc=pass (p=reject dis=none) header.from=signer.example`,
+    };
     await transportTo(trustingSmtp.port).sendMail({
       from: 'Ada Lovelace <ada@signer.example>',
       to: 'DPO@relay.example',
       subject: 'Unsubscribe',
       text: 'Unsubscribe me from everything.',
+      headers: ourVerdict,
       messageId: `<${trusted}>`,
     });
     await transportTo(trustingSmtp.port).sendMail({
@@ -155,6 +164,7 @@ describe('Email intake over SMTP: a real client, real Kafka, real ledger', () =>
       to: PRIVACY_ADDRESS,
       subject: 'Unsubscribe',
       text: 'Unsubscribe me from everything.',
+      headers: ourVerdict,
       messageId: `<${replyTo}>`,
     });
 
@@ -165,6 +175,84 @@ describe('Email intake over SMTP: a real client, real Kafka, real ledger', () =>
     expect(pending!.payload.requester).toEqual({ name: 'Ada at home', email: 'ada@home.example' });
     expect(pending!.payload.verification).toEqual({ status: 'pending' });
   });
+
+  const forgedFromVictim = async (authenticationResults: string[]) => {
+    const messageId = `${randomUUID()}@mail.attacker.example`;
+    await transportTo(trustingSmtp.port).sendMail({
+      from: 'Victim <victim@gmail.com>',
+      to: PRIVACY_ADDRESS,
+      subject: 'Erase my data',
+      text: 'Please erase everything you hold about me.',
+      headers: authenticationResults.map((value) => ({ key: 'Authentication-Results', value })),
+      messageId: `<${messageId}>`,
+    });
+    const [event] = await eventsFor(messageId);
+    return event!.payload.verification;
+  };
+
+  it('When the listener trusts senders and a client connects directly with a forged From and no Authentication-Results of our MTA, then the request stays pending', async () => {
+    expect(await forgedFromVictim([])).toEqual({ status: 'pending' });
+  });
+
+  it('When the listener trusts senders and the mail carries a dmarc=pass Authentication-Results of another authserv-id, then the request stays pending', async () => {
+    expect(await forgedFromVictim(['mx.attacker.example; dmarc=pass header.from=gmail.com'])).toEqual({
+      status: 'pending',
+    });
+  });
+
+  it("When the listener trusts senders and our MTA's Authentication-Results says dmarc=fail, then the request stays pending", async () => {
+    expect(await forgedFromVictim([`${OUR_MTA}; spf=none; dmarc=fail (p=none) header.from=gmail.com`])).toEqual({
+      status: 'pending',
+    });
+  });
+
+  it("When the listener trusts senders and a dmarc=pass with our authserv-id stands below our MTA's topmost dmarc=fail, then the request stays pending", async () => {
+    expect(
+      await forgedFromVictim([
+        `${OUR_MTA}; dmarc=fail (p=none) header.from=gmail.com`,
+        `${OUR_MTA}; dmarc=pass header.from=gmail.com`,
+      ]),
+    ).toEqual({ status: 'pending' });
+  });
+
+  it("When the listener trusts senders and a client that is not our MTA sends our MTA's dmarc=pass, then the request stays pending", async () => {
+    const elsewhere = await startSmtpIntake({
+      config: { ...smtpConfig({ smtpTrustSender: true }), smtpTrustedMtaAddresses: ['192.0.2.0/24', '2001:db8::/32'] },
+      accept: harness.accept,
+      logger: testLogger('smtp-intake-other-mta'),
+    });
+    try {
+      const messageId = `${randomUUID()}@mail.attacker.example`;
+      await transportTo(elsewhere.port).sendMail({
+        from: 'Victim <victim@gmail.com>',
+        to: PRIVACY_ADDRESS,
+        subject: 'Erase my data',
+        text: 'Please erase everything you hold about me.',
+        headers: { 'Authentication-Results': `${OUR_MTA}; dmarc=pass header.from=gmail.com` },
+        messageId: `<${messageId}>`,
+      });
+      const [event] = await eventsFor(messageId);
+      expect(event!.payload.verification).toEqual({ status: 'pending' });
+    } finally {
+      await elsewhere.stop();
+    }
+  });
+
+  it.each([
+    ['no authserv-id', { smtpAuthservId: '' }],
+    ['no address of our MTA', { smtpTrustedMtaAddresses: [] }],
+  ])(
+    'When the listener is to trust senders but %s is configured, then it does not start and says why',
+    async (_what, missing) => {
+      await expect(
+        startSmtpIntake({
+          config: { ...smtpConfig({ smtpTrustSender: true }), ...missing },
+          accept: harness.accept,
+          logger: testLogger('smtp-intake-no-authserv-id'),
+        }),
+      ).rejects.toThrow(/INTAKE_SMTP_TRUST_SENDER.*INTAKE_SMTP_AUTHSERV_ID and INTAKE_SMTP_TRUSTED_MTA_ADDRESSES/);
+    },
+  );
 });
 
 describe('Email intake over SMTP with STARTTLS', () => {

@@ -38,6 +38,8 @@ export interface InboundEmail {
    * receipt could start a mail loop with an auto-responder.
    */
   automatic?: boolean;
+  /** The raw values of the Authentication-Results fields (RFC 8601), topmost first; the SMTP channel's evidence. */
+  authenticationResults?: readonly string[];
 }
 
 /** Why a mail cannot become a request. The messages name no personal data. */

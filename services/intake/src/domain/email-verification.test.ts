@@ -1,4 +1,4 @@
-import { verificationFromSesVerdicts, verificationFromSmtpPolicy } from './email-verification';
+import { verificationFromSesVerdicts, verificationFromSmtpAuthenticationResults } from './email-verification';
 
 const verified = { status: 'verified', method: 'ses-verdicts' };
 const pending = { status: 'pending' };
@@ -35,13 +35,131 @@ describe('verificationFromSesVerdicts', () => {
   });
 });
 
-describe('verificationFromSmtpPolicy', () => {
-  it('When the listener trusts senders and the requester is the sender, then it is verified by smtp-policy', () => {
-    expect(verificationFromSmtpPolicy(true, true)).toEqual({ status: 'verified', method: 'smtp-policy' });
+describe('verificationFromSmtpAuthenticationResults', () => {
+  const policy = { trustSender: true, authservId: 'mx.relay.example' };
+  const from = (authenticationResults: string[], senderAddress = 'ada@signer.example') => ({
+    senderAddress,
+    authenticationResults,
   });
+  const smtpVerified = { status: 'verified', method: 'smtp-policy' };
 
-  it('When the listener does not trust senders, or the requester is a Reply-To, then it is pending', () => {
-    expect(verificationFromSmtpPolicy(false, true)).toEqual(pending);
-    expect(verificationFromSmtpPolicy(true, false)).toEqual(pending);
+  it.each<[string, typeof policy, ReturnType<typeof from>, boolean, object]>([
+    [
+      'our MTA says dmarc=pass for the From domain',
+      policy,
+      from(['mx.relay.example; spf=pass smtp.mailfrom=signer.example; dmarc=pass (p=none) header.from=signer.example']),
+      true,
+      smtpVerified,
+    ],
+    [
+      'our authserv-id and the From domain differ only in case, and the domain is written with a final dot',
+      policy,
+      from(['MX.Relay.Example; dmarc=PASS header.from=Signer.Example.']),
+      true,
+      smtpVerified,
+    ],
+    ['our dmarc=pass names no header.from', policy, from(['mx.relay.example; dmarc=pass']), true, smtpVerified],
+    [
+      'an internationalised From domain and its A-label in header.from',
+      policy,
+      from(['mx.relay.example; dmarc=pass header.from=xn--bcher-kva.example'], 'ada@bücher.example'),
+      true,
+      smtpVerified,
+    ],
+    ['the mail carries no Authentication-Results', policy, from([]), true, pending],
+    [
+      'only another authserv-id says dmarc=pass',
+      policy,
+      from(['mx.attacker.example; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'an authserv-id that merely contains ours says dmarc=pass',
+      policy,
+      from(['mx.relay.example.attacker.example; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'our MTA says dmarc=fail',
+      policy,
+      from(['mx.relay.example; dmarc=fail (p=none) header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'our MTA says dmarc=none',
+      policy,
+      from(['mx.relay.example; dmarc=none header.from=signer.example']),
+      true,
+      pending,
+    ],
+    ['our MTA says dmarc=temperror', policy, from(['mx.relay.example; dmarc=temperror']), true, pending],
+    [
+      'our dmarc=pass is for another domain than the From',
+      policy,
+      from(['mx.relay.example; dmarc=pass header.from=attacker.example']),
+      true,
+      pending,
+    ],
+    [
+      'our field holds a dmarc=pass and a dmarc=fail',
+      policy,
+      from(['mx.relay.example; dmarc=fail header.from=signer.example; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'our topmost field has no dmarc result and a lower one with our id says pass',
+      policy,
+      from(['mx.relay.example; spf=pass smtp.mailfrom=signer.example', 'mx.relay.example; dmarc=pass']),
+      true,
+      pending,
+    ],
+    [
+      'our topmost field says fail and a lower one with our id says pass',
+      policy,
+      from(['mx.relay.example; dmarc=fail', 'mx.relay.example; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'our topmost field cannot be read and a lower one with our id says pass',
+      policy,
+      from(['mx.relay.example; dmarc=pass header.from', 'mx.relay.example; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      "another authserv-id's field stands above ours, which says pass",
+      policy,
+      from(['mx.other.example; dmarc=fail', 'mx.relay.example; dmarc=pass header.from=signer.example']),
+      true,
+      smtpVerified,
+    ],
+    [
+      'the listener does not trust senders',
+      { ...policy, trustSender: false },
+      from(['mx.relay.example; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'no authserv-id is configured',
+      { trustSender: true, authservId: '' },
+      from(['; dmarc=pass header.from=signer.example']),
+      true,
+      pending,
+    ],
+    [
+      'the requester is a Reply-To (or the From holds several addresses)',
+      policy,
+      from(['mx.relay.example; dmarc=pass header.from=signer.example']),
+      false,
+      pending,
+    ],
+  ])('When %s, then the verification is as expected', (_what, smtpPolicy, evidence, requesterIsSender, expected) => {
+    expect(verificationFromSmtpAuthenticationResults(smtpPolicy, evidence, requesterIsSender)).toEqual(expected);
   });
 });

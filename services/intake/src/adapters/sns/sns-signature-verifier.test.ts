@@ -86,11 +86,12 @@ describe('SnsSignatureVerifier', () => {
     pki = await createTestSnsPki();
   }, 60_000);
 
-  const verifierWith = (options: { now?: () => Date; fail?: boolean } = {}) => {
+  const verifierWith = (options: { now?: () => Date; fail?: boolean; signatureVersions?: Array<'1' | '2'> } = {}) => {
     const fetches: string[] = [];
     const verifier = new SnsSignatureVerifier({
       trustedCaPem: pki.caPem,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.signatureVersions ? { signatureVersions: options.signatureVersions } : {}),
       fetchText: async (url) => {
         fetches.push(url.href);
         if (options.fail) throw new Error('down');
@@ -117,6 +118,15 @@ describe('SnsSignatureVerifier', () => {
       await failureOf(verifier, signedSnsMessage(pki.keyPem, { type: 'SubscriptionConfirmation', message: 'c' })),
     ).toBe('ok');
     expect(fetches).toEqual([TEST_CERT_URL]);
+  });
+
+  it('When only SignatureVersion 2 is accepted, then a validly signed SHA-1 (version 1) message is refused before its certificate is fetched, and version 2 verifies', async () => {
+    const { verifier, fetches } = verifierWith({ signatureVersions: ['2'] });
+    expect(await failureOf(verifier, signedSnsMessage(pki.keyPem, { message: 'm', signatureVersion: '1' }))).toBe(
+      'signature-version',
+    );
+    expect(fetches).toEqual([]);
+    expect(await failureOf(verifier, signedSnsMessage(pki.keyPem, { message: 'm', signatureVersion: '2' }))).toBe('ok');
   });
 
   it('When a signed field is changed, then the signature fails', async () => {

@@ -6,6 +6,7 @@ export type FetchText = (url: URL) => Promise<string>;
 
 /** Why a message's signature was not accepted. */
 export type SnsSignatureFailure =
+  | 'signature-version' // a SignatureVersion not accepted by configuration (1 is SHA-1)
   | 'cert-url' // SigningCertURL is not an https .pem on an SNS host
   | 'cert-unavailable' // the certificate could not be fetched now (retry may help)
   | 'cert-untrusted' // not a certificate, expired, wrong subject, or not issued by the trusted CA
@@ -33,6 +34,8 @@ export interface SnsSignatureVerifierOptions {
   now?: () => Date;
   /** Certificates kept per URL (SNS rotates them rarely). */
   cacheSize?: number;
+  /** The SignatureVersions accepted: 1 (RSA-SHA1) and 2 (RSA-SHA256) unless configured otherwise. */
+  signatureVersions?: ReadonlyArray<SnsMessage['SignatureVersion']>;
 }
 
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
@@ -47,7 +50,8 @@ export const fetchTextOverHttps: FetchText = async (url) => {
 };
 
 /**
- * Verifies Amazon SNS message signatures, SignatureVersion 1 (RSA-SHA1) and 2 (RSA-SHA256), with
+ * Verifies Amazon SNS message signatures, SignatureVersion 1 (RSA-SHA1) and 2 (RSA-SHA256), or only the
+ * configured ones (SNS signs with version 2 once the topic's SignatureVersion attribute says so), with
  * the certificate named by SigningCertURL, which must be https on an SNS host.
  */
 export class SnsSignatureVerifier {
@@ -55,6 +59,7 @@ export class SnsSignatureVerifier {
   private readonly trustedCa: X509Certificate | undefined;
   private readonly now: () => Date;
   private readonly cacheSize: number;
+  private readonly signatureVersions: ReadonlySet<string>;
   private readonly certificates = new Map<string, Promise<X509Certificate>>();
 
   constructor(options: SnsSignatureVerifierOptions = {}) {
@@ -63,10 +68,14 @@ export class SnsSignatureVerifier {
     this.trustedCa = options.trustedCaPem ? new X509Certificate(options.trustedCaPem) : undefined;
     this.now = options.now ?? (() => new Date());
     this.cacheSize = options.cacheSize ?? 16;
+    this.signatureVersions = new Set(options.signatureVersions ?? ['1', '2']);
   }
 
   /** Resolves when the message is signed by SNS; rejects with an {@link SnsSignatureError} otherwise. */
   async verify(message: SnsMessage): Promise<void> {
+    if (!this.signatureVersions.has(message.SignatureVersion)) {
+      throw new SnsSignatureError('signature-version', `SignatureVersion ${message.SignatureVersion} is not accepted`);
+    }
     const url = snsHostUrl(message.SigningCertURL);
     if (!url || !url.pathname.endsWith('.pem') || url.search || url.hash) {
       throw new SnsSignatureError('cert-url', 'SigningCertURL is not an https .pem URL on an SNS host');

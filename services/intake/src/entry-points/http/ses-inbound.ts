@@ -17,7 +17,8 @@ import { rawMimeOf, sesReceivedNotificationSchema } from './ses-inbound-notifica
 export type SesInboundConfig = Pick<
   IntakeConfig,
   'sesInboundTopicArns' | 'snsTrustedCaFile' | 'sesInboundBodyLimitBytes' | 'privacyAddresses' | 'smtpMaxMessageBytes'
->;
+> &
+  Partial<Pick<IntakeConfig, 'snsSignatureVersions'>>;
 
 export interface SesInboundDeps {
   config: SesInboundConfig;
@@ -63,6 +64,7 @@ export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundD
     fetchText,
     trustedCaPem,
     ...(deps.now ? { now: deps.now } : {}),
+    ...(config.snsSignatureVersions ? { signatureVersions: config.snsSignatureVersions } : {}),
   });
   const allowedTopics = new Set(config.sesInboundTopicArns);
   const bodyLimit = config.sesInboundBodyLimitBytes;

@@ -15,6 +15,22 @@ describe('parseMime', () => {
     expect(parsed.ok && parsed.email.text).toMatch(/Please delete my data/);
   });
 
+  it('When a mail has Authentication-Results fields, then their raw values are kept topmost first, folding and all', async () => {
+    const parsed = await parseMime(
+      Buffer.from(
+        'Received: from mx.relay.example\r\n' +
+          'Authentication-Results: mx.relay.example;\r\n\tdmarc=fail header.from=bank.example\r\n' +
+          'From: victim@bank.example\r\n' +
+          'Authentication-Results: mx.relay.example; dmarc=pass header.from=bank.example\r\n' +
+          'Subject: erase\r\n\r\nerase\r\n',
+      ),
+    );
+    expect(parsed.ok && parsed.email.authenticationResults?.map((value) => value.replace(/\s+/g, ' ').trim())).toEqual([
+      'mx.relay.example; dmarc=fail header.from=bank.example',
+      'mx.relay.example; dmarc=pass header.from=bank.example',
+    ]);
+  });
+
   it('When a mail has two From headers, then both are counted (the parser keeps only the first one)', async () => {
     const parsed = await parseMime(
       Buffer.from('From: victim@bank.example\r\nFrom: mallory@evil.example\r\nSubject: erase\r\n\r\nerase\r\n'),

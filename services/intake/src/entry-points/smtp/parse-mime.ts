@@ -41,6 +41,9 @@ export async function parseMime(raw: Buffer): Promise<MimeParseResult> {
       text: bodyText(parsed.text, parsed.html),
       messageId: parsed.messageId,
       automatic: isAutomatic(parsed.headers),
+      authenticationResults: parsed.headerLines
+        .filter((line) => line.key === 'authentication-results')
+        .map((line) => line.line.slice(line.line.indexOf(':') + 1)),
       attachments: parsed.attachments.map((attachment) => ({
         filename: attachment.filename,
         contentType: attachment.contentType,

@@ -2,7 +2,12 @@ import { isRetriableError } from '@privacy-relay/shared/errors';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { AppError } from '@privacy-relay/shared/errors';
 import { RATE_LIMITED, type AcceptedRequest, type Admission } from '../../application/accept-request';
-import { emailIdempotencyKey, extractEmailRequest, type UnusableEmailReason } from '../../domain/email-extraction';
+import {
+  emailIdempotencyKey,
+  extractEmailRequest,
+  type InboundEmail,
+  type UnusableEmailReason,
+} from '../../domain/email-extraction';
 import type { IncomingRequest, VerificationAtIntake } from '../../domain/intake-request';
 import { parseMime } from './parse-mime';
 
@@ -32,8 +37,8 @@ export interface ReceiveEmailContext {
   channel: 'email-smtp' | 'email-ses';
   /** Our own addresses, never taken for the company the writer names. */
   ownAddresses: readonly string[];
-  /** The channel's verdict on the sender, given whether the requester is the From mailbox. */
-  verify(requesterIsSender: boolean): VerificationAtIntake;
+  /** The channel's verdict on the sender, given whether the requester is the From mailbox, and the mail. */
+  verify(requesterIsSender: boolean, email: InboundEmail): VerificationAtIntake;
   accept: AcceptIncoming;
   logger: Logger;
   /** The allowances of new requests per requester address; none counted when absent. */
@@ -78,7 +83,7 @@ export async function receiveEmail(raw: Buffer, context: ReceiveEmailContext): P
     channel: context.channel,
     idempotencyKey: emailIdempotencyKey(parsed.email.messageId, raw),
     request: extraction.request,
-    verification: context.verify(extraction.requesterIsSender),
+    verification: context.verify(extraction.requesterIsSender, parsed.email),
     ...(extraction.attachments.length > 0 ? { attachments: extraction.attachments } : {}),
   };
   try {

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { BlockList, isIPv6, type AddressInfo } from 'node:net';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream } from 'smtp-server';
 import type { IntakeConfig } from '../../config';
-import { verificationFromSmtpPolicy } from '../../domain/email-verification';
+import { ConfigError } from '@privacy-relay/shared/config';
+import { verificationFromSmtpAuthenticationResults } from '../../domain/email-verification';
 import { receiveEmail, type AcceptIncoming, type EmailLimits } from './receive-email';
 import { SmtpMemoryBudget, SmtpReply, receiveSmtpData } from './smtp-data';
 
@@ -11,7 +12,7 @@ export type SmtpIntakeConfig = Pick<
   IntakeConfig,
   'smtpHost' | 'smtpPort' | 'privacyAddresses' | 'smtpMaxMessageBytes' | 'smtpTrustSender'
 > &
-  Partial<Pick<IntakeConfig, 'smtpMemoryBudgetBytes'>> &
+  Partial<Pick<IntakeConfig, 'smtpMemoryBudgetBytes' | 'smtpAuthservId' | 'smtpTrustedMtaAddresses'>> &
   Partial<Pick<IntakeConfig, 'smtpTlsCertFile' | 'smtpTlsKeyFile' | 'smtpRequireTls'>>;
 
 export interface SmtpIntakeOptions {
@@ -55,6 +56,19 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
     throw new Error('INTAKE_SMTP_MEMORY_BUDGET_BYTES must be at least INTAKE_SMTP_MAX_MESSAGE_BYTES');
   }
   const tls = await readTlsFiles(config);
+  const authservId = config.smtpAuthservId ?? '';
+  const ourMtas = blockListOf(config.smtpTrustedMtaAddresses ?? []);
+  if (config.smtpTrustSender && (authservId.trim() === '' || !ourMtas)) {
+    throw new ConfigError([
+      'INTAKE_SMTP_TRUST_SENDER=true needs INTAKE_SMTP_AUTHSERV_ID and INTAKE_SMTP_TRUSTED_MTA_ADDRESSES: the authserv-id and addresses of the MTA in front of the listener, whose Authentication-Results (dmarc=pass) alone make a From trusted',
+    ]);
+  }
+  /** Only mail our MTA handed over carries its verdict; anyone else can write a field with its id. */
+  const senderPolicyFor = (remoteAddress: string) => ({
+    trustSender:
+      config.smtpTrustSender && (ourMtas?.check(remoteAddress, isIPv6(remoteAddress) ? 'ipv6' : 'ipv4') ?? false),
+    authservId,
+  });
 
   const server = new SMTPServer({
     ...(options.serverName ? { name: options.serverName } : {}),
@@ -91,7 +105,12 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
           receiveEmail(raw, {
             channel: 'email-smtp',
             ownAddresses: config.privacyAddresses,
-            verify: (requesterIsSender) => verificationFromSmtpPolicy(config.smtpTrustSender, requesterIsSender),
+            verify: (requesterIsSender, email) =>
+              verificationFromSmtpAuthenticationResults(
+                senderPolicyFor(session.remoteAddress),
+                { senderAddress: email.from[0]?.address, authenticationResults: email.authenticationResults ?? [] },
+                requesterIsSender,
+              ),
             accept: options.accept,
             limits: options.limits,
             beyondLimit: 'refuse',
@@ -149,4 +168,17 @@ async function readTlsFiles(config: SmtpIntakeConfig): Promise<{ cert: Buffer; k
   }
   const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
   return { cert, key };
+}
+
+/** The addresses and CIDR ranges as a BlockList (IPv4-mapped IPv6 addresses match their IPv4 form); none: undefined. */
+function blockListOf(entries: readonly string[]): BlockList | undefined {
+  if (entries.length === 0) return undefined;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
 }
