@@ -269,6 +269,16 @@ export class TenantMatcher {
     if (conflict) {
       return { decision: 'triage', reason: 'conflicting-signals', candidates, explanation: conflict };
     }
+    const decided = this.decidedByAddress(ranked);
+    if (decided) {
+      return {
+        decision: 'forward',
+        tenants: [this.toCandidate(decided.e, decided.score)],
+        candidates,
+        explanation:
+          'The named company fits this tenant as well as any other, and only this tenant has the named address or the requester as counterparty.',
+      };
+    }
     if (tooGeneric && top.e.contact === 0 && top.e.domain === 0 && top.e.counterparty === 0) {
       return {
         decision: 'triage',
@@ -347,6 +357,27 @@ export class TenantMatcher {
         return 'The named company does not match the tenant the requester is a counterparty of.';
     }
     return undefined;
+  }
+
+  /**
+   * Among tenants whose names fit the named company equally well (the same words with other legal
+   * forms), the one the named address or the counterparty relation points to, when it points to no
+   * other tenant at all: the stronger signals decide what the name leaves open. Never a tenant whose
+   * name fits less well than another's: then the name says otherwise.
+   */
+  private decidedByAddress(
+    ranked: readonly { e: Evidence; score: number }[],
+  ): { e: Evidence; score: number } | undefined {
+    const t = this.tuning;
+    let bestName = 0;
+    for (const c of ranked) bestName = Math.max(bestName, c.e.name);
+    if (bestName < t.consistentName) return undefined;
+    const pointedTo = ranked.filter((c) => c.e.contact > 0 || c.e.domain > 0 || c.e.counterparty > 0);
+    if (pointedTo.length !== 1) return undefined;
+    const only = pointedTo[0] as { e: Evidence; score: number };
+    const sole = only.e.contact === t.contactScore || only.e.domain === t.domainScore || only.e.counterparty > 0;
+    if (!sole || only.e.name < bestName || only.score < t.confident) return undefined;
+    return only;
   }
 
   private kindsDiffer(a: Evidence, b: Evidence): boolean {
