@@ -355,3 +355,18 @@ describe('TenantMatcher — the address or the counterparty relation decides bet
     );
   });
 });
+
+describe('TenantMatcher — punctuation written as one tenant writes it', () => {
+  const pair = directory([
+    { tenantId: 'hyphen', legalName: 'National-Star Glass Ltd' },
+    { tenantId: 'spaced', legalName: 'National Star Glass Ltd' },
+  ]);
+
+  it("When the named company writes one tenant's punctuation and another has the same words without it, then it goes to that one", () => {
+    expect(forwardedTo(pair.match({ companyName: 'National-Star Glass Ltd' }))).toEqual(['hyphen']);
+  });
+
+  it('When the named company writes no punctuation, then a tenant with punctuation may be meant and it goes to triage', () => {
+    expect(pair.match({ companyName: 'National Star Glass Ltd' }).decision).toBe('triage');
+  });
+});

@@ -552,7 +552,11 @@ export class TenantMatcher {
           // Legal forms as typed are unreliable ("Ltd" for a GmbH), so they do not break the tie. A
           // name written without one is written loosely, and may drop a word of a longer name.
           const droppedWord = query.legalForm === undefined && resemblance >= t.coveringRunnerUp;
-          if (covers && (nameWordsMissing === 0 || droppedWord)) e.coversQuery = true;
+          // Punctuation written inside the name ("National-Star") that this name lacks or writes
+          // otherwise: the requester copied another tenant's name, so this one is not also meant.
+          // A name written without punctuation may still be either (punctuation is often dropped).
+          const otherPunctuation = query.punctuation !== '' && name.punctuation !== query.punctuation;
+          if (covers && !otherPunctuation && (nameWordsMissing === 0 || droppedWord)) e.coversQuery = true;
           if (similarity > e.name) {
             e.name = similarity;
             e.nameKind = name.kind;
