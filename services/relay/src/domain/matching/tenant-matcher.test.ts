@@ -295,3 +295,78 @@ describe('TenantMatcher — a slip that could be of two words', () => {
     expect(matcher.match({ companyName: 'Coass Evans Marketing' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — the address or the counterparty relation decides between names alike', () => {
+  const twins = directory(
+    [
+      { tenantId: 'ltd', legalName: 'Meridian Partners Ltd', domains: ['meridianpartners.example'] },
+      { tenantId: 'inc', legalName: 'Meridian Partners Inc' },
+      { tenantId: 'other', legalName: 'Quillfeather Analytics Ltd', domains: ['quillfeather.example'] },
+    ],
+    { inc: ['ada@gmail.com'], ltd: ['both@gmail.com'], other: ['both@gmail.com'] },
+  );
+
+  it("When a name fits two tenants equally and the named address is one's domain, then it goes to that one", () => {
+    const decision = twins.match({ companyName: 'Meridian Partners', companyEmail: 'info@meridianpartners.example' });
+    expect(forwardedTo(decision)).toEqual(['ltd']);
+  });
+
+  it('When a name fits two tenants equally and the requester is a counterparty of one, then it goes to that one', () => {
+    expect(twins.match({ companyName: 'Meridian Partners' }).decision).toBe('triage');
+    const decision = twins.match({
+      companyName: 'Meridian Partners',
+      requesterHash: hashCounterpartyEmail(KEY, 'ada@gmail.com'),
+    });
+    expect(forwardedTo(decision)).toEqual(['inc']);
+  });
+
+  it('When the requester is a counterparty of both tenants whose names fit, then it goes to triage', () => {
+    const both = directory(
+      [
+        { tenantId: 'ltd', legalName: 'Meridian Partners Ltd' },
+        { tenantId: 'inc', legalName: 'Meridian Partners Inc' },
+      ],
+      { ltd: ['ada@gmail.com'], inc: ['ada@gmail.com'] },
+    );
+    const decision = both.match({
+      companyName: 'Meridian Partners',
+      requesterHash: hashCounterpartyEmail(KEY, 'ada@gmail.com'),
+    });
+    expect(decision.decision).toBe('triage');
+  });
+
+  it('When the address is of a tenant whose name fits less well than another, then it goes to triage', () => {
+    const pair = directory([
+      { tenantId: 'short', legalName: 'Meridian Ltd', domains: ['meridian.example'] },
+      { tenantId: 'long', legalName: 'Meridian Partners Ltd' },
+    ]);
+    expect(pair.match({ companyName: 'Meridian Partners', companyEmail: 'x@meridian.example' }).decision).toBe(
+      'triage',
+    );
+  });
+
+  it('When the address is a domain two tenants share, then it does not decide between their names', () => {
+    const shared = directory([
+      { tenantId: 'a', legalName: 'Meridian Partners Ltd', domains: ['meridian.example'] },
+      { tenantId: 'b', legalName: 'Meridian Partners Inc', domains: ['meridian.example'] },
+    ]);
+    expect(shared.match({ companyName: 'Meridian Partners', companyEmail: 'x@meridian.example' }).decision).toBe(
+      'triage',
+    );
+  });
+});
+
+describe('TenantMatcher — punctuation written as one tenant writes it', () => {
+  const pair = directory([
+    { tenantId: 'hyphen', legalName: 'National-Star Glass Ltd' },
+    { tenantId: 'spaced', legalName: 'National Star Glass Ltd' },
+  ]);
+
+  it("When the named company writes one tenant's punctuation and another has the same words without it, then it goes to that one", () => {
+    expect(forwardedTo(pair.match({ companyName: 'National-Star Glass Ltd' }))).toEqual(['hyphen']);
+  });
+
+  it('When the named company writes no punctuation, then a tenant with punctuation may be meant and it goes to triage', () => {
+    expect(pair.match({ companyName: 'National Star Glass Ltd' }).decision).toBe('triage');
+  });
+});

@@ -269,6 +269,16 @@ export class TenantMatcher {
     if (conflict) {
       return { decision: 'triage', reason: 'conflicting-signals', candidates, explanation: conflict };
     }
+    const decided = this.decidedByAddress(ranked);
+    if (decided) {
+      return {
+        decision: 'forward',
+        tenants: [this.toCandidate(decided.e, decided.score)],
+        candidates,
+        explanation:
+          'The named company fits this tenant as well as any other, and only this tenant has the named address or the requester as counterparty.',
+      };
+    }
     if (tooGeneric && top.e.contact === 0 && top.e.domain === 0 && top.e.counterparty === 0) {
       return {
         decision: 'triage',
@@ -347,6 +357,27 @@ export class TenantMatcher {
         return 'The named company does not match the tenant the requester is a counterparty of.';
     }
     return undefined;
+  }
+
+  /**
+   * Among tenants whose names fit the named company equally well (the same words with other legal
+   * forms), the one the named address or the counterparty relation points to, when it points to no
+   * other tenant at all: the stronger signals decide what the name leaves open. Never a tenant whose
+   * name fits less well than another's: then the name says otherwise.
+   */
+  private decidedByAddress(
+    ranked: readonly { e: Evidence; score: number }[],
+  ): { e: Evidence; score: number } | undefined {
+    const t = this.tuning;
+    let bestName = 0;
+    for (const c of ranked) bestName = Math.max(bestName, c.e.name);
+    if (bestName < t.consistentName) return undefined;
+    const pointedTo = ranked.filter((c) => c.e.contact > 0 || c.e.domain > 0 || c.e.counterparty > 0);
+    if (pointedTo.length !== 1) return undefined;
+    const only = pointedTo[0] as { e: Evidence; score: number };
+    const sole = only.e.contact === t.contactScore || only.e.domain === t.domainScore || only.e.counterparty > 0;
+    if (!sole || only.e.name < bestName || only.score < t.confident) return undefined;
+    return only;
   }
 
   private kindsDiffer(a: Evidence, b: Evidence): boolean {
@@ -521,7 +552,11 @@ export class TenantMatcher {
           // Legal forms as typed are unreliable ("Ltd" for a GmbH), so they do not break the tie. A
           // name written without one is written loosely, and may drop a word of a longer name.
           const droppedWord = query.legalForm === undefined && resemblance >= t.coveringRunnerUp;
-          if (covers && (nameWordsMissing === 0 || droppedWord)) e.coversQuery = true;
+          // Punctuation written inside the name ("National-Star") that this name lacks or writes
+          // otherwise: the requester copied another tenant's name, so this one is not also meant.
+          // A name written without punctuation may still be either (punctuation is often dropped).
+          const otherPunctuation = query.punctuation !== '' && name.punctuation !== query.punctuation;
+          if (covers && !otherPunctuation && (nameWordsMissing === 0 || droppedWord)) e.coversQuery = true;
           if (similarity > e.name) {
             e.name = similarity;
             e.nameKind = name.kind;
