@@ -370,3 +370,23 @@ describe('TenantMatcher — punctuation written as one tenant writes it', () => 
     expect(pair.match({ companyName: 'National Star Glass Ltd' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — a slip does not hide the tenant with the other legal form', () => {
+  // The requester's legal form is unreliable ("Ltd" for an LLP); a slip in a common word must not
+  // turn the tie between the two into a lead for the one whose form was written.
+  const pair = directory([
+    { tenantId: 'capital-ltd', legalName: 'Díaz Capital Ltd' },
+    { tenantId: 'capital-llp', legalName: 'Díaz Capital LLP' },
+    // Filler in which "capital" is a common word (in at least `commonWordNames` names), so that a
+    // slip in it counts as a typo.
+    ...Array.from({ length: 30 }, (_, i) => ({ tenantId: `filler-${i}`, legalName: `Filler${i} Capital Ltd` })),
+  ]);
+
+  it("When the named company has a slip and one of two tenants with the same words' legal form, then it goes to triage", () => {
+    expect(pair.match({ companyName: 'Díaz Capztal Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the same name is written without the slip, then it goes to triage too', () => {
+    expect(pair.match({ companyName: 'Díaz Capital Ltd' }).decision).toBe('triage');
+  });
+});

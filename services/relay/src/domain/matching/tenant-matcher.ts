@@ -539,7 +539,10 @@ export class TenantMatcher {
             const quality = perQuery[k] as number;
             matchedQuery += q.weight * quality;
             if (rendered[k] === 0) asWritten = false;
-            if (quality < 1) covers = false;
+            // A slip that still writes the word (a common word) counts as carrying it: a slip must
+            // not turn the tie between two tenants with the same words into a lead for the legal
+            // form written.
+            if (quality < 1 && rendered[k] === 0) covers = false;
           });
           const formFactor =
             query.legalForm !== undefined && name.legalForm !== undefined && query.legalForm !== name.legalForm
