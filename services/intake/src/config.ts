@@ -231,6 +231,24 @@ export const intakeConfigSpec = {
     default: '',
     doc: 'Comma-separated SNS topic ARNs whose SES inbound notifications `POST /v1/inbound/ses` accepts (empty: none).',
   },
+  sesEventsTopicArns: {
+    env: 'INTAKE_SES_EVENTS_TOPIC_ARNS',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, 'must be SNS topic ARNs'),
+        ),
+      ),
+    default: '',
+    doc: 'Comma-separated SNS topic ARNs whose SES event notifications (delivery, bounce, complaint, …) `POST /v1/ses/events` accepts (empty: none). Set the subscription\'s delivery policy as docs/forwarding-delivery.md says.',
+  },
   snsTrustedCaFile: {
     env: 'INTAKE_SNS_TRUSTED_CA_FILE',
     schema: z.string().min(1).optional(),
