@@ -22,7 +22,9 @@ export const sesEventNotificationSchema = z
         /** Event publishing only: the message's tags, each a list of values. */
         tags: z.record(z.string(), z.array(z.string().max(256)).max(10)).optional(),
       })
-      .loose(),
+      .loose()
+      // SES's own notices (AmazonSnsSubscriptionSucceeded) carry no mail.
+      .optional(),
     bounce: z
       .object({
         bounceType: z.string().max(64).optional(),
@@ -64,7 +66,9 @@ const isMapped = (type: string): type is MappedType => Object.hasOwn(STATUS_OF, 
 export type SesEventMapping =
   | { kind: 'event'; payload: MailEventV1Payload }
   /** Not a delivery fact the relay acts on (Open, Click, SES's subscription notice, …). */
-  | { kind: 'ignored'; eventType: string };
+  | { kind: 'ignored'; eventType: string }
+  /** A delivery event without the mail it is about. */
+  | { kind: 'malformed' };
 
 /**
  * Maps one SES event notification to a `privacy.mail.event` payload. The event is dated by its
@@ -81,6 +85,7 @@ export function mailEventFromSesNotification(
   if (!isMapped(eventType)) return { kind: 'ignored', eventType: sanitizeType(eventType) };
   const status = STATUS_OF[eventType];
   const { mail } = notification;
+  if (!mail) return { kind: 'malformed' };
 
   const own = {
     Bounce: notification.bounce?.timestamp,

@@ -29,8 +29,7 @@ export const SES_EVENTS_PATH = '/v1/ses/events';
 /** Namespace of the event ids derived from SNS message ids (one SNS message, one event id). */
 const MAIL_EVENT_ID_NAMESPACE = '3d4c8f0e-6a51-4f2b-9c1e-5b7a2d9e8f10';
 
-const reject = (status: number, code: string, message: string) =>
-  new AppError(code, message, { httpStatus: status });
+const reject = (status: number, code: string, message: string) => new AppError(code, message, { httpStatus: status });
 
 /**
  * `POST /v1/ses/events`: SES event notifications (a configuration set's SNS event destination, or
@@ -79,6 +78,10 @@ export function registerSesEventRoutes(app: FastifyInstance, deps: SesEventsDeps
       deps.onIgnored?.(mapping.eventType);
       log.info({ ...facts, eventType: mapping.eventType }, 'ses event ignored: not a delivery fact');
       return { status: 'ignored' };
+    }
+    if (mapping.kind === 'malformed') {
+      log.warn(facts, 'ses event refused: no mail in the notification');
+      throw reject(400, 'SES_EVENT_MALFORMED', 'The SES event names no mail');
     }
     const payload = mapping.payload;
     let event: MailEventV1;

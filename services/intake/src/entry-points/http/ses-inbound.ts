@@ -127,4 +127,3 @@ export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundD
     }
   }
 }
-

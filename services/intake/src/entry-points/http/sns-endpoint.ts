@@ -61,8 +61,7 @@ export function registerSnsEndpoint(app: FastifyInstance, options: SnsEndpointOp
   const log = options.logger;
   const fetchText = options.fetchText ?? fetchTextOverHttps;
   const trustedCaPem =
-    options.trustedCaPem ??
-    (options.snsTrustedCaFile ? readFileSync(options.snsTrustedCaFile, 'utf8') : undefined);
+    options.trustedCaPem ?? (options.snsTrustedCaFile ? readFileSync(options.snsTrustedCaFile, 'utf8') : undefined);
   const verifier = new SnsSignatureVerifier({
     fetchText,
     trustedCaPem,
