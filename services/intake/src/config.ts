@@ -247,7 +247,7 @@ export const intakeConfigSpec = {
         ),
       ),
     default: '',
-    doc: 'Comma-separated SNS topic ARNs whose SES event notifications (delivery, bounce, complaint, …) `POST /v1/ses/events` accepts (empty: none). Set the subscription\'s delivery policy as docs/forwarding-delivery.md says.',
+    doc: "Comma-separated SNS topic ARNs whose SES event notifications (delivery, bounce, complaint, …) `POST /v1/ses/events` accepts (empty: none). Set the subscription's delivery policy as docs/forwarding-delivery.md says.",
   },
   snsTrustedCaFile: {
     env: 'INTAKE_SNS_TRUSTED_CA_FILE',
@@ -266,7 +266,7 @@ export const intakeConfigSpec = {
       )
       .pipe(z.array(z.enum(['1', '2'], { message: 'must be 1 and/or 2' })).min(1, 'must name a version')),
     default: '1,2',
-    doc: 'Comma-separated SNS SignatureVersions `POST /v1/inbound/ses` accepts: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
+    doc: 'Comma-separated SNS SignatureVersions the SNS routes (`POST /v1/inbound/ses`, `POST /v1/ses/events`) accept: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
   },
   sesInboundBodyLimitBytes: {
     env: 'INTAKE_SES_INBOUND_BODY_LIMIT_BYTES',

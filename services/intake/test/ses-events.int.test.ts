@@ -144,7 +144,10 @@ describe('SES event notifications over SNS (POST /v1/ses/events) into real Kafka
 
   it('When SNS delivers the same notification twice, then both carry the same event id and SNS message id (the relay deduplicates by them)', async () => {
     const { messageId, text } = sesEvent('Complaint', {
-      complaint: { complainedRecipients: [{ emailAddress: 'privacy@acme.example' }], timestamp: '2026-11-30T09:00:00Z' },
+      complaint: {
+        complainedRecipients: [{ emailAddress: 'privacy@acme.example' }],
+        timestamp: '2026-11-30T09:00:00Z',
+      },
     });
     const signed = signedSnsMessage(pki.keyPem, { message: text });
     const first = await post(signed);
