@@ -164,7 +164,7 @@ describe('SES event notifications over SNS (POST /v1/ses/events) into real Kafka
       bounce: { bounceType: 'Transient', bouncedRecipients: [], timestamp: '2026-11-30T08:05:09.000Z' },
     });
     const signed = signedSnsMessage(pki.keyPem, { message: text });
-    const tampered = { ...signed, Message: signed.Message.replace('Transient', 'Permanent') };
+    const tampered = { ...signed, Message: text.replace('Transient', 'Permanent') };
     const response = await post(tampered);
     expect(response).toMatchObject({ status: 403, body: { error: { code: 'SNS_SIGNATURE_INVALID' } } });
     expect((await marker()).filter((event) => event.payload.sesMessageId === messageId)).toEqual([]);
