@@ -231,6 +231,24 @@ export const intakeConfigSpec = {
     default: '',
     doc: 'Comma-separated SNS topic ARNs whose SES inbound notifications `POST /v1/inbound/ses` accepts (empty: none).',
   },
+  sesEventsTopicArns: {
+    env: 'INTAKE_SES_EVENTS_TOPIC_ARNS',
+    schema: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, 'must be SNS topic ARNs'),
+        ),
+      ),
+    default: '',
+    doc: "Comma-separated SNS topic ARNs whose SES event notifications (delivery, bounce, complaint, …) `POST /v1/ses/events` accepts (empty: none). Set the subscription's delivery policy as docs/forwarding-delivery.md says.",
+  },
   snsTrustedCaFile: {
     env: 'INTAKE_SNS_TRUSTED_CA_FILE',
     schema: z.string().min(1).optional(),
@@ -248,7 +266,7 @@ export const intakeConfigSpec = {
       )
       .pipe(z.array(z.enum(['1', '2'], { message: 'must be 1 and/or 2' })).min(1, 'must name a version')),
     default: '1,2',
-    doc: 'Comma-separated SNS SignatureVersions `POST /v1/inbound/ses` accepts: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
+    doc: 'Comma-separated SNS SignatureVersions the SNS routes (`POST /v1/inbound/ses`, `POST /v1/ses/events`) accept: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
   },
   sesInboundBodyLimitBytes: {
     env: 'INTAKE_SES_INBOUND_BODY_LIMIT_BYTES',

@@ -20,6 +20,7 @@ import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
 import { EmailThrottle, SubmissionLimits } from './entry-points/http/email-throttle';
 import { registerIntakeHttp } from './entry-points/http/intake-http';
+import { registerSesEventRoutes } from './entry-points/http/ses-events';
 import { registerSesInboundRoutes } from './entry-points/http/ses-inbound';
 import type { AcceptIncoming } from './entry-points/smtp/receive-email';
 import { startSmtpIntake } from './entry-points/smtp/smtp-intake';
@@ -62,6 +63,13 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
   const staleEvents = new Counter({
     name: 'intake_acknowledgements_skipped_stale_total',
     help: 'Received events not mailed before and now too old to mail (older than the verification window)',
+    registers: [runtime.metrics],
+  });
+
+  const sesEventsIgnored = new Counter({
+    name: 'intake_ses_events_ignored_total',
+    help: 'SES event notifications acknowledged without an event (types that are no delivery fact, e.g. Open, Click)',
+    labelNames: ['event_type'],
     registers: [runtime.metrics],
   });
 
@@ -195,6 +203,13 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
       const acceptIncoming: AcceptIncoming = (incoming, admission) =>
         acceptRequest(useCases.accept, incoming, admission);
       registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, limits: submissionLimits, logger });
+      // SES event notifications of the relay's forwards: published for the relay to apply.
+      registerSesEventRoutes(runtime.http, {
+        config,
+        publish: (event) => publisher.publish(EVENTS.mailEventV1, event),
+        logger,
+        onIgnored: (eventType) => sesEventsIgnored.inc({ event_type: eventType }),
+      });
       if (config.smtpEnabled) {
         const smtp = await startSmtpIntake({ config, accept: acceptIncoming, limits: submissionLimits, logger });
         runtime.onStop(() => smtp.stop());

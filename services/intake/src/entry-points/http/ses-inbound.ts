@@ -1,18 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { AppError } from '@privacy-relay/shared/errors';
 import type { Logger } from '@privacy-relay/shared/logger';
 import type { FastifyInstance } from 'fastify';
-import { snsHostUrl, snsMessageSchema, type SnsMessage } from '../../adapters/sns/sns-message';
-import {
-  SnsSignatureError,
-  SnsSignatureVerifier,
-  fetchTextOverHttps,
-  type FetchText,
-} from '../../adapters/sns/sns-signature-verifier';
+import type { SnsMessage } from '../../adapters/sns/sns-message';
+import type { FetchText } from '../../adapters/sns/sns-signature-verifier';
 import type { IntakeConfig } from '../../config';
 import { verificationFromSesVerdicts } from '../../domain/email-verification';
 import { receiveEmail, type AcceptIncoming, type EmailLimits } from '../smtp/receive-email';
 import { rawMimeOf, sesReceivedNotificationSchema } from './ses-inbound-notification';
+import { registerSnsEndpoint } from './sns-endpoint';
 
 export type SesInboundConfig = Pick<
   IntakeConfig,
@@ -57,75 +52,18 @@ const reject = (status: number, code: string, message: string, details?: Record<
 export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundDeps): void {
   const { config } = deps;
   const log = deps.logger.child({ component: 'ses-inbound' });
-  const fetchText = deps.fetchText ?? fetchTextOverHttps;
-  const trustedCaPem =
-    deps.trustedCaPem ?? (config.snsTrustedCaFile ? readFileSync(config.snsTrustedCaFile, 'utf8') : undefined);
-  const verifier = new SnsSignatureVerifier({
-    fetchText,
-    trustedCaPem,
-    ...(deps.now ? { now: deps.now } : {}),
-    ...(config.snsSignatureVersions ? { signatureVersions: config.snsSignatureVersions } : {}),
+  registerSnsEndpoint(app, {
+    path: SES_INBOUND_PATH,
+    allowedTopicArns: config.sesInboundTopicArns,
+    bodyLimit: config.sesInboundBodyLimitBytes,
+    logger: log,
+    snsTrustedCaFile: config.snsTrustedCaFile,
+    snsSignatureVersions: config.snsSignatureVersions,
+    trustedCaPem: deps.trustedCaPem,
+    fetchText: deps.fetchText,
+    now: deps.now,
+    onNotification: ({ message, facts }) => handleNotification(message, { ...facts }),
   });
-  const allowedTopics = new Set(config.sesInboundTopicArns);
-  const bodyLimit = config.sesInboundBodyLimitBytes;
-
-  void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
-
-    scope.post(SES_INBOUND_PATH, { bodyLimit }, async (request, reply) => {
-      const message = parseSnsMessage(request.body);
-      const headerType = request.headers['x-amz-sns-message-type'];
-      if (headerType !== undefined && headerType !== message.Type) {
-        throw reject(400, 'SNS_MALFORMED', 'x-amz-sns-message-type does not match the message Type');
-      }
-      const facts = { type: message.Type, snsMessageId: message.MessageId.slice(0, 100) };
-      if (!allowedTopics.has(message.TopicArn)) {
-        log.warn(facts, 'sns message from a topic not allowed');
-        throw reject(403, 'SNS_TOPIC_NOT_ALLOWED', 'Messages from this topic are not accepted');
-      }
-      try {
-        await verifier.verify(message);
-      } catch (error) {
-        if (!(error instanceof SnsSignatureError)) throw error;
-        if (error.failure === 'cert-unavailable') {
-          log.warn({ ...facts, err: error }, 'sns signing certificate unavailable');
-          throw new AppError('SNS_CERTIFICATE_UNAVAILABLE', 'The signing certificate could not be fetched', {
-            httpStatus: 503,
-            retriable: true,
-          });
-        }
-        log.warn({ ...facts, failure: error.failure }, 'sns signature refused');
-        throw reject(403, 'SNS_SIGNATURE_INVALID', 'The SNS signature is not valid', { failure: error.failure });
-      }
-
-      switch (message.Type) {
-        case 'SubscriptionConfirmation':
-          await confirmSubscription(message);
-          log.info(facts, 'sns subscription confirmed');
-          return reply.status(200).send({ status: 'subscribed' });
-        case 'UnsubscribeConfirmation':
-          log.info(facts, 'sns unsubscribe confirmation received');
-          return reply.status(200).send({ status: 'ignored' });
-        case 'Notification':
-          return reply.status(200).send(await handleNotification(message, facts));
-      }
-    });
-  });
-
-  async function confirmSubscription(message: SnsMessage): Promise<void> {
-    const url = snsHostUrl(message.SubscribeURL);
-    if (!url) throw reject(400, 'SNS_SUBSCRIBE_URL_INVALID', 'SubscribeURL is not an https URL on an SNS host');
-    try {
-      await fetchText(url);
-    } catch (error) {
-      log.warn({ err: error }, 'sns subscription confirmation failed');
-      throw new AppError('SNS_CONFIRMATION_FAILED', 'The subscription could not be confirmed now', {
-        httpStatus: 503,
-        retriable: true,
-      });
-    }
-  }
 
   async function handleNotification(message: SnsMessage, facts: Record<string, unknown>) {
     let json: unknown;
@@ -188,22 +126,4 @@ export function registerSesInboundRoutes(app: FastifyInstance, deps: SesInboundD
         throw reject(429, 'RATE_LIMITED', outcome.message);
     }
   }
-}
-
-function parseSnsMessage(body: unknown): SnsMessage {
-  if (typeof body !== 'string' || body.length === 0) {
-    throw reject(400, 'SNS_MALFORMED', 'The body must be an SNS message (JSON)');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw reject(400, 'SNS_MALFORMED', 'The body is not valid JSON');
-  }
-  const parsed = snsMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'message'))].slice(0, 10);
-    throw reject(400, 'SNS_MALFORMED', `The body is not an SNS message (${fields.join(', ')})`);
-  }
-  return parsed.data;
 }
