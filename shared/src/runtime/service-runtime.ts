@@ -100,10 +100,10 @@ export class ServiceRuntime {
     const admin = this.options.http.admin;
     if (this.admin && admin) {
       const adminAddress = await this.admin.listen({ host: admin.host, port: admin.port });
-      this.options.logger.info({ address: adminAddress }, 'admin listening (metrics, readiness detail)');
+      this.options.logger.info({ listenUrl: adminAddress }, 'admin listening (metrics, readiness detail)');
     }
     const address = await this.http.listen({ host: this.options.http.host, port: this.options.http.port });
-    this.options.logger.info({ address }, 'listening');
+    this.options.logger.info({ listenUrl: address }, 'listening');
     return address;
   }
 
