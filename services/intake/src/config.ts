@@ -195,57 +195,25 @@ export const intakeConfigSpec = {
   },
   smtpTrustedMtaAddresses: {
     env: 'INTAKE_SMTP_TRUSTED_MTA_ADDRESSES',
-    schema: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
-            message: 'must be comma-separated IP addresses or CIDR ranges',
-          }),
-        ),
+    schema: envSchemas.commaList(
+      z.array(
+        z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+          message: 'must be comma-separated IP addresses or CIDR ranges',
+        }),
       ),
+    ),
     default: '',
     doc: 'Comma-separated IP addresses or CIDR ranges of our MTA: only mail it hands to the SMTP listener has its Authentication-Results read for INTAKE_SMTP_TRUST_SENDER (required then), since anyone connecting directly can write a field with our authserv-id.',
   },
   sesInboundTopicArns: {
     env: 'INTAKE_SES_INBOUND_TOPIC_ARNS',
-    schema: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((arn) => arn.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, 'must be SNS topic ARNs'),
-        ),
-      ),
+    schema: envSchemas.snsTopicArns,
     default: '',
     doc: 'Comma-separated SNS topic ARNs whose SES inbound notifications `POST /v1/inbound/ses` accepts (empty: none).',
   },
   sesEventsTopicArns: {
     env: 'INTAKE_SES_EVENTS_TOPIC_ARNS',
-    schema: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((arn) => arn.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/, 'must be SNS topic ARNs'),
-        ),
-      ),
+    schema: envSchemas.snsTopicArns,
     default: '',
     doc: "Comma-separated SNS topic ARNs whose SES event notifications (delivery, bounce, complaint, …) `POST /v1/ses/events` accepts (empty: none). Set the subscription's delivery policy as docs/forwarding-delivery.md says.",
   },
@@ -256,15 +224,9 @@ export const intakeConfigSpec = {
   },
   snsSignatureVersions: {
     env: 'INTAKE_SNS_SIGNATURE_VERSIONS',
-    schema: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((version) => version.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.enum(['1', '2'], { message: 'must be 1 and/or 2' })).min(1, 'must name a version')),
+    schema: envSchemas.commaList(
+      z.array(z.enum(['1', '2'], { message: 'must be 1 and/or 2' })).min(1, 'must name a version'),
+    ),
     default: '1,2',
     doc: 'Comma-separated SNS SignatureVersions the SNS routes (`POST /v1/inbound/ses`, `POST /v1/ses/events`) accept: 1 (SHA1withRSA) and 2 (SHA256withRSA). "2" refuses SHA-1 (403); set the topic\'s SignatureVersion attribute to 2 first.',
   },

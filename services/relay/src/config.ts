@@ -18,15 +18,8 @@ const operatorTokenEntry = z
     return { operatorId, tokenSha256: Buffer.from(hash, 'hex') };
   });
 
-const operatorTokensSchema = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(operatorTokenEntry))
+const operatorTokensSchema = envSchemas
+  .commaList(z.array(operatorTokenEntry))
   // A transform, not a refine: it runs only when every entry parsed.
   .transform((entries, context) => {
     if (new Set(entries.map((e) => e.tokenSha256.toString('hex'))).size !== entries.length) {
