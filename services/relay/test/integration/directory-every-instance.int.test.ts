@@ -5,7 +5,7 @@ import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { receivedRequestEvent } from '../../../../test/support/fixtures';
+import { publishVerifiedRequest } from '../../../../test/support/fixtures';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -58,22 +58,12 @@ async function publishDirectoryChange(publisher: KafkaEventPublisher, payload: T
   );
 }
 
-/** Intake's two events for a verified request naming `companyName`. */
-async function publishVerifiedRequest(publisher: KafkaEventPublisher, companyName: string): Promise<string> {
-  const received = receivedRequestEvent({
+/** A verified request naming `companyName`. */
+function publishVerifiedRequestNaming(publisher: KafkaEventPublisher, companyName: string): Promise<string> {
+  return publishVerifiedRequest(publisher, {
     company: { name: companyName },
     requester: { name: 'Ada Example', email: 'someone@gmail.com' },
   });
-  const requestId = received.payload.requestId;
-  await publisher.publish(EVENTS.requestReceivedV1, received);
-  await publisher.publish(
-    EVENTS.requestVerifiedV1,
-    EVENTS.requestVerifiedV1.create(
-      { requestId, verifiedAt: new Date().toISOString(), method: 'email-link' },
-      { correlationId: requestId },
-    ),
-  );
-  return requestId;
 }
 
 /** The relay's decision for each request: the topic (matched or triage) and tenant it went to. */
@@ -154,7 +144,7 @@ describe('Two relay instances with default settings', () => {
 
     // Requests spread over the partitions, so over both instances' request consumers.
     const requestIds: string[] = [];
-    for (let i = 0; i < 6; i++) requestIds.push(await publishVerifiedRequest(publisher, 'Acme Widgets'));
+    for (let i = 0; i < 6; i++) requestIds.push(await publishVerifiedRequestNaming(publisher, 'Acme Widgets'));
     const decisions = await decisionsFor(kafka, ns.topicPrefix, requestIds);
     expect([...decisions.values()]).toEqual(requestIds.map(() => expect.objectContaining({ outcome: 'triage' })));
 
@@ -204,7 +194,7 @@ describe('A relay starting behind the directory topic', () => {
       publisher,
       upserted('tenant-brightwater', 'Brightwater Logistics Limited', '2026-03-01T08:00:00.000Z'),
     );
-    const requestId = await publishVerifiedRequest(publisher, 'Brightwater Logistics');
+    const requestId = await publishVerifiedRequestNaming(publisher, 'Brightwater Logistics');
 
     relay = await startRelay(env);
     const decisions = await decisionsFor(kafka, ns.topicPrefix, [requestId]);

@@ -9,7 +9,7 @@ import { createRelayService, type RelayService } from '@privacy-relay/relay/rela
 import { runDirectoryImport } from '@privacy-relay/relay/cli/directory-import';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { receivedRequestEvent } from '../../../../test/support/fixtures';
+import { verifiedRequestEvents } from '../../../../test/support/fixtures';
 import {
   connectTestDatabase,
   discardTestDatabase,
@@ -57,12 +57,11 @@ describe('Relay matching through real Kafka and the database', () => {
     requesterEmail = 'ada@example.org',
     order: 'received-first' | 'verified-first' = 'received-first',
   ) => {
-    const received = receivedRequestEvent({ company, requester: { name: 'Ada Example', email: requesterEmail } });
+    const { received, verified } = verifiedRequestEvents({
+      company,
+      requester: { name: 'Ada Example', email: requesterEmail },
+    });
     const requestId = received.payload.requestId;
-    const verified = EVENTS.requestVerifiedV1.create(
-      { requestId, verifiedAt: new Date().toISOString(), method: 'email-link' },
-      { correlationId: requestId },
-    );
     if (order === 'verified-first') await publisher.publish(EVENTS.requestVerifiedV1, verified);
     await publisher.publish(EVENTS.requestReceivedV1, received);
     if (order === 'received-first') await publisher.publish(EVENTS.requestVerifiedV1, verified);

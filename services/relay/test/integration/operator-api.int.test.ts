@@ -7,7 +7,7 @@ import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { receivedRequestEvent } from '../../../../test/support/fixtures';
+import { publishVerifiedRequest } from '../../../../test/support/fixtures';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -76,22 +76,11 @@ describe('Relay operator API: authenticated operators, one resolution per triage
       .filter((e) => e.payload.requestId === requestId);
 
   /** A verified request naming a company absent from the directory: it ends in triage. */
-  const triagedRequest = async () => {
-    const received = receivedRequestEvent({
+  const triagedRequest = () =>
+    publishVerifiedRequest(publisher, {
       company: { name: 'Contoso Pharmaceuticals AG' },
       requester: { name: 'Ada Example', email: 'someone@gmail.com' },
     });
-    const requestId = received.payload.requestId;
-    await publisher.publish(EVENTS.requestReceivedV1, received);
-    await publisher.publish(
-      EVENTS.requestVerifiedV1,
-      EVENTS.requestVerifiedV1.create(
-        { requestId, verifiedAt: new Date().toISOString(), method: 'email-link' },
-        { correlationId: requestId },
-      ),
-    );
-    return requestId;
-  };
   const triaged: string[] = [];
 
   beforeAll(async () => {

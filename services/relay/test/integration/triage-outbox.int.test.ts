@@ -7,7 +7,7 @@ import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { receivedRequestEvent } from '../../../../test/support/fixtures';
+import { publishVerifiedRequest } from '../../../../test/support/fixtures';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -86,19 +86,10 @@ describeLocal(
       );
       await eventually(async () => (relay.tenantIndex.has('tenant-joro') ? true : undefined), 30_000, 'the tenant');
 
-      const received = receivedRequestEvent({
+      const requestId = await publishVerifiedRequest(publisher, {
         company: { name: 'Contoso Pharmaceuticals AG' },
         requester: { name: 'Ada Example', email: 'someone@gmail.com' },
       });
-      const requestId = received.payload.requestId;
-      await publisher.publish(EVENTS.requestReceivedV1, received);
-      await publisher.publish(
-        EVENTS.requestVerifiedV1,
-        EVENTS.requestVerifiedV1.create(
-          { requestId, verifiedAt: new Date().toISOString(), method: 'email-link' },
-          { correlationId: requestId },
-        ),
-      );
       const decisions = connection.collection<{ _id: string; decision?: string; outboxPending?: boolean }>(
         'match_decisions',
       );
