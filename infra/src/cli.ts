@@ -307,6 +307,8 @@ function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
     INTAKE_LINK_SECRET: 'local-development-link-secret-not-for-production',
     // The relay refuses to start without a counterparty HMAC key; this one is for local runs only.
     RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
+    // The relay refuses to start without an admin-link signing secret; this one is for local runs only.
+    RELAY_LINK_SECRET: 'local-development-relay-link-secret-not-for-production',
     // Operator `dev-operator` with the bearer token `dev-operator-token` (only its hash is configured).
     RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
     // Every channel: the SMTP listener too.

@@ -38,9 +38,11 @@ describe('Relay consumer: received requests through real Kafka into the database
       KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
       KAFKA_TOPIC_PREFIX: ns.topicPrefix,
       MONGODB_URI: endpoints.mongodbUri,
+      SES_ENDPOINT: endpoints.sesEndpoint,
       RELAY_MONGODB_DATABASE: ns.dbName,
       RELAY_KAFKA_GROUP_ID: ns.groupId,
       RELAY_COUNTERPARTY_HMAC_KEY: 'test-counterparty-hmac-key-0123456789abcdef',
+      RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
       RELAY_PORT: '0',
       RELAY_HOST: '127.0.0.1',
     });

@@ -7,6 +7,10 @@ import { closeMongo, connectMongo } from '@privacy-relay/shared/mongo';
 import type { Connection } from 'mongoose';
 
 /** Endpoints that test/global-setup.ts put in the environment. */
+// The SES endpoint accepts any credentials; the SDK wants some (the relay forwards cases to it).
+process.env.AWS_ACCESS_KEY_ID ??= 'local';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
 export function stackEndpoints(): { kafkaBrokers: string[]; mongodbUri: string; sesEndpoint: string } {
   const { KAFKA_BROKERS, MONGODB_URI, SES_ENDPOINT } = process.env;
   if (!KAFKA_BROKERS || !MONGODB_URI || !SES_ENDPOINT) {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const FORBIDDEN =
-  /from '(kafkajs|mongoose|mongodb|fastify|smtp-server|nodemailer|@aws-sdk\/[^']+|@privacy-relay\/shared\/(kafka|mongo|http|runtime))'/;
+  /from '(kafkajs|mongoose|mongodb|fastify|smtp-server|nodemailer|@aws-sdk\/[^']+|@privacy-relay\/shared\/(kafka|mongo|http|runtime|ses))'/;
 
 function sourceFiles(dir: string): string[] {
   let entries: string[];

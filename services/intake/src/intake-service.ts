@@ -11,7 +11,7 @@ import { MongoRequestLedger } from './adapters/mongo/mongo-request-ledger';
 import { MongoVerificationStore } from './adapters/mongo/mongo-verification-store';
 import { MongoAcknowledgementMailLog } from './adapters/mongo/mongo-acknowledgement-mail-log';
 import { PacedMailer } from './adapters/ses/paced-mailer';
-import { SesMailer } from './adapters/ses/ses-mailer';
+import { SesMailer } from '@privacy-relay/shared/ses';
 import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './application/mail-acknowledgement';
 import { RequesterLinks } from './application/requester-links';

@@ -79,6 +79,37 @@ export const relayConfigSpec = {
     secret: true,
     doc: 'Operators allowed on the operator API: comma-separated `operatorId:sha256hex(token)`; requests send `Authorization: Bearer <token>`. Only hashes, never tokens (use random tokens of at least 32 characters: `openssl rand -hex 32`, hash with `printf %s TOKEN | sha256sum`). Empty: every operator request gets 401. `npm start` and the tests set `dev-operator` with the token `dev-operator-token`.',
   },
+  // --- forwarding ---
+  publicUrl: {
+    env: 'RELAY_PUBLIC_URL',
+    schema: envSchemas.url.transform((value) => value.replace(/\/+$/, '')),
+    default: 'http://localhost:3001',
+    doc: "Public base URL of the relay's admin links (`/case-links/...`), put in the mails forwarded to tenants' privacy contacts. Only the admin-link routes need to be reachable there.",
+  },
+  linkSecret: {
+    env: 'RELAY_LINK_SECRET',
+    schema: z.string().min(32, 'must be at least 32 characters'),
+    secret: true,
+    doc: 'Required. HMAC key signing the admin links (acknowledge, done, not ours) of forwarded cases (at least 32 characters; changing it invalidates every link sent). `npm start` and the tests set a development key.',
+  },
+  linkTtlDays: {
+    env: 'RELAY_LINK_TTL_DAYS',
+    schema: envSchemas.positiveInt,
+    default: '120',
+    doc: 'How long an admin link in a forwarded case stays valid, in days (the default outlasts the longest extended deadline, three months).',
+  },
+  mailFrom: {
+    env: 'RELAY_MAIL_FROM',
+    schema: z.email(),
+    default: 'privacy-relay@example.com',
+    doc: "Sender address of the mails forwarding cases to tenants' privacy contacts (must be verified in SES).",
+  },
+  sesConfigurationSet: {
+    env: 'RELAY_SES_CONFIGURATION_SET',
+    schema: z.string().regex(/^[A-Za-z0-9_-]{0,64}$/, 'must be an SES configuration set name'),
+    default: '',
+    doc: 'SES configuration set of the forwarded mails: its event destination (SNS) publishes their Send/Delivery/Bounce/Complaint/Reject/DeliveryDelay events. Empty sends without one (no delivery tracking).',
+  },
 } satisfies ConfigSpec;
 
 export type RelayConfig = ConfigOf<typeof relayConfigSpec>;

@@ -4,6 +4,14 @@ import type { Logger } from '@privacy-relay/shared/logger';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
+import { SesMailer } from '@privacy-relay/shared/ses';
+import { dateHolidaysCalendar } from './adapters/holidays/date-holidays-calendar';
+import { MongoCaseRepository } from './adapters/mongo/case-repository';
+import { CaseLinks } from './application/case-links';
+import type { ForwardingDeps } from './application/forward-case';
+import type { HolidayCalendar } from './domain/deadline';
+import { registerAdminLinkRoutes } from './entry-points/http/admin-link-routes';
+import { startCaseEventsConsumer } from './entry-points/kafka/case-events-consumer';
 import { MongoDirectoryPositionRepository } from './adapters/mongo/directory-position-repository';
 import { MongoMatchDecisionRepository } from './adapters/mongo/match-decision-repository';
 import { MongoRelayRequestRepository } from './adapters/mongo/relay-request-repository';
@@ -103,6 +111,45 @@ export function createRelayService(
       });
       outboxSweeper.start();
       runtime.onStop(() => outboxSweeper.stop());
+      // Forwarding: cases, their SES mails and their admin links.
+      const cases = new MongoCaseRepository(runtime.mongo);
+      const mailer = new SesMailer({
+        from: config.mailFrom,
+        region: config.awsRegion,
+        endpoint: config.sesEndpoint,
+        configurationSet: config.sesConfigurationSet || undefined,
+      });
+      runtime.onStop(() => mailer.close());
+      const calendars = new Map<string, HolidayCalendar>();
+      const forwarding: ForwardingDeps = {
+        cases,
+        requests,
+        directory,
+        holidays: {
+          forJurisdiction: (code) => {
+            let calendar = calendars.get(code);
+            if (!calendar) calendars.set(code, (calendar = dateHolidaysCalendar(code)));
+            return calendar;
+          },
+        },
+        mailer,
+        links: new CaseLinks(config.linkSecret, config.publicUrl, config.linkTtlDays * 86_400_000),
+        publisher,
+        clock,
+        onPublishFailed: (caseId, error) =>
+          logger.warn({ caseId, err: error }, 'case events not published yet; the outbox sweeper will'),
+      };
+      const caseSweeper = new OutboxSweeper({
+        name: 'cases',
+        source: cases.outbox,
+        publisher,
+        logger,
+        intervalMs: config.outboxSweepIntervalMs,
+      });
+      caseSweeper.start();
+      runtime.onStop(() => caseSweeper.stop());
+      // Admin links: public, no operator credential (the signed token is one), so a scope of their own.
+      await runtime.http.register(async (linkScope) => registerAdminLinkRoutes(linkScope, forwarding));
       // Operator routes in a scope of their own: their authentication hook leaves /healthz,
       // /readyz and /metrics (internal network, no credential) alone.
       const authenticator = new OperatorAuthenticator(config.operatorTokens);
@@ -129,6 +176,12 @@ export function createRelayService(
         },
       );
       runtime.onStop(() => consumer.stop());
+      // Its own group: a forward waiting on SES (retried with backoff) holds up no matching.
+      const caseConsumer = await startCaseEventsConsumer(
+        { ...consumerOptions, groupId: `${config.kafkaGroupId}.forwarding` },
+        forwarding,
+      );
+      runtime.onStop(() => caseConsumer.stop());
     },
     stop: () => runtime.stop(),
   };

@@ -1,5 +1,5 @@
 import type { RequestReceivedV1 } from '@privacy-relay/shared/events';
-import { verificationCodeFor } from '../domain/signed-token';
+import { verificationCodeFor } from '@privacy-relay/shared/tokens';
 import { requestStateFor, verificationExpiry } from './accept-request';
 import type {
   AcknowledgementMail,

@@ -1,4 +1,7 @@
-import { signToken, verifyToken, type TokenCheck, type TokenPurpose } from '../domain/signed-token';
+import { signToken, verifyToken, type TokenCheck } from '@privacy-relay/shared/tokens';
+
+/** What intake signs: the form, the verification link, the status link. */
+export type TokenPurpose = 'form' | 'verify' | 'status';
 
 /** How long a status link works: the life of a request, not of a session. */
 export const STATUS_LINK_TTL_MS = 400 * 24 * 60 * 60 * 1000;

@@ -2,7 +2,7 @@ import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type RequestVerifiedV1 } from '@privacy-relay/shared/events';
 import { intakeRequestSchema, type IncomingRequest } from '../domain/intake-request';
 import { referenceFor } from '../domain/reference';
-import { verificationCodeFor } from '../domain/signed-token';
+import { verificationCodeFor } from '@privacy-relay/shared/tokens';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './mail-acknowledgement';
 import { receivedEvent, requestStateFor, type AcceptedRequest } from './accept-request';
 import { InMemoryVerificationStore } from './testing/in-memory-verification-store';

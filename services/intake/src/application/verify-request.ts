@@ -2,7 +2,7 @@ import { isRetriableError } from '@privacy-relay/shared/errors';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { v5 as uuidv5 } from 'uuid';
 import { referenceFor } from '../domain/reference';
-import { sameSecret, verificationCodeFor } from '../domain/signed-token';
+import { sameSecret, verificationCodeFor } from '@privacy-relay/shared/tokens';
 import type {
   Clock,
   VerificationMethod,

@@ -4,7 +4,7 @@ import { EVENTS, deadLetterTopicName, topicName, type RequestReceivedV1 } from '
 import { DEAD_LETTER_HEADERS, route, runConsumer, type ConsumerHandle } from '@privacy-relay/shared/kafka';
 import { MongoAcknowledgementMailLog } from '@privacy-relay/intake/adapters/mongo/mongo-acknowledgement-mail-log';
 import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
-import { SesMailer } from '@privacy-relay/intake/adapters/ses/ses-mailer';
+import { SesMailer } from '@privacy-relay/shared/ses';
 import { mailAcknowledgement } from '@privacy-relay/intake/application/mail-acknowledgement';
 import type { Mailer } from '@privacy-relay/intake/application/ports';
 import { RequesterLinks } from '@privacy-relay/intake/application/requester-links';

@@ -7,7 +7,7 @@ import {
   verifyByLink,
   type VerifyDeps,
 } from '@privacy-relay/intake/application/verify-request';
-import { sameSecret, verificationCodeFor } from '@privacy-relay/intake/domain/signed-token';
+import { sameSecret, verificationCodeFor } from '@privacy-relay/shared/tokens';
 import type { Connection } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { connectTestDatabase, discardTestDatabase, testLogger, testNamespace } from '../../../../test/support/test-env';

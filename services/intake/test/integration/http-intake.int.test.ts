@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RequesterLinks } from '@privacy-relay/intake/application/requester-links';
 import { referenceFor } from '@privacy-relay/intake/domain/reference';
-import { verificationCodeFor } from '@privacy-relay/intake/domain/signed-token';
+import { verificationCodeFor } from '@privacy-relay/shared/tokens';
 import {
   TEST_LINK_SECRET,
   linkPath,

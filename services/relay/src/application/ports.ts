@@ -1,4 +1,11 @@
-import type { AnyEventContractShape, EnvelopeOf, TenantDirectoryChangedV1Payload } from '@privacy-relay/shared/events';
+import type {
+  AnyEventContractShape,
+  Envelope,
+  EnvelopeOf,
+  TenantDirectoryChangedV1Payload,
+} from '@privacy-relay/shared/events';
+import type { ForwardingCase } from '../domain/case';
+import type { HolidayCalendar } from '../domain/deadline';
 import type { RelayRequest } from '../domain/relay-request';
 
 /** Stores the relay's requests. Writes are idempotent: events arrive at least once. */
@@ -95,4 +102,57 @@ export interface MatchDecisionRepository {
    * keeps its own events pending).
    */
   markPublished(requestId: string, events: StoredMatchDecision['events']): Promise<void>;
+}
+
+/** A case as stored: the domain case and the version that guards its next update. */
+export interface StoredCase {
+  case: ForwardingCase;
+  version: number;
+}
+
+/**
+ * The cases, one document each (`_id` = caseId). Every change is one single-document update
+ * guarded by the version read; the events a change emits are stored in the same update, as the
+ * document's outbox, and published after it (the sweeper publishes what a crash left pending).
+ */
+export interface CaseRepository {
+  find(caseId: string): Promise<StoredCase | undefined>;
+  /** Inserts a new case (version 1); false when one with its id exists. */
+  create(forwardingCase: ForwardingCase, at: Date): Promise<boolean>;
+  /**
+   * Replaces the case when it still has `expectedVersion`, adding `events` to its outbox (after
+   * any still pending); resolves with every event the outbox now holds unpublished, in order, or
+   * false when someone else changed the case meanwhile (read again and retry).
+   */
+  update(
+    next: ForwardingCase,
+    expectedVersion: number,
+    events: readonly Envelope[],
+    at: Date,
+  ): Promise<readonly Envelope[] | false>;
+  /** Kafka holds `events`: the outbox is done, unless newer events were added meanwhile. */
+  markPublished(caseId: string, events: readonly Envelope[]): Promise<void>;
+}
+
+/** One mail to one recipient, with SES message tags (`[A-Za-z0-9_-]` only) tying its events to the case. */
+export interface CaseMail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * Sends one mail through SES (with the relay's configuration set); resolves with SES's message id.
+ * Rejects with a retriable AppError when sending again may help (throttling, SES away), a
+ * non-retriable one when SES refuses this mail for good.
+ */
+export interface CaseMailer {
+  send(mail: CaseMail): Promise<{ messageId: string }>;
+}
+
+/** The public holidays of a jurisdiction; throws for a code the holiday library does not know. */
+export interface HolidayCalendars {
+  forJurisdiction(code: string): HolidayCalendar;
 }

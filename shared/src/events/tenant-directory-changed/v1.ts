@@ -45,6 +45,15 @@ export const tenantDirectoryChangedV1 = defineEventContract({
             .max(50)
             .default([]),
           regime: regimeSchema.default('uk-gdpr'),
+          /**
+           * Where the response period is counted, for its public holidays: ISO 3166 country code,
+           * with a region where holidays differ (GB-ENG, GB-SCT, DE, US-CA). Absent: the regime's
+           * default (UK GDPR: GB-ENG). Since v1 (optional, added with forwarding).
+           */
+          jurisdiction: z
+            .string()
+            .regex(/^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/, 'a jurisdiction code such as GB-ENG, DE or US-CA')
+            .optional(),
           /** Overrides of the escalation ladder, in days after forwarding. */
           escalation: z
             .object({

@@ -1,21 +1,10 @@
+import { escapeHtml } from '@privacy-relay/shared/html';
 import { REGIMES, RIGHTS } from '@privacy-relay/shared/events';
 import type { RequestStatusView } from '../../application/verify-request';
 import { formFieldOf, type FieldIssue, type FormField, type FormValues } from '../../domain/request-form';
 import { LIMITS } from '@privacy-relay/shared/events';
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-/** Every value that reaches a page goes through this; nothing from a request is ever raw HTML. */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (char) => ESCAPES[char] ?? char);
-}
+export { escapeHtml };
 
 const RIGHT_LABELS: Record<(typeof RIGHTS)[number], string> = {
   access: 'Access — a copy of my data',

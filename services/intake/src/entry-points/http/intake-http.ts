@@ -25,7 +25,7 @@ import {
   unknownFormFields,
   type FormBody,
 } from '../../domain/request-form';
-import { signToken, verifyToken } from '../../domain/signed-token';
+import { signToken, verifyToken } from '@privacy-relay/shared/tokens';
 import { addressKey, type SubmissionLimits } from './email-throttle';
 import { acceptedPage, confirmPage, messagePage, receivedStatusPage, requestFormPage, statusPage } from './html';
 import { apiDocsPage, openApiDocument } from './openapi';

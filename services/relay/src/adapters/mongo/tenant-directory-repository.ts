@@ -9,6 +9,7 @@ interface TenantDocument {
   domains?: string[];
   contacts?: { email: string; role: 'privacy' | 'admin'; name?: string }[];
   regime?: TenantRecord['regime'];
+  jurisdiction?: string;
   escalation?: TenantRecord['escalation'];
   /** When the platform changed this tenant; older changes arriving late are ignored. */
   changedAt: Date;
@@ -37,6 +38,7 @@ const tenantSchema = new Schema<TenantDocument>(
       default: undefined,
     },
     regime: String,
+    jurisdiction: String,
     escalation: {
       _id: false,
       reminderAfterWorkingDays: Number,
@@ -72,6 +74,7 @@ function toRecord(document: TenantDocument): TenantRecord {
       ...(c.name ? { name: c.name } : {}),
     })),
     regime: document.regime ?? 'uk-gdpr',
+    ...(document.jurisdiction ? { jurisdiction: document.jurisdiction } : {}),
     ...(document.escalation && Object.keys(document.escalation).length > 0 ? { escalation: document.escalation } : {}),
   };
 }
@@ -110,8 +113,12 @@ export class MongoTenantDirectoryRepository implements TenantDirectoryRepository
   ): Promise<DirectoryWrite> {
     const unset: Record<string, 1> = {};
     if (fields.deleted)
-      for (const key of ['legalName', 'aliases', 'domains', 'contacts', 'regime', 'escalation']) unset[key] = 1;
-    else if (!fields.escalation) unset.escalation = 1;
+      for (const key of ['legalName', 'aliases', 'domains', 'contacts', 'regime', 'jurisdiction', 'escalation'])
+        unset[key] = 1;
+    else {
+      if (!fields.escalation) unset.escalation = 1;
+      if (!fields.jurisdiction) unset.jurisdiction = 1;
+    }
     try {
       await this.tenants.updateOne(
         filter,

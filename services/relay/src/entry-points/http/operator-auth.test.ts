@@ -4,7 +4,10 @@ import { relayConfigSpec } from '../../config';
 import { OperatorAuthenticator } from './operator-auth';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const baseEnv = { RELAY_COUNTERPARTY_HMAC_KEY: 'unit-test-counterparty-key-0123456789abcdef' };
+const baseEnv = {
+  RELAY_COUNTERPARTY_HMAC_KEY: 'unit-test-counterparty-key-0123456789abcdef',
+  RELAY_LINK_SECRET: 'unit-test-relay-link-secret-0123456789abcdef',
+};
 
 describe('Operator credentials', () => {
   const config = loadConfig(relayConfigSpec, {

@@ -1,6 +1,22 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { AppError } from '@privacy-relay/shared/errors';
-import type { Mailer, OutgoingMail } from '../../application/ports';
+import { AppError } from '../errors';
+
+/** One mail to one recipient. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  /** SES message tags (names and values `[A-Za-z0-9_-]`, under 256 characters): they come back in SES's events. */
+  tags?: Readonly<Record<string, string>>;
+}
+
+/** Sends mail (SES in production and tests); resolves with the provider's message id. */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+}
+
+const TAG_TEXT = /^[A-Za-z0-9_-]{1,255}$/;
 
 export interface SesMailerOptions {
   from: string;
@@ -15,6 +31,8 @@ export interface SesMailerOptions {
    * stops every mail, and verifying it fixes them all.
    */
   unverifiedRecipientAttempts?: number;
+  /** SES configuration set whose event destinations publish this mailer's delivery events (none when unset). */
+  configurationSet?: string | undefined;
   /** The SES client to send with (tests add a middleware to it); built from the options above when absent. */
   client?: SESClient;
 }
@@ -75,10 +93,18 @@ export class SesMailer implements Mailer {
   }
 
   private async sendNow(mail: OutgoingMail): Promise<{ messageId: string }> {
+    const tags = Object.entries(mail.tags ?? {});
+    for (const [name, value] of tags) {
+      // A programmer error: SES would refuse the whole mail.
+      if (!TAG_TEXT.test(name) || !TAG_TEXT.test(value))
+        throw new Error(`SES message tag ${name} is not [A-Za-z0-9_-]`);
+    }
     try {
       const result = await this.client.send(
         new SendEmailCommand({
           Source: this.options.from,
+          ...(this.options.configurationSet ? { ConfigurationSetName: this.options.configurationSet } : {}),
+          ...(tags.length > 0 ? { Tags: tags.map(([Name, Value]) => ({ Name, Value })) } : {}),
           Destination: { ToAddresses: [mail.to] },
           Message: {
             Subject: { Data: mail.subject, Charset: 'UTF-8' },

@@ -1,14 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * What a signed token may be used for. A token signed for one purpose never passes as another:
- * a status link cannot confirm a request, a form token cannot open a status page.
+ * What a signed token may be used for (each service names its own: intake's `form`, `verify`,
+ * `status`; the relay's case actions). A token signed for one purpose never passes as another:
+ * a status link cannot confirm a request, an acknowledge link cannot close a case.
  */
-export type TokenPurpose = 'form' | 'verify' | 'status';
+export type TokenPurpose = string;
 
-export interface TokenClaims {
-  purpose: TokenPurpose;
-  /** The request id (verify, status) or a random nonce (form). */
+export interface TokenClaims<P extends TokenPurpose = TokenPurpose> {
+  purpose: P;
+  /** What the token acts on: a request or case id, or a random nonce (form). */
   subject: string;
   /** Seconds since the epoch after which the token is refused. */
   expiresAt: number;
@@ -16,11 +17,12 @@ export interface TokenClaims {
   binding?: string;
 }
 
-export type TokenCheck =
-  | { ok: true; claims: TokenClaims }
+export type TokenCheck<P extends TokenPurpose = TokenPurpose> =
+  | { ok: true; claims: TokenClaims<P> }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'wrong-binding' };
 
 const SUBJECT = /^[A-Za-z0-9_-]{1,64}$/;
+const PURPOSE = /^[A-Za-z0-9_-]{1,32}$/;
 const MAX_TOKEN_LENGTH = 300;
 
 /**
@@ -28,16 +30,17 @@ const MAX_TOKEN_LENGTH = 300;
  * and unguessable (128-bit MAC). Nothing personal is inside: the subject is a request id or a nonce.
  */
 export function signToken(secret: string, claims: TokenClaims): string {
+  if (!PURPOSE.test(claims.purpose)) throw new Error('token purpose must be letters, digits, "-" or "_"');
   if (!SUBJECT.test(claims.subject)) throw new Error('token subject must be an id');
   const body = `${claims.purpose}.${claims.subject}.${claims.expiresAt.toString(36)}`;
   return `${body}.${mac(secret, body, claims.binding)}`;
 }
 
-export function verifyToken(
+export function verifyToken<P extends TokenPurpose>(
   secret: string,
   token: string,
-  expected: { purpose: TokenPurpose; now: Date; binding?: string },
-): TokenCheck {
+  expected: { purpose: P; now: Date; binding?: string },
+): TokenCheck<P> {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
   if (parts.length !== 4) return { ok: false, reason: 'malformed' };

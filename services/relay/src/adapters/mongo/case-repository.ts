@@ -1,0 +1,122 @@
+import type { Envelope } from '@privacy-relay/shared/events';
+import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import { MongoOutbox, outboxSchemaFields, type OutboxEvent, type OutboxFields } from '@privacy-relay/shared/outbox';
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { CaseRepository, StoredCase } from '../../application/ports';
+import type { ForwardingCase } from '../../domain/case';
+
+/**
+ * One case per document, `_id` = caseId. The case itself is kept as one sub-document (`data`):
+ * every update replaces it whole under the version guard, so the domain's shape is the stored
+ * one, and the store never merges two writers' halves.
+ */
+interface CaseDocument extends OutboxFields {
+  _id: string;
+  /** Incremented by every update; an update names the version it read. */
+  version: number;
+  requestId: string;
+  tenantId: string;
+  state: ForwardingCase['state'];
+  data: Omit<ForwardingCase, 'caseId'>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const caseSchema = new Schema<CaseDocument>(
+  {
+    // Reads and updates are by _id (the case id); the sweeper's query is on outboxPending.
+    _id: { type: String, required: true },
+    version: { type: Number, required: true },
+    // Kept beside `data` for an operator reading the collection; not queried yet (no index).
+    requestId: { type: String, required: true },
+    tenantId: { type: String, required: true },
+    state: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, required: true },
+    ...outboxSchemaFields,
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'cases', versionKey: false, minimize: false },
+);
+
+function toStored(document: CaseDocument): StoredCase {
+  return { case: { caseId: document._id, ...document.data }, version: document.version };
+}
+
+function dataOf(forwardingCase: ForwardingCase): CaseDocument['data'] {
+  const { caseId: _caseId, ...data } = forwardingCase;
+  // Plain JSON: the stored case is exactly what the domain produced.
+  return JSON.parse(JSON.stringify(data)) as CaseDocument['data'];
+}
+
+/** The batch an outbox holds: the last event's id, so a mark for earlier events leaves later ones pending. */
+function batchOf(events: readonly { id: string }[]): string {
+  return events.at(-1)?.id ?? '';
+}
+
+export class MongoCaseRepository implements CaseRepository {
+  private readonly model: Model<CaseDocument>;
+  /** Cases whose events are not all on Kafka yet, for the sweeper. */
+  readonly outbox: MongoOutbox;
+
+  constructor(connection: Connection) {
+    this.model = connection.model<CaseDocument>('Case', caseSchema);
+    this.outbox = new MongoOutbox(this.model);
+  }
+
+  async find(caseId: string): Promise<StoredCase | undefined> {
+    const document = await this.model.findById(caseId).lean<CaseDocument>();
+    return document ? toStored(document) : undefined;
+  }
+
+  create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {
+    return createIfAbsent(this.model, {
+      _id: forwardingCase.caseId,
+      version: 1,
+      requestId: forwardingCase.requestId,
+      tenantId: forwardingCase.tenantId,
+      state: forwardingCase.state,
+      data: dataOf(forwardingCase),
+      outbox: [],
+      outboxPending: false,
+      outboxBatch: '',
+      outboxQueuedAt: at,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+
+  async update(
+    next: ForwardingCase,
+    expectedVersion: number,
+    events: readonly Envelope[],
+    at: Date,
+  ): Promise<readonly Envelope[] | false> {
+    // Events still pending stay ahead of the new ones: the outbox only ever grows until published.
+    const current = await this.model
+      .findOne({ _id: next.caseId, version: expectedVersion }, { outbox: 1, outboxPending: 1, outboxQueuedAt: 1 })
+      .lean<Pick<CaseDocument, 'outbox' | 'outboxPending' | 'outboxQueuedAt'>>();
+    if (!current) return false;
+    const fresh: OutboxEvent[] = events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e) }));
+    const keep = current.outboxPending ? current.outbox : [];
+    const outboxFields: Partial<OutboxFields> =
+      events.length === 0
+        ? {}
+        : {
+            outbox: [...keep, ...fresh],
+            outboxPending: true,
+            outboxBatch: batchOf(events),
+            outboxQueuedAt: current.outboxPending ? (current.outboxQueuedAt ?? at) : at,
+          };
+    const result = await this.model.updateOne(
+      { _id: next.caseId, version: expectedVersion },
+      { $set: { version: expectedVersion + 1, state: next.state, data: dataOf(next), updatedAt: at, ...outboxFields } },
+    );
+    if (result.modifiedCount === 0) return false;
+    return events.length === 0 ? [] : [...keep, ...fresh].map((e) => JSON.parse(e.envelope) as Envelope);
+  }
+
+  async markPublished(caseId: string, events: readonly Envelope[]): Promise<void> {
+    await this.outbox.markPublished(caseId, batchOf(events), new Date());
+  }
+}

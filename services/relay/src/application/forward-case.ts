@@ -1,0 +1,249 @@
+import { AppError } from '@privacy-relay/shared/errors';
+import { EVENTS, type CaseMatchedV1, type Envelope } from '@privacy-relay/shared/events';
+import {
+  applyTenantAction,
+  markNoContactLeft,
+  openCase,
+  recordSendIntent,
+  recordSent,
+  type Actor,
+  type ForwardingCase,
+  type TenantAction,
+  type TransitionResult,
+} from '../domain/case';
+import { computeResponseDeadline, parsePlainDate, resolveJurisdiction } from '../domain/deadline';
+import type { CaseLinks } from './case-links';
+import { renderForwardMail } from './forward-mail';
+import type {
+  CaseMailer,
+  CaseRepository,
+  Clock,
+  EventPublisher,
+  HolidayCalendars,
+  RelayRequestRepository,
+  StoredCase,
+  TenantDirectoryRepository,
+} from './ports';
+
+export interface ForwardingDeps {
+  cases: CaseRepository;
+  requests: RelayRequestRepository;
+  directory: TenantDirectoryRepository;
+  holidays: HolidayCalendars;
+  mailer: CaseMailer;
+  links: CaseLinks;
+  publisher: EventPublisher;
+  clock: Clock;
+  /** Told about what could not be published at once (the sweeper publishes it later). */
+  onPublishFailed?: (caseId: string, error: unknown) => void;
+}
+
+/** A concurrent writer changed the case between our read and our write: read again. */
+function conflict(caseId: string): AppError {
+  return new AppError('CASE_VERSION_CONFLICT', `case ${caseId} changed meanwhile`, { retriable: true });
+}
+
+/**
+ * Opens the case of a `privacy.case.matched.v1` (idempotent: a redelivered event finds it open),
+ * with its deadline computed from the day of receipt, the tenant's regime and jurisdiction.
+ */
+export async function openMatchedCase(
+  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'holidays' | 'clock'>,
+  event: CaseMatchedV1,
+): Promise<{ opened: boolean; case: ForwardingCase }> {
+  const { caseId, requestId, tenantId } = event.payload;
+  const existing = await deps.cases.find(caseId);
+  if (existing) return { opened: false, case: existing.case };
+  const request = await deps.requests.findById(requestId);
+  // The matcher matches only stored requests: a missing one is out of order or lost; retried a
+  // few times, then dead-lettered with this reason.
+  if (!request)
+    throw new AppError('CASE_REQUEST_UNKNOWN', `request ${requestId} of case ${caseId} is not stored`, {
+      retriable: true,
+      maxAttempts: 5,
+    });
+  const tenant = await deps.directory.findTenant(tenantId);
+  if (!tenant)
+    throw new AppError('CASE_TENANT_UNKNOWN', `tenant ${tenantId} of case ${caseId} is not in the directory`);
+  const jurisdiction = resolveJurisdiction(tenant.regime, tenant.jurisdiction);
+  if (!jurisdiction.ok) throw new AppError('CASE_JURISDICTION', `tenant ${tenantId}: ${jurisdiction.message}`);
+  // The day of receipt as a UTC date (the request carries an instant; see docs/forwarding.md).
+  const receivedOn = parsePlainDate(request.receivedAt.toISOString().slice(0, 10));
+  if (!receivedOn) throw new AppError('CASE_RECEIVED_DATE', `request ${requestId} has no usable received date`);
+  const deadline = computeResponseDeadline(receivedOn, tenant.regime, deps.holidays.forJurisdiction(jurisdiction.code));
+  const now = deps.clock.now();
+  const by: Actor =
+    event.payload.matchedBy === 'operator'
+      ? { kind: 'operator', operatorId: event.payload.operatorId ?? 'unknown' }
+      : { kind: 'matcher' };
+  const opened = openCase({
+    caseId,
+    requestId,
+    tenantId,
+    regime: tenant.regime,
+    jurisdiction: jurisdiction.code,
+    receivedOn,
+    deadline: deadline.deadline,
+    extendedDeadline: deadline.extendedDeadline,
+    contacts: tenant.contacts.filter((c) => c.role === 'privacy').map((c) => ({ email: c.email, role: c.role })),
+    at: now,
+    by,
+  });
+  if (await deps.cases.create(opened, now)) return { opened: true, case: opened };
+  const raced = await deps.cases.find(caseId);
+  if (!raced) throw conflict(caseId);
+  return { opened: false, case: raced.case };
+}
+
+export type ForwardOutcome =
+  | { outcome: 'sent'; contactIndex: number; sesMessageId: string }
+  | { outcome: 'already-sent' | 'closed' }
+  | { outcome: 'no-contact-left' };
+
+/**
+ * Sends the case to one privacy contact: the one whose send was begun and not recorded (a crash
+ * between SES's answer and our write: the one window in which a contact gets the case twice), else
+ * `contactIndex` (default the first). The intent is stored before SES is asked and the message id
+ * right after; the first send moves the case to forwarded and emits `privacy.case.forwarded.v1`.
+ * Which contact comes next after a bounce is the delivery tracking's call (it passes `contactIndex`).
+ */
+export async function forwardCase(deps: ForwardingDeps, caseId: string, contactIndex = 0): Promise<ForwardOutcome> {
+  let stored = await mustFind(deps.cases, caseId);
+  const unrecorded = stored.case.messages.find((m) => m.sesMessageId === undefined);
+  const target = unrecorded?.contactIndex ?? contactIndex;
+  if (!unrecorded) {
+    if (stored.case.messages.some((m) => m.contactIndex === target)) return { outcome: 'already-sent' };
+    if (stored.case.contacts[target] === undefined) {
+      const ended = markNoContactLeft(stored.case, deps.clock.now(), { kind: 'relay' });
+      if (ended.ok) await save(deps, stored, ended.case, []);
+      return { outcome: 'no-contact-left' };
+    }
+    const intent = recordSendIntent(stored.case, target, deps.clock.now());
+    if (!intent.ok) return intent.reason === 'not-allowed' ? { outcome: 'closed' } : { outcome: 'already-sent' };
+    stored = await save(deps, stored, intent.case, []);
+  }
+  const now = deps.clock.now();
+  const request = await deps.requests.findById(stored.case.requestId);
+  if (!request) throw new AppError('CASE_REQUEST_UNKNOWN', `request of case ${caseId} is not stored`);
+  const links = {
+    acknowledge: deps.links.linkFor(caseId, 'acknowledge', now),
+    done: deps.links.linkFor(caseId, 'done', now),
+    'not-ours': deps.links.linkFor(caseId, 'not-ours', now),
+  };
+  const content = renderForwardMail(stored.case, request, links);
+  const contact = stored.case.contacts[target];
+  if (!contact) throw new AppError('CASE_CONTACT_UNKNOWN', `case ${caseId} has no contact ${target}`);
+  const { messageId } = await deps.mailer.send({
+    to: contact.email,
+    ...content,
+    tags: { caseId, contactIndex: String(target) },
+  });
+  // From here to the write below, a crash re-sends this mail on redelivery (SES has no idempotency key).
+  for (;;) {
+    const sent = recordSent(stored.case, target, messageId, deps.clock.now());
+    if (!sent.ok) return { outcome: 'already-sent' };
+    const events: Envelope[] =
+      stored.case.state === 'matched'
+        ? [
+            EVENTS.caseForwardedV1.create(
+              {
+                caseId,
+                requestId: stored.case.requestId,
+                tenantId: stored.case.tenantId,
+                forwardedAt: deps.clock.now().toISOString(),
+                deadline: {
+                  regime: stored.case.regime,
+                  dueOn: stored.case.deadline,
+                  extendableTo: stored.case.extendedDeadline,
+                },
+                recipients: [{ email: contact.email, role: contact.role, sesMessageId: messageId }],
+              },
+              { correlationId: stored.case.requestId },
+            ),
+          ]
+        : [];
+    const pending = await deps.cases.update(sent.case, stored.version, events, deps.clock.now());
+    if (pending) {
+      await publish(deps, caseId, pending);
+      return { outcome: 'sent', contactIndex: target, sesMessageId: messageId };
+    }
+    // Someone else changed the case meanwhile (an admin clicked already): apply ours on theirs.
+    stored = await mustFind(deps.cases, caseId);
+  }
+}
+
+export type ActionOutcome =
+  | { outcome: 'done'; case: ForwardingCase }
+  | { outcome: 'already'; case: ForwardingCase }
+  | { outcome: 'not-allowed'; case: ForwardingCase }
+  | { outcome: 'not-found' };
+
+/** Applies a tenant's action from an admin link, once: a repeat finds it `already` done. */
+export async function actOnCase(
+  deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'clock' | 'onPublishFailed'>,
+  caseId: string,
+  action: TenantAction,
+): Promise<ActionOutcome> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stored = await deps.cases.find(caseId);
+    if (!stored) return { outcome: 'not-found' };
+    const now = deps.clock.now();
+    const result: TransitionResult = applyTenantAction(stored.case, action, now, { kind: 'admin-link' });
+    if (!result.ok) {
+      return { outcome: result.reason === 'already' ? 'already' : 'not-allowed', case: stored.case };
+    }
+    const { requestId, tenantId } = stored.case;
+    const meta = { correlationId: requestId };
+    const event: Envelope =
+      action === 'acknowledge'
+        ? EVENTS.caseAcknowledgedV1.create(
+            { caseId, requestId, tenantId, acknowledgedAt: now.toISOString(), via: 'admin-link' },
+            meta,
+          )
+        : EVENTS.caseClosedV1.create(
+            { caseId, requestId, tenantId, closedAt: now.toISOString(), outcome: action, by: 'admin-link' },
+            meta,
+          );
+    const pending = await deps.cases.update(result.case, stored.version, [event], now);
+    if (pending) {
+      await publish(deps, caseId, pending);
+      return { outcome: 'done', case: result.case };
+    }
+  }
+  throw conflict(caseId);
+}
+
+async function mustFind(cases: CaseRepository, caseId: string): Promise<StoredCase> {
+  const stored = await cases.find(caseId);
+  if (!stored) throw new AppError('CASE_UNKNOWN', `case ${caseId} is not stored`);
+  return stored;
+}
+
+async function save(
+  deps: Pick<ForwardingDeps, 'cases' | 'clock'>,
+  stored: StoredCase,
+  next: ForwardingCase,
+  events: Envelope[],
+): Promise<StoredCase> {
+  if ((await deps.cases.update(next, stored.version, events, deps.clock.now())) === false) throw conflict(next.caseId);
+  return { case: next, version: stored.version + 1 };
+}
+
+/** Publishes what the outbox holds after an update (ours and any left pending before); on failure the sweeper does later. */
+async function publish(
+  deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'onPublishFailed'>,
+  caseId: string,
+  events: readonly Envelope[],
+): Promise<void> {
+  if (events.length === 0) return;
+  try {
+    for (const event of events) {
+      const contract = Object.values(EVENTS).find((c) => c.type === event.type && c.version === event.version);
+      if (!contract) throw new Error(`no contract for ${event.type}`);
+      await deps.publisher.publish(contract, event as never);
+    }
+    await deps.cases.markPublished(caseId, events);
+  } catch (error) {
+    deps.onPublishFailed?.(caseId, error);
+  }
+}

@@ -1,0 +1,84 @@
+import { escapeHtml } from '@privacy-relay/shared/html';
+import type { RIGHTS } from '@privacy-relay/shared/events';
+import type { ForwardingCase, TenantAction } from '../domain/case';
+import type { RelayRequest } from '../domain/relay-request';
+
+const RIGHT_LABELS: Record<(typeof RIGHTS)[number], string> = {
+  access: 'access (a copy of their data)',
+  rectification: 'rectification',
+  erasure: 'erasure',
+  restriction: 'restriction of processing',
+  portability: 'data portability',
+  objection: 'objection to processing',
+  'withdraw-consent': 'withdrawal of consent',
+  other: 'other',
+};
+
+const ACTION_LABELS: Record<TenantAction, string> = {
+  acknowledge: 'Acknowledge: we have it and are working on it',
+  done: 'Mark done: we have answered the requester',
+  'not-ours': 'Not ours: we do not hold this person’s data',
+};
+
+export interface ForwardMailContent {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * The mail forwarding a case to a tenant's privacy contact. Every value from the request is
+ * escaped in the HTML body; the subject and text carry them as plain text (subject line breaks removed).
+ */
+export function renderForwardMail(
+  forwardingCase: ForwardingCase,
+  request: RelayRequest,
+  links: Readonly<Record<TenantAction, string>>,
+): ForwardMailContent {
+  const rights = request.rights.map((right) => RIGHT_LABELS[right] ?? right);
+  const rightsText = rights.join(', ');
+  const received = request.receivedAt.toISOString().slice(0, 10);
+  const subject =
+    `Data-protection request (${rightsText}) from ${request.requester.name} — answer by ${forwardingCase.deadline}`
+      .replace(/[\r\n]+/g, ' ')
+      .slice(0, 900);
+  const other = request.otherRightText ? `\nOther right asked for: ${request.otherRightText}` : '';
+  const text = `A data-protection request for your organisation reached Privacy Relay.
+
+Requester: ${request.requester.name} <${request.requester.email}>
+Rights: ${rightsText}${other}
+Received: ${received}
+Reference: ${request.reference}
+Legal deadline (${forwardingCase.regime}): ${forwardingCase.deadline} (extendable to ${forwardingCase.extendedDeadline})
+
+What they wrote:
+${request.text || '(nothing)'}
+
+Please tell us what you do with it (each link opens a page with a button):
+${(Object.keys(ACTION_LABELS) as TenantAction[]).map((action) => `- ${ACTION_LABELS[action]}: ${links[action]}`).join('\n')}
+`;
+  const e = escapeHtml;
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${e(subject)}</title></head>
+<body>
+<p>A data-protection request for your organisation reached Privacy Relay.</p>
+<dl>
+<dt>Requester</dt><dd>${e(request.requester.name)} &lt;${e(request.requester.email)}&gt;</dd>
+<dt>Rights</dt><dd>${e(rightsText)}</dd>
+${request.otherRightText ? `<dt>Other right asked for</dt><dd>${e(request.otherRightText)}</dd>` : ''}
+<dt>Received</dt><dd>${e(received)}</dd>
+<dt>Reference</dt><dd>${e(request.reference)}</dd>
+<dt>Legal deadline (${e(forwardingCase.regime)})</dt><dd>${e(forwardingCase.deadline)} (extendable to ${e(forwardingCase.extendedDeadline)})</dd>
+</dl>
+<h2>What they wrote</h2>
+<pre style="white-space: pre-wrap">${e(request.text || '(nothing)')}</pre>
+<h2>What you do with it</h2>
+<ul>
+${(Object.keys(ACTION_LABELS) as TenantAction[])
+  .map((action) => `<li><a href="${e(links[action])}">${e(ACTION_LABELS[action])}</a></li>`)
+  .join('\n')}
+</ul>
+</body></html>
+`;
+  return { subject, text, html };
+}

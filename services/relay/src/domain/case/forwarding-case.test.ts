@@ -1,0 +1,165 @@
+import {
+  applyTenantAction,
+  markNoContactLeft,
+  nextContactIndex,
+  openCase,
+  recordDelivery,
+  recordSendIntent,
+  recordSent,
+  type ForwardingCase,
+  type TransitionResult,
+} from './forwarding-case';
+
+const at = new Date('2026-03-02T09:00:00Z');
+const later = new Date('2026-03-02T10:00:00Z');
+
+function fresh(): ForwardingCase {
+  return openCase({
+    caseId: '0193a1c2-7d4e-8a10-9b7c-000000000001',
+    requestId: '0193a1c2-7d4e-4a10-9b7c-000000000002',
+    tenantId: 'acme',
+    regime: 'uk-gdpr',
+    jurisdiction: 'GB-ENG',
+    receivedOn: '2026-03-02',
+    deadline: '2026-04-02',
+    extendedDeadline: '2026-06-02',
+    contacts: [
+      { email: 'first@acme.example', role: 'privacy' },
+      { email: 'second@acme.example', role: 'privacy' },
+    ],
+    at,
+    by: { kind: 'matcher' },
+  });
+}
+
+function ok(result: TransitionResult): ForwardingCase {
+  if (!result.ok) throw new Error(`expected a transition, got ${JSON.stringify(result)}`);
+  return result.case;
+}
+
+function forwarded(): ForwardingCase {
+  return ok(recordSent(ok(recordSendIntent(fresh(), 0, at)), 0, 'ses-1', later));
+}
+
+describe('A forwarding case', () => {
+  it('When opened, then it is matched with one audit line and no message', () => {
+    const c = fresh();
+    expect(c.state).toBe('matched');
+    expect(c.messages).toEqual([]);
+    expect(c.audit).toEqual([{ at: at.toISOString(), what: 'matched', by: { kind: 'matcher' } }]);
+  });
+
+  it('When the send intent is recorded, then the message is "sending" and the case still matched', () => {
+    const c = ok(recordSendIntent(fresh(), 0, at));
+    expect(c.state).toBe('matched');
+    expect(c.messages).toEqual([
+      {
+        contactIndex: 0,
+        email: 'first@acme.example',
+        intentAt: at.toISOString(),
+        delivery: 'sending',
+        deliveryAt: at.toISOString(),
+      },
+    ]);
+  });
+
+  it('When SES accepts the message, then the case is forwarded and the audit line carries the SES message id', () => {
+    const c = forwarded();
+    expect(c.state).toBe('forwarded');
+    expect(c.messages[0]).toMatchObject({ sesMessageId: 'ses-1', delivery: 'sent', sentAt: later.toISOString() });
+    expect(c.audit.at(-1)).toEqual({
+      at: later.toISOString(),
+      what: 'forwarded',
+      by: { kind: 'relay' },
+      sesMessageId: 'ses-1',
+      contactIndex: 0,
+    });
+  });
+
+  it('When a second intent names a contact that already has a message, or no such contact, then it is refused', () => {
+    const c = ok(recordSendIntent(fresh(), 0, at));
+    expect(recordSendIntent(c, 0, at)).toEqual({ ok: false, reason: 'message-exists' });
+    expect(recordSendIntent(c, 5, at)).toEqual({ ok: false, reason: 'unknown-contact' });
+    expect(nextContactIndex(c)).toBe(1);
+    expect(nextContactIndex(ok(recordSendIntent(c, 1, at)))).toBeUndefined();
+  });
+
+  it('When a message id is recorded twice, then the second is "already" and changes nothing', () => {
+    expect(recordSent(forwarded(), 0, 'ses-2', later)).toEqual({ ok: false, reason: 'already', state: 'forwarded' });
+  });
+
+  it('When forwarded, then acknowledge → done are allowed, each with an audit line naming who', () => {
+    const acknowledged = ok(applyTenantAction(forwarded(), 'acknowledge', later, { kind: 'admin-link' }));
+    expect(acknowledged.state).toBe('acknowledged');
+    const done = ok(applyTenantAction(acknowledged, 'done', later, { kind: 'admin-link' }));
+    expect(done.state).toBe('done');
+    expect(done.audit.map((line) => line.what)).toEqual(['matched', 'forwarded', 'acknowledged', 'done']);
+    expect(done.audit.at(-1)?.by).toEqual({ kind: 'admin-link' });
+  });
+
+  it('When forwarded or acknowledged, then not-ours is allowed', () => {
+    expect(ok(applyTenantAction(forwarded(), 'not-ours', later, { kind: 'admin-link' })).state).toBe('not-ours');
+    const acknowledged = ok(applyTenantAction(forwarded(), 'acknowledge', later, { kind: 'admin-link' }));
+    expect(ok(applyTenantAction(acknowledged, 'not-ours', later, { kind: 'admin-link' })).state).toBe('not-ours');
+  });
+
+  it.each([
+    ['matched', 'acknowledge'],
+    ['matched', 'done'],
+    ['matched', 'not-ours'],
+  ] as const)('When %s, then %s is refused', (_state, action) => {
+    expect(applyTenantAction(fresh(), action, later, { kind: 'admin-link' })).toEqual({
+      ok: false,
+      reason: 'not-allowed',
+      from: 'matched',
+      action,
+    });
+  });
+
+  it('When a case is done, then acknowledge, not-ours, no-contact-left and another send are refused; done again is "already"', () => {
+    const done = ok(applyTenantAction(forwarded(), 'done', later, { kind: 'admin-link' }));
+    for (const action of ['acknowledge', 'not-ours'] as const) {
+      expect(applyTenantAction(done, action, later, { kind: 'admin-link' })).toMatchObject({
+        ok: false,
+        reason: 'not-allowed',
+        from: 'done',
+      });
+    }
+    expect(markNoContactLeft(done, later, { kind: 'relay' })).toMatchObject({ ok: false, reason: 'not-allowed' });
+    expect(recordSendIntent(done, 1, later)).toMatchObject({ ok: false, reason: 'not-allowed' });
+    expect(applyTenantAction(done, 'done', later, { kind: 'admin-link' })).toEqual({
+      ok: false,
+      reason: 'already',
+      state: 'done',
+    });
+  });
+
+  it('When acknowledged, then acknowledging again is "already" and an acknowledged case cannot go back', () => {
+    const acknowledged = ok(applyTenantAction(forwarded(), 'acknowledge', later, { kind: 'admin-link' }));
+    expect(applyTenantAction(acknowledged, 'acknowledge', later, { kind: 'admin-link' })).toEqual({
+      ok: false,
+      reason: 'already',
+      state: 'acknowledged',
+    });
+    expect(markNoContactLeft(acknowledged, later, { kind: 'relay' })).toMatchObject({ reason: 'not-allowed' });
+  });
+
+  it('When no contact is left, then a matched or forwarded case ends there', () => {
+    expect(ok(markNoContactLeft(fresh(), later, { kind: 'relay' })).state).toBe('no-contact-left');
+    expect(ok(markNoContactLeft(forwarded(), later, { kind: 'relay' })).state).toBe('no-contact-left');
+  });
+
+  it('When the delivery tracking reports a state for a message, then it is set beside that message and audited with the event', () => {
+    const c = ok(recordDelivery(forwarded(), 'ses-1', 'bounced', later, { kind: 'mail-event', eventId: 'e-1' }));
+    expect(c.messages[0]).toMatchObject({ delivery: 'bounced', deliveryAt: later.toISOString() });
+    expect(c.audit.at(-1)).toMatchObject({
+      what: 'delivery bounced',
+      by: { kind: 'mail-event', eventId: 'e-1' },
+      sesMessageId: 'ses-1',
+    });
+    expect(recordDelivery(c, 'unknown', 'delivered', later, { kind: 'relay' })).toEqual({
+      ok: false,
+      reason: 'unknown-message',
+    });
+  });
+});

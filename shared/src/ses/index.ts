@@ -1,0 +1,2 @@
+export { isPermanentRefusal, SesMailer, unverifiedIdentity } from './ses-mailer';
+export type { Mailer, OutgoingMail, SesMailerOptions } from './ses-mailer';
