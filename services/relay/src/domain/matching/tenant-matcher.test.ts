@@ -390,3 +390,54 @@ describe('TenantMatcher — a slip does not hide the tenant with the other legal
     expect(pair.match({ companyName: 'Díaz Capital Ltd' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — a slip in a rare word of a name whose other rare words vouch for it', () => {
+  // "Ashworth Quillon Tarragona": a registry rarely holds two companies one letter apart in one
+  // long word that share two other rare words, so such a slip names the tenant. Filler makes
+  // "capital" a common word (in at least `commonWordNames` names).
+  const filler = Array.from({ length: 30 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} Capital Ltd`,
+  }));
+  const matcher = directory([
+    { tenantId: 'viksennex', legalName: 'Viksennex Quillon Tarragona Ltd' },
+    { tenantId: 'brand-capital', legalName: 'Brandovar Capital Ltd' },
+    { tenantId: 'short', legalName: 'Jorvo Marwick Pellham Ltd' },
+    ...filler,
+  ]);
+
+  it('When one long rare word has a slip and two other rare words match exactly, then it forwards', () => {
+    expect(forwardedTo(matcher.match({ companyName: 'Vikesnnex Quillon Tarragona Ltd' }))).toEqual(['viksennex']);
+  });
+
+  it('When the other word that matches is a common word, then a slip in the rare word goes to triage', () => {
+    expect(matcher.match({ companyName: 'Brandovra Capital Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the slipped rare word is short, then it goes to triage even with two rare words beside it', () => {
+    expect(matcher.match({ companyName: 'Jurvo Marwick Pellham Ltd' }).decision).toBe('triage');
+  });
+
+  it('When another tenant shares the two other rare words, then a slip in the long word goes to triage', () => {
+    const pair = directory([
+      { tenantId: 'viksennex', legalName: 'Viksennex Quillon Tarragona Ltd' },
+      { tenantId: 'other', legalName: 'Ombrelax Quillon Tarragona Ltd' },
+      ...filler,
+    ]);
+    expect(pair.match({ companyName: 'Vikesnnex Quillon Tarragona Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the slipped word is one letter from two words of the directory, then it goes to triage', () => {
+    const pair = directory([
+      { tenantId: 'viksennex', legalName: 'Viksennex Quillon Tarragona Ltd' },
+      { tenantId: 'other', legalName: 'Viksennez Holdings Ltd' },
+      ...filler,
+    ]);
+    expect(pair.match({ companyName: 'Viksennea Quillon Tarragona Ltd' }).decision).toBe('triage');
+  });
+
+  it('When a word is missing or added besides the slip, then it goes to triage', () => {
+    expect(matcher.match({ companyName: 'Vikesnnex Quillon Ltd' }).decision).toBe('triage');
+    expect(matcher.match({ companyName: 'Vikesnnex Quillon Tarragona Foods Ltd' }).decision).toBe('triage');
+  });
+});
