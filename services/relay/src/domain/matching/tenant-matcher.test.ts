@@ -441,3 +441,35 @@ describe('TenantMatcher — a slip in a rare word of a name whose other rare wor
     expect(matcher.match({ companyName: 'Vikesnnex Quillon Tarragona Foods Ltd' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — a word ending in -ss has no other number without its last s', () => {
+  // Fitness, Glass, Inverness are singular: "Fitnes" is no plural of anything, so a slip in such a
+  // common word ("Fitnses") is not "as near the word's other number". Filler makes "fitness" common.
+  const filler = Array.from({ length: 30 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} Fitness Ltd`,
+  }));
+
+  it('When a common word ending in -ss has a slip, then the name forwards', () => {
+    const matcher = directory([{ tenantId: 'norwich', legalName: 'Norwich Fitness Veterinary Ltd' }, ...filler]);
+    expect(forwardedTo(matcher.match({ companyName: 'Norwich Fitnses Veterinary Ltd' }))).toEqual(['norwich']);
+  });
+
+  it('When the directory also has the word one letter shorter, then the slip writes neither and goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'norwich', legalName: 'Norwich Fitness Veterinary Ltd' },
+      { tenantId: 'fitnes', legalName: 'Fitnes Veterinary Ltd' },
+      ...filler,
+    ]);
+    expect(matcher.match({ companyName: 'Norwich Fitnses Veterinary Ltd' }).decision).toBe('triage');
+  });
+
+  it('When two tenants differ by one letter in a short common word, then a slip one letter from both goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'glass', legalName: 'Harbour Glass Ltd' },
+      { tenantId: 'class', legalName: 'Harbour Class Ltd' },
+      ...Array.from({ length: 30 }, (_, i) => ({ tenantId: `g-${i}`, legalName: `Filler${i} Glass Class Ltd` })),
+    ]);
+    expect(matcher.match({ companyName: 'Harbour Llass Ltd' }).decision).toBe('triage');
+  });
+});
