@@ -473,3 +473,28 @@ describe('TenantMatcher — a word ending in -ss has no other number without its
     expect(matcher.match({ companyName: 'Harbour Llass Ltd' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — a common word that lost a letter and became four letters long', () => {
+  // "Civic Ciff Spirits" for Civic Cliff Spirits: the slip is in a common word of five letters, so
+  // it names that word, unless another word of the directory is as near. Filler makes "cliff" common.
+  const filler = Array.from({ length: 30 }, (_, i) => ({ tenantId: `filler-${i}`, legalName: `Filler${i} Cliff Ltd` }));
+
+  it('When a common five-letter word lost a letter, then the name forwards', () => {
+    const matcher = directory([{ tenantId: 'civic', legalName: 'Civic Cliff Spirits Ltd' }, ...filler]);
+    expect(forwardedTo(matcher.match({ companyName: 'Civic Ciff Spirits Ltd' }))).toEqual(['civic']);
+  });
+
+  it('When a four-letter word of the directory is one letter from the slip too, then it goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'civic', legalName: 'Civic Cliff Spirits Ltd' },
+      { tenantId: 'cuff', legalName: 'Cuff Holdings Ltd' },
+      ...filler,
+    ]);
+    expect(matcher.match({ companyName: 'Civic Ciff Spirits Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the word that lost a letter is rare, then it goes to triage (Klro may be another company than Kelro)', () => {
+    const matcher = directory([{ tenantId: 'kelro', legalName: 'Kelro Cliff Ltd' }, ...filler]);
+    expect(matcher.match({ companyName: 'Klro Cliff Ltd' }).decision).toBe('triage');
+  });
+});

@@ -414,6 +414,23 @@ export class TenantMatcher {
     return { tenantId: this.index.tenantIdOf(e.slot), score: round(score), reasons };
   }
 
+  /** Words of the directory, in some live name, one edit from a short token (which is not one of them). */
+  private wordsOneEditFrom(token: string): number[] {
+    const index = this.index;
+    const found = new Set<number>(index.tokensWithDeletion(token));
+    const letters = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const near = [...deletionsOf(token)];
+    for (let i = 0; i < token.length; i++) {
+      for (const letter of letters) near.push(token.slice(0, i) + letter + token.slice(i + 1));
+      if (i + 1 < token.length) near.push(token.slice(0, i) + token[i + 1] + token[i] + token.slice(i + 2));
+    }
+    for (const word of near) {
+      const id = word === token ? undefined : index.tokenId(word);
+      if (id !== undefined) found.add(id);
+    }
+    return [...found].filter((id) => index.postingsOf(id).length > 0);
+  }
+
   /**
    * The one slip of a name otherwise as written that its other rare words vouch for (see
    * `vouchedSlipLength`): which query token, which word of the name, and the words vouching.
@@ -523,6 +540,21 @@ export class TenantMatcher {
         // A slip one letter from two words ("Ovsen": Olsen, Vosen) writes neither of them.
         const slips = [...matches.keys()].filter((id) => !before.has(id));
         if (slips.length > 1) for (const id of slips) renders.delete(id);
+      }
+      if (token.length === MIN_FUZZY_TOKEN_LENGTH - 1 && exact === undefined) {
+        // A common word of five letters that lost one ("Ciff" for Cliff) still writes it, when no
+        // other word of the directory, of any length, is one letter from the slip.
+        const [id, ...others] = this.wordsOneEditFrom(token);
+        if (
+          id !== undefined &&
+          others.length === 0 &&
+          index.tokenString(id).length >= MIN_FUZZY_TOKEN_LENGTH &&
+          index.postingsOf(id).length >= commonWord &&
+          !numberVariantsOf(index.tokenString(id)).some((variant) => withinOneEdit(token, variant))
+        ) {
+          matches.set(id, t.shortTypoQuality);
+          renders.add(id);
+        }
       }
       let weight = index.weightOf(undefined);
       if (matches.size > 0) {
