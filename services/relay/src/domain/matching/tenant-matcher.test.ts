@@ -498,3 +498,32 @@ describe('TenantMatcher — a common word that lost a letter and became four let
     expect(matcher.match({ companyName: 'Klro Cliff Ltd' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — a slip in a common four-letter word', () => {
+  // "Yrok Textiles" for York Textiles: York is common and no other word of the directory is one
+  // edit from "Yrok". Filler makes "york" and "gate" common.
+  const filler = Array.from({ length: 30 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} York Gate Ltd`,
+  }));
+
+  it('When a common four-letter word has a slip that no other word is as near, then the name forwards', () => {
+    const matcher = directory([{ tenantId: 'york', legalName: 'York Textiles Veterinary SA' }, ...filler]);
+    expect(forwardedTo(matcher.match({ companyName: 'Yrok Textiles Veterinary SA' }))).toEqual(['york']);
+  });
+
+  it('When two short common words are one letter apart and the slip is one letter from both, then it goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'gate', legalName: 'Keen Gate Ltd' },
+      { tenantId: 'gale', legalName: 'Keen Gale Ltd' },
+      ...filler,
+      ...Array.from({ length: 30 }, (_, i) => ({ tenantId: `gale-${i}`, legalName: `Other${i} Gale Ltd` })),
+    ]);
+    expect(matcher.match({ companyName: 'Keen Gave Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the four-letter word is rare, then a slip in it goes to triage (Juro is never sent to Joro)', () => {
+    const matcher = directory([{ tenantId: 'joro', legalName: 'Joro Textiles Ltd' }, ...filler]);
+    expect(matcher.match({ companyName: 'Juro Textiles Ltd' }).decision).toBe('triage');
+  });
+});

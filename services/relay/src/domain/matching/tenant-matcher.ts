@@ -78,6 +78,11 @@ export interface MatcherTuning {
   readonly commonWordShare: number;
   readonly rareTypoQuality: number;
   /**
+   * A common word shorter than the fuzzy index's words (five letters) counts as written with a
+   * slip down to this length, when no other word of the directory is one edit from the slip.
+   */
+  readonly shortestTypoWord: number;
+  /**
    * A slip in a rare word of at least this many letters, one letter from that word alone, names the
    * tenant when the name is otherwise as written and `vouchingRareWords` other rare words of it match
    * exactly and no other tenant's name has them all: registries rarely hold two companies one letter
@@ -135,6 +140,7 @@ export const DEFAULT_TUNING: MatcherTuning = {
   commonWordNames: 20,
   commonWordShare: 0.0005,
   rareTypoQuality: 0.6,
+  shortestTypoWord: 4,
   vouchedSlipLength: 6,
   vouchingRareWords: 2,
   numberVariantQuality: 0.9,
@@ -541,14 +547,14 @@ export class TenantMatcher {
         const slips = [...matches.keys()].filter((id) => !before.has(id));
         if (slips.length > 1) for (const id of slips) renders.delete(id);
       }
-      if (token.length === MIN_FUZZY_TOKEN_LENGTH - 1 && exact === undefined) {
-        // A common word of five letters that lost one ("Ciff" for Cliff) still writes it, when no
-        // other word of the directory, of any length, is one letter from the slip.
+      if (exact === undefined && matches.size === 0 && token.length <= MIN_FUZZY_TOKEN_LENGTH) {
+        // A short slip in a common word ("Ciff" for Cliff, "Yrok" for York) still writes it, when
+        // no other word of the directory, of any length, is one edit from the slip.
         const [id, ...others] = this.wordsOneEditFrom(token);
         if (
           id !== undefined &&
           others.length === 0 &&
-          index.tokenString(id).length >= MIN_FUZZY_TOKEN_LENGTH &&
+          index.tokenString(id).length >= t.shortestTypoWord &&
           index.postingsOf(id).length >= commonWord &&
           !numberVariantsOf(index.tokenString(id)).some((variant) => withinOneEdit(token, variant))
         ) {
