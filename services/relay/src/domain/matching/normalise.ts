@@ -94,7 +94,8 @@ const NUMBERLESS_ABBREVIATIONS: ReadonlySet<string> = new Set([
  */
 export function numberVariantsOf(token: string): string[] {
   const out = [token + 's', token + 'es'];
-  if (token.length > 3 && token.endsWith('s')) out.push(token.slice(0, -1));
+  // A word ending in -ss is singular (Glass, Fitness, Inverness): without its last s it is no word.
+  if (token.length > 3 && token.endsWith('s') && !token.endsWith('ss')) out.push(token.slice(0, -1));
   if (token.length > 4 && token.endsWith('es')) out.push(token.slice(0, -2));
   if (token.length > 4 && token.endsWith('ies')) out.push(token.slice(0, -3) + 'y');
   if (token.length > 2 && token.endsWith('y')) out.push(token.slice(0, -1) + 'ies');

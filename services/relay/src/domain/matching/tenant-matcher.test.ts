@@ -390,3 +390,140 @@ describe('TenantMatcher — a slip does not hide the tenant with the other legal
     expect(pair.match({ companyName: 'Díaz Capital Ltd' }).decision).toBe('triage');
   });
 });
+
+describe('TenantMatcher — a slip in a rare word of a name whose other rare words vouch for it', () => {
+  // "Ashworth Quillon Tarragona": a registry rarely holds two companies one letter apart in one
+  // long word that share two other rare words, so such a slip names the tenant. Filler makes
+  // "capital" a common word (in at least `commonWordNames` names).
+  const filler = Array.from({ length: 30 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} Capital Ltd`,
+  }));
+  const matcher = directory([
+    { tenantId: 'viksennex', legalName: 'Viksennex Quillon Tarragona Ltd' },
+    { tenantId: 'brand-capital', legalName: 'Brandovar Capital Ltd' },
+    { tenantId: 'short', legalName: 'Jorvo Marwick Pellham Ltd' },
+    ...filler,
+  ]);
+
+  it('When one long rare word has a slip and two other rare words match exactly, then it forwards', () => {
+    expect(forwardedTo(matcher.match({ companyName: 'Vikesnnex Quillon Tarragona Ltd' }))).toEqual(['viksennex']);
+  });
+
+  it('When the other word that matches is a common word, then a slip in the rare word goes to triage', () => {
+    expect(matcher.match({ companyName: 'Brandovra Capital Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the slipped rare word is short, then it goes to triage even with two rare words beside it', () => {
+    expect(matcher.match({ companyName: 'Jurvo Marwick Pellham Ltd' }).decision).toBe('triage');
+  });
+
+  it('When another tenant shares the two other rare words, then a slip in the long word goes to triage', () => {
+    const pair = directory([
+      { tenantId: 'viksennex', legalName: 'Viksennex Quillon Tarragona Ltd' },
+      { tenantId: 'other', legalName: 'Ombrelax Quillon Tarragona Ltd' },
+      ...filler,
+    ]);
+    expect(pair.match({ companyName: 'Vikesnnex Quillon Tarragona Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the slipped word is one letter from two words of the directory, then it goes to triage', () => {
+    const pair = directory([
+      { tenantId: 'viksennex', legalName: 'Viksennex Quillon Tarragona Ltd' },
+      { tenantId: 'other', legalName: 'Viksennez Holdings Ltd' },
+      ...filler,
+    ]);
+    expect(pair.match({ companyName: 'Viksennea Quillon Tarragona Ltd' }).decision).toBe('triage');
+  });
+
+  it('When a word is missing or added besides the slip, then it goes to triage', () => {
+    expect(matcher.match({ companyName: 'Vikesnnex Quillon Ltd' }).decision).toBe('triage');
+    expect(matcher.match({ companyName: 'Vikesnnex Quillon Tarragona Foods Ltd' }).decision).toBe('triage');
+  });
+});
+
+describe('TenantMatcher — a word ending in -ss has no other number without its last s', () => {
+  // Fitness, Glass, Inverness are singular: "Fitnes" is no plural of anything, so a slip in such a
+  // common word ("Fitnses") is not "as near the word's other number". Filler makes "fitness" common.
+  const filler = Array.from({ length: 30 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} Fitness Ltd`,
+  }));
+
+  it('When a common word ending in -ss has a slip, then the name forwards', () => {
+    const matcher = directory([{ tenantId: 'norwich', legalName: 'Norwich Fitness Veterinary Ltd' }, ...filler]);
+    expect(forwardedTo(matcher.match({ companyName: 'Norwich Fitnses Veterinary Ltd' }))).toEqual(['norwich']);
+  });
+
+  it('When the directory also has the word one letter shorter, then the slip writes neither and goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'norwich', legalName: 'Norwich Fitness Veterinary Ltd' },
+      { tenantId: 'fitnes', legalName: 'Fitnes Veterinary Ltd' },
+      ...filler,
+    ]);
+    expect(matcher.match({ companyName: 'Norwich Fitnses Veterinary Ltd' }).decision).toBe('triage');
+  });
+
+  it('When two tenants differ by one letter in a short common word, then a slip one letter from both goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'glass', legalName: 'Harbour Glass Ltd' },
+      { tenantId: 'class', legalName: 'Harbour Class Ltd' },
+      ...Array.from({ length: 30 }, (_, i) => ({ tenantId: `g-${i}`, legalName: `Filler${i} Glass Class Ltd` })),
+    ]);
+    expect(matcher.match({ companyName: 'Harbour Llass Ltd' }).decision).toBe('triage');
+  });
+});
+
+describe('TenantMatcher — a common word that lost a letter and became four letters long', () => {
+  // "Civic Ciff Spirits" for Civic Cliff Spirits: the slip is in a common word of five letters, so
+  // it names that word, unless another word of the directory is as near. Filler makes "cliff" common.
+  const filler = Array.from({ length: 30 }, (_, i) => ({ tenantId: `filler-${i}`, legalName: `Filler${i} Cliff Ltd` }));
+
+  it('When a common five-letter word lost a letter, then the name forwards', () => {
+    const matcher = directory([{ tenantId: 'civic', legalName: 'Civic Cliff Spirits Ltd' }, ...filler]);
+    expect(forwardedTo(matcher.match({ companyName: 'Civic Ciff Spirits Ltd' }))).toEqual(['civic']);
+  });
+
+  it('When a four-letter word of the directory is one letter from the slip too, then it goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'civic', legalName: 'Civic Cliff Spirits Ltd' },
+      { tenantId: 'cuff', legalName: 'Cuff Holdings Ltd' },
+      ...filler,
+    ]);
+    expect(matcher.match({ companyName: 'Civic Ciff Spirits Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the word that lost a letter is rare, then it goes to triage (Klro may be another company than Kelro)', () => {
+    const matcher = directory([{ tenantId: 'kelro', legalName: 'Kelro Cliff Ltd' }, ...filler]);
+    expect(matcher.match({ companyName: 'Klro Cliff Ltd' }).decision).toBe('triage');
+  });
+});
+
+describe('TenantMatcher — a slip in a common four-letter word', () => {
+  // "Yrok Textiles" for York Textiles: York is common and no other word of the directory is one
+  // edit from "Yrok". Filler makes "york" and "gate" common.
+  const filler = Array.from({ length: 30 }, (_, i) => ({
+    tenantId: `filler-${i}`,
+    legalName: `Filler${i} York Gate Ltd`,
+  }));
+
+  it('When a common four-letter word has a slip that no other word is as near, then the name forwards', () => {
+    const matcher = directory([{ tenantId: 'york', legalName: 'York Textiles Veterinary SA' }, ...filler]);
+    expect(forwardedTo(matcher.match({ companyName: 'Yrok Textiles Veterinary SA' }))).toEqual(['york']);
+  });
+
+  it('When two short common words are one letter apart and the slip is one letter from both, then it goes to triage', () => {
+    const matcher = directory([
+      { tenantId: 'gate', legalName: 'Keen Gate Ltd' },
+      { tenantId: 'gale', legalName: 'Keen Gale Ltd' },
+      ...filler,
+      ...Array.from({ length: 30 }, (_, i) => ({ tenantId: `gale-${i}`, legalName: `Other${i} Gale Ltd` })),
+    ]);
+    expect(matcher.match({ companyName: 'Keen Gave Ltd' }).decision).toBe('triage');
+  });
+
+  it('When the four-letter word is rare, then a slip in it goes to triage (Juro is never sent to Joro)', () => {
+    const matcher = directory([{ tenantId: 'joro', legalName: 'Joro Textiles Ltd' }, ...filler]);
+    expect(matcher.match({ companyName: 'Juro Textiles Ltd' }).decision).toBe('triage');
+  });
+});

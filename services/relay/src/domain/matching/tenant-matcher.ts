@@ -77,6 +77,19 @@ export interface MatcherTuning {
   /** …or in at least this share of all names, whichever is more. */
   readonly commonWordShare: number;
   readonly rareTypoQuality: number;
+  /**
+   * A common word shorter than the fuzzy index's words (five letters) counts as written with a
+   * slip down to this length, when no other word of the directory is one edit from the slip.
+   */
+  readonly shortestTypoWord: number;
+  /**
+   * A slip in a rare word of at least this many letters, one letter from that word alone, names the
+   * tenant when the name is otherwise as written and `vouchingRareWords` other rare words of it match
+   * exactly and no other tenant's name has them all: registries rarely hold two companies one letter
+   * apart in a long word that share two other rare words. It then counts as a long typo.
+   */
+  readonly vouchedSlipLength: number;
+  readonly vouchingRareWords: number;
   /** Quality of a word written in the other number ("Technology" for "Technologies"). */
   readonly numberVariantQuality: number;
   /**
@@ -127,6 +140,9 @@ export const DEFAULT_TUNING: MatcherTuning = {
   commonWordNames: 20,
   commonWordShare: 0.0005,
   rareTypoQuality: 0.6,
+  shortestTypoWord: 4,
+  vouchedSlipLength: 6,
+  vouchingRareWords: 2,
   numberVariantQuality: 0.9,
   nearNameCeiling: 0.8,
   coveringRunnerUp: 0.8,
@@ -167,6 +183,10 @@ interface QueryToken {
   /** Those of `matches` that write the tenant's word as such: the word itself, an abbreviation, a slip in a common word. */
   readonly renders: Set<number>;
   readonly weight: number;
+  /** The token itself, when it is in the directory and a rare word there. */
+  readonly rareExact?: number;
+  /** The one word of the directory this token is a slip of, when that word is rare and both are long. */
+  readonly vouchableSlip?: number;
 }
 
 /**
@@ -400,6 +420,50 @@ export class TenantMatcher {
     return { tenantId: this.index.tenantIdOf(e.slot), score: round(score), reasons };
   }
 
+  /** Words of the directory, in some live name, one edit from a short token (which is not one of them). */
+  private wordsOneEditFrom(token: string): number[] {
+    const index = this.index;
+    const found = new Set<number>(index.tokensWithDeletion(token));
+    const letters = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const near = [...deletionsOf(token)];
+    for (let i = 0; i < token.length; i++) {
+      for (const letter of letters) near.push(token.slice(0, i) + letter + token.slice(i + 1));
+      if (i + 1 < token.length) near.push(token.slice(0, i) + token[i + 1] + token[i] + token.slice(i + 2));
+    }
+    for (const word of near) {
+      const id = word === token ? undefined : index.tokenId(word);
+      if (id !== undefined) found.add(id);
+    }
+    return [...found].filter((id) => index.postingsOf(id).length > 0);
+  }
+
+  /**
+   * The one slip of a name otherwise as written that its other rare words vouch for (see
+   * `vouchedSlipLength`): which query token, which word of the name, and the words vouching.
+   */
+  private vouchedSlip(
+    queryTokens: readonly QueryToken[],
+    perQuery: Float64Array,
+    rendered: Uint8Array,
+    nameTokens: readonly number[],
+    asWrittenElse: boolean,
+  ): { q: number; word: number; by: number[] } | undefined {
+    const t = this.tuning;
+    if (!asWrittenElse) return undefined;
+    let slip: { q: number; word: number } | undefined;
+    const by: number[] = [];
+    for (let k = 0; k < queryTokens.length; k++) {
+      const q = queryTokens[k] as QueryToken;
+      if (rendered[k] === 1) {
+        if (q.rareExact !== undefined && perQuery[k] === 1 && nameTokens.includes(q.rareExact)) by.push(q.rareExact);
+        continue;
+      }
+      if (slip || q.vouchableSlip === undefined || !nameTokens.includes(q.vouchableSlip)) return undefined;
+      slip = { q: k, word: q.vouchableSlip };
+    }
+    return slip && by.length >= t.vouchingRareWords ? { ...slip, by } : undefined;
+  }
+
   /**
    * Scores every name sharing a (possibly mistyped) distinctive token with the query, and records
    * each tenant's best. Returns true when the query is too generic to enumerate fully.
@@ -411,6 +475,23 @@ export class TenantMatcher {
     const commonWord = Math.max(t.commonWordNames, index.nameCount * t.commonWordShare);
     const numberless = new Set(query.numberless ?? []);
     const seen = new Set<string>();
+    // The one rare word a long query word is a slip of, when no other word of the directory is that near.
+    const vouchableSlip = (token: string, exact: number | undefined, matches: Map<number, number>) => {
+      if (exact !== undefined || matches.size !== 1 || token.length < t.vouchedSlipLength) return undefined;
+      const [[id, quality]] = [...matches] as [[number, number]];
+      const word = index.tokenString(id);
+      if (quality !== t.rareTypoQuality || word.length < t.vouchedSlipLength) return undefined;
+      if (numberVariantsOf(word).some((variant) => withinOneEdit(token, variant))) return undefined;
+      return id;
+    };
+    // Whether no name of another tenant than `slot` carries all of these (rare) words.
+    const ownedBy = (slot: number, tokenIds: readonly number[]) => {
+      const [first, ...rest] = tokenIds.map((id) => new Set(index.postingsOf(id))) as [Set<number>, ...Set<number>[]];
+      for (const nameId of first) {
+        if (rest.every((postings) => postings.has(nameId)) && index.name(nameId).slot !== slot) return false;
+      }
+      return true;
+    };
     query.tokens.forEach((token, position) => {
       if (seen.has(token)) return;
       seen.add(token);
@@ -466,12 +547,31 @@ export class TenantMatcher {
         const slips = [...matches.keys()].filter((id) => !before.has(id));
         if (slips.length > 1) for (const id of slips) renders.delete(id);
       }
+      if (exact === undefined && matches.size === 0 && token.length <= MIN_FUZZY_TOKEN_LENGTH) {
+        // A short slip in a common word ("Ciff" for Cliff, "Yrok" for York) still writes it, when
+        // no other word of the directory, of any length, is one edit from the slip.
+        const [id, ...others] = this.wordsOneEditFrom(token);
+        if (
+          id !== undefined &&
+          others.length === 0 &&
+          index.tokenString(id).length >= t.shortestTypoWord &&
+          index.postingsOf(id).length >= commonWord &&
+          !numberVariantsOf(index.tokenString(id)).some((variant) => withinOneEdit(token, variant))
+        ) {
+          matches.set(id, t.shortTypoQuality);
+          renders.add(id);
+        }
+      }
       let weight = index.weightOf(undefined);
       if (matches.size > 0) {
         weight = 0;
         for (const id of matches.keys()) weight = Math.max(weight, index.weightOf(id));
       }
-      queryTokens.push({ matches, renders, weight });
+      const rareExact =
+        exact !== undefined && matches.get(exact) === 1 && index.postingsOf(exact).length < commonWord
+          ? exact
+          : undefined;
+      queryTokens.push({ matches, renders, weight, rareExact, vouchableSlip: vouchableSlip(token, exact, matches) });
     });
 
     // Which vocabulary token answers which query token, how well, and whether it writes the word as such.
@@ -535,6 +635,13 @@ export class TenantMatcher {
             name.tokens.length === query.tokens.length &&
             name.punctuation === query.punctuation;
           let covers = true;
+          const vouched = this.vouchedSlip(queryTokens, perQuery, rendered, name.tokens, asWritten);
+          if (vouched && ownedBy(name.slot, vouched.by)) {
+            const slipWeight = index.weightOf(vouched.word);
+            matchedName += slipWeight * (t.longTypoQuality - t.rareTypoQuality);
+            perQuery[vouched.q] = t.longTypoQuality;
+            rendered[vouched.q] = 1;
+          }
           queryTokens.forEach((q, k) => {
             const quality = perQuery[k] as number;
             matchedQuery += q.weight * quality;
