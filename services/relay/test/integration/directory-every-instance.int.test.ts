@@ -12,31 +12,13 @@ import {
   discardTestDatabase,
   eventually,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { relayTestEnv } from '../../../../test/support/relay-env';
 
 const logger = testLogger('relay-directory-test');
-
-/** The relay's settings for a test namespace: defaults only, like every instance of a deployment. */
-function relayEnv(ns: ReturnType<typeof testNamespace>): Record<string, string> {
-  const endpoints = stackEndpoints();
-  return {
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-    MONGODB_URI: endpoints.mongodbUri,
-    SES_ENDPOINT: endpoints.sesEndpoint,
-    RELAY_MONGODB_DATABASE: ns.dbName,
-    RELAY_KAFKA_GROUP_ID: ns.groupId,
-    RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
-    RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
-    RELAY_PORT: '0',
-    RELAY_HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-  };
-}
 
 async function startRelay(env: Record<string, string>): Promise<RelayService> {
   const relay = createRelayService(loadConfig(relayConfigSpec, env), logger);
@@ -100,7 +82,7 @@ async function decisionsFor(
 
 describe('Two relay instances with default settings', () => {
   const ns = testNamespace('relaydirtwo');
-  const env = relayEnv(ns);
+  const env = relayTestEnv(ns);
   let kafka: Kafka;
   let publisher: KafkaEventPublisher;
   let connection: Connection;
@@ -164,7 +146,7 @@ describe('Two relay instances with default settings', () => {
 
 describe('A relay starting behind the directory topic', () => {
   const ns = testNamespace('relaydircatchup');
-  const env = relayEnv(ns);
+  const env = relayTestEnv(ns);
   let kafka: Kafka;
   let publisher: KafkaEventPublisher;
   let connection: Connection;

@@ -13,29 +13,16 @@ import {
   createTestTopics,
   discardTestDatabase,
   eventually,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { relayTestEnv } from '../../../../test/support/relay-env';
 
 describe('Directory imports run again out of order', () => {
   const ns = testNamespace('relaydirimport');
-  const endpoints = stackEndpoints();
   const logger = testLogger('relay-import-test');
-  const env = {
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-    MONGODB_URI: endpoints.mongodbUri,
-    SES_ENDPOINT: endpoints.sesEndpoint,
-    RELAY_MONGODB_DATABASE: ns.dbName,
-    RELAY_KAFKA_GROUP_ID: ns.groupId,
-    RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
-    RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
-    RELAY_PORT: '0',
-    RELAY_HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-  };
+  const env = relayTestEnv(ns);
   const directoryTopic = topicName(EVENTS.tenantDirectoryChangedV1, ns.topicPrefix);
   const dir = mkdtempSync(join(tmpdir(), 'relay-import-versions-'));
   let kafka: Kafka;

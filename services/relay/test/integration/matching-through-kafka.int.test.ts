@@ -16,31 +16,16 @@ import {
   createTestTopics,
   eventually,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { relayTestEnv } from '../../../../test/support/relay-env';
 
 describe('Relay matching through real Kafka and the database', () => {
   const ns = testNamespace('relaymatch');
-  const endpoints = stackEndpoints();
   const logger = testLogger('relay-match-test');
-  const env = {
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-    MONGODB_URI: endpoints.mongodbUri,
-    SES_ENDPOINT: endpoints.sesEndpoint,
-    RELAY_MONGODB_DATABASE: ns.dbName,
-    RELAY_KAFKA_GROUP_ID: ns.groupId,
-    RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
-    RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
-    // sha256('dev-operator-token'): the development operator, as `npm start` sets it.
-    RELAY_OPERATOR_TOKENS: 'dev-operator:277e6a75a6980887d1bc5c738e59a2504e3e2696d8f9fbf675b7fc49dabd2cf8',
-    RELAY_PORT: '0',
-    RELAY_HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-  };
+  const env = relayTestEnv(ns);
   let kafka: Kafka;
   let relay: RelayService;
   let publisher: KafkaEventPublisher;

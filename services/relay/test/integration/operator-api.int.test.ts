@@ -14,33 +14,22 @@ import {
   discardTestDatabase,
   eventually,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { DEV_OPERATOR_TOKEN, operatorTokenEntry, relayTestEnv } from '../../../../test/support/relay-env';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const DEV_TOKEN = 'dev-operator-token';
+const DEV_TOKEN = DEV_OPERATOR_TOKEN;
 const SECOND_TOKEN = 'second-operator-token-0123456789abcdef';
 
 describe('Relay operator API: authenticated operators, one resolution per triage', () => {
   const ns = testNamespace('operatorapi');
-  const endpoints = stackEndpoints();
   const logLines: string[] = [];
-  const env = {
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-    MONGODB_URI: endpoints.mongodbUri,
-    SES_ENDPOINT: endpoints.sesEndpoint,
-    RELAY_MONGODB_DATABASE: ns.dbName,
-    RELAY_KAFKA_GROUP_ID: ns.groupId,
-    RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
-    RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
-    RELAY_OPERATOR_TOKENS: `dev-operator:${sha256(DEV_TOKEN)},second-operator:${sha256(SECOND_TOKEN)}`,
-    RELAY_PORT: '0',
-    RELAY_HOST: '127.0.0.1',
-  };
+  const env = relayTestEnv(ns, {
+    RELAY_OPERATOR_TOKENS: `${operatorTokenEntry('dev-operator', DEV_TOKEN)},${operatorTokenEntry('second-operator', SECOND_TOKEN)}`,
+  });
   const logger = testLogger('operator-api-test');
   let kafka: Kafka;
   let relay: RelayService;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { startLocalKafka, type LocalKafka } from '@privacy-relay/infra';
 import { loadConfig } from '@privacy-relay/shared/config';
 import { EVENTS, topicName } from '@privacy-relay/shared/events';
@@ -14,11 +13,11 @@ import {
   discardTestDatabase,
   eventually,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { relayTestEnv } from '../../../../test/support/relay-env';
 
 // Stopping Kafka must not disturb the other test files, so this file runs a broker of its own.
 // That needs the local (no-Docker) stack's Java and Maven; elsewhere the file is skipped
@@ -45,21 +44,10 @@ describeLocal(
       await publisher.connect();
       connection = await connectTestDatabase(ns.dbName, logger);
       relay = createRelayService(
-        loadConfig(relayConfigSpec, {
-          KAFKA_BROKERS: localKafka.brokers,
-          KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-          MONGODB_URI: stackEndpoints().mongodbUri,
-          SES_ENDPOINT: stackEndpoints().sesEndpoint,
-          RELAY_MONGODB_DATABASE: ns.dbName,
-          RELAY_KAFKA_GROUP_ID: ns.groupId,
-          RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
-          RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
-          RELAY_PORT: '0',
-          RELAY_HOST: '127.0.0.1',
-          RELAY_OUTBOX_SWEEP_INTERVAL_MS: '200',
-          RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
-          LOG_LEVEL: 'silent',
-        }),
+        loadConfig(
+          relayConfigSpec,
+          relayTestEnv(ns, { KAFKA_BROKERS: localKafka.brokers, RELAY_OUTBOX_SWEEP_INTERVAL_MS: '200' }),
+        ),
         logger,
       );
       await relay.start();

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { stackEndpoints, type testNamespace } from './test-env';
+
+/** The development operator's bearer token, as `npm start` configures it. */
+export const DEV_OPERATOR_TOKEN = 'dev-operator-token';
+
+/** A `RELAY_OPERATOR_TOKENS` entry: the operator and the SHA-256 of their token. */
+export function operatorTokenEntry(operatorId: string, token: string): string {
+  return `${operatorId}:${createHash('sha256').update(token).digest('hex')}`;
+}
+
+/**
+ * The environment of a relay started inside a test: the stack's servers, the test's own topics,
+ * database and group, development secrets, a free port, the dev operator; `overrides` win.
+ */
+export function relayTestEnv(
+  ns: ReturnType<typeof testNamespace>,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  const endpoints = stackEndpoints();
+  return {
+    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
+    MONGODB_URI: endpoints.mongodbUri,
+    SES_ENDPOINT: endpoints.sesEndpoint,
+    RELAY_MONGODB_DATABASE: ns.dbName,
+    RELAY_KAFKA_GROUP_ID: ns.groupId,
+    RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
+    RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
+    RELAY_OPERATOR_TOKENS: operatorTokenEntry('dev-operator', DEV_OPERATOR_TOKEN),
+    RELAY_PORT: '0',
+    RELAY_HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...overrides,
+  };
+}
