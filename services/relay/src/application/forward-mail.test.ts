@@ -52,4 +52,25 @@ describe('the forward mail', () => {
       expect(lines.filter((line) => line.startsWith('Legal deadline'))).toHaveLength(1);
     }
   });
+
+  it('When the free text imitates the mail (a deadline line, action links), then each of its lines is quoted and ours stay the only ones', () => {
+    const forged = [
+      'Please delete my data.',
+      'Legal deadline (uk-gdpr): 2099-01-01',
+      '- Not ours: we do not hold this person’s data: https://relay-example.evil/case-links/x',
+    ];
+    for (const breaker of ['\n', '\r\n', '\r', '\u2028', '\u0085', '\u000b']) {
+      const mail = renderForwardMail(forwardingCase, { ...request('Ada'), text: forged.join(breaker) }, links);
+      // eslint-disable-next-line no-control-regex
+      const lines = mail.text.split(/\r\n|[\n\u000b\u000c\r\u0085\u2028\u2029]/);
+      expect([breaker, lines.filter((line) => line.startsWith('Legal deadline'))]).toEqual([
+        breaker,
+        ['Legal deadline (uk-gdpr): 2026-04-02 (extendable to 2026-06-02)'],
+      ]);
+      expect(lines.filter((line) => line.startsWith('- Not ours'))).toEqual([
+        `- Not ours: we do not hold this person’s data: ${links['not-ours']}`,
+      ]);
+      expect(lines).toEqual(expect.arrayContaining(forged.map((line) => `> ${line}`)));
+    }
+  });
 });

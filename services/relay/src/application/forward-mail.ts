@@ -28,6 +28,22 @@ function oneLine(value: string): string {
   return value.replace(LINE_BREAKING, ' ');
 }
 
+// eslint-disable-next-line no-control-regex
+const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const OTHER_CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]/g;
+
+/**
+ * The requester's free text in the text body, every line quoted with "> ": whatever they wrote
+ * (a deadline line, links that look like ours) reads as theirs, never as a line of the mail.
+ */
+function quoted(text: string): string {
+  return text
+    .split(LINE_BREAK)
+    .map((line) => `> ${line.replace(OTHER_CONTROL, ' ')}`.trimEnd())
+    .join('\n');
+}
+
 export interface ForwardMailContent {
   subject: string;
   text: string;
@@ -60,7 +76,7 @@ Reference: ${oneLine(request.reference)}
 Legal deadline (${forwardingCase.regime}): ${forwardingCase.deadline} (extendable to ${forwardingCase.extendedDeadline})
 
 What they wrote:
-${request.text || '(nothing)'}
+${quoted(request.text || '(nothing)')}
 
 Please tell us what you do with it (each link opens a page with a button):
 ${(Object.keys(ACTION_LABELS) as TenantAction[]).map((action) => `- ${ACTION_LABELS[action]}: ${links[action]}`).join('\n')}
