@@ -20,6 +20,30 @@ const ACTION_LABELS: Record<TenantAction, string> = {
   'not-ours': 'Not ours: we do not hold this person’s data',
 };
 
+// eslint-disable-next-line no-control-regex
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/** A value meant for one line (the subject, a `Label: value` line): no break or control character survives. */
+function oneLine(value: string): string {
+  return value.replace(LINE_BREAKING, ' ');
+}
+
+// eslint-disable-next-line no-control-regex
+const LINE_BREAK = /\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const OTHER_CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]/g;
+
+/**
+ * The requester's free text in the text body, every line quoted with "> ": whatever they wrote
+ * (a deadline line, links that look like ours) reads as theirs, never as a line of the mail.
+ */
+function quoted(text: string): string {
+  return text
+    .split(LINE_BREAK)
+    .map((line) => `> ${line.replace(OTHER_CONTROL, ' ')}`.trimEnd())
+    .join('\n');
+}
+
 export interface ForwardMailContent {
   subject: string;
   text: string;
@@ -28,7 +52,8 @@ export interface ForwardMailContent {
 
 /**
  * The mail forwarding a case to a tenant's privacy contact. Every value from the request is
- * escaped in the HTML body; the subject and text carry them as plain text (subject line breaks removed).
+ * escaped in the HTML body; the subject and text carry them as plain text, one-line values kept on
+ * their line (the contract allows any string: a line break in a name must not forge a line of ours).
  */
 export function renderForwardMail(
   forwardingCase: ForwardingCase,
@@ -38,21 +63,20 @@ export function renderForwardMail(
   const rights = request.rights.map((right) => RIGHT_LABELS[right] ?? right);
   const rightsText = rights.join(', ');
   const received = request.receivedAt.toISOString().slice(0, 10);
-  const subject =
-    `Data-protection request (${rightsText}) from ${request.requester.name} — answer by ${forwardingCase.deadline}`
-      .replace(/[\r\n]+/g, ' ')
-      .slice(0, 900);
-  const other = request.otherRightText ? `\nOther right asked for: ${request.otherRightText}` : '';
+  const subject = oneLine(
+    `Data-protection request (${rightsText}) from ${request.requester.name} — answer by ${forwardingCase.deadline}`,
+  ).slice(0, 900);
+  const other = request.otherRightText ? `\nOther right asked for: ${oneLine(request.otherRightText)}` : '';
   const text = `A data-protection request for your organisation reached Privacy Relay.
 
-Requester: ${request.requester.name} <${request.requester.email}>
+Requester: ${oneLine(request.requester.name)} <${oneLine(request.requester.email)}>
 Rights: ${rightsText}${other}
 Received: ${received}
-Reference: ${request.reference}
+Reference: ${oneLine(request.reference)}
 Legal deadline (${forwardingCase.regime}): ${forwardingCase.deadline} (extendable to ${forwardingCase.extendedDeadline})
 
 What they wrote:
-${request.text || '(nothing)'}
+${quoted(request.text || '(nothing)')}
 
 Please tell us what you do with it (each link opens a page with a button):
 ${(Object.keys(ACTION_LABELS) as TenantAction[]).map((action) => `- ${ACTION_LABELS[action]}: ${links[action]}`).join('\n')}

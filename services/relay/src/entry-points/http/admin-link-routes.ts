@@ -94,8 +94,10 @@ export function registerAdminLinkRoutes(
       .send(
         page(
           what.title,
+          // No action: the form posts back to the URL the page was opened from, wherever the
+          // public URL's prefix puts it (and the token is not written into the page again).
           `<p>${escapeHtml(what.question)}</p>
-<form method="post" action="${escapeHtml(`/case-links/${link.caseId}/${link.action}/${link.token}`)}">
+<form method="post">
 <p><button type="submit">${escapeHtml(what.button)}</button></p>
 </form>`,
         ),
