@@ -18,6 +18,7 @@ import {
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { relayTestEnv } from '../../../../test/support/relay-env';
 
 interface StoredMail {
   messageId: string;
@@ -35,22 +36,13 @@ describe('Admin links under attack: HEAD, concurrent POSTs, a case that moved on
   const unique = Math.random().toString(36).slice(2, 10);
   const tenantId = `tenant-atk-${unique}`;
   const firstPrivacy = `privacy-${unique}@acme.example`;
-  const env = {
-    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-    MONGODB_URI: endpoints.mongodbUri,
-    SES_ENDPOINT: endpoints.sesEndpoint,
-    RELAY_MONGODB_DATABASE: ns.dbName,
-    RELAY_KAFKA_GROUP_ID: ns.groupId,
-    RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
+  const env = relayTestEnv(ns, {
     RELAY_LINK_SECRET: LINK_SECRET,
     RELAY_PUBLIC_URL: 'https://relay.example',
     RELAY_MAIL_FROM: 'relay@relay.test',
     RELAY_SES_CONFIGURATION_SET: 'privacy-relay-forwards',
-    RELAY_PORT: '0',
-    RELAY_HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
-  };
+  });
   const logLines: string[] = [];
   let kafka: Kafka;
   let relay: RelayService;
