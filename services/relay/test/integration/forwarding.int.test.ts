@@ -1,163 +1,15 @@
-import { loadConfig } from '@privacy-relay/shared/config';
-import { EVENTS, topicName } from '@privacy-relay/shared/events';
-import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
-import { createLogger } from '@privacy-relay/shared/logger';
 import { signToken } from '@privacy-relay/shared/tokens';
-import { caseIdFor } from '@privacy-relay/relay/domain/matching/case-id';
-import { relayConfigSpec } from '@privacy-relay/relay/config';
-import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
-import type { Kafka } from 'kafkajs';
-import type { Connection } from 'mongoose';
-import { receivedRequestEvent } from '../../../../test/support/fixtures';
-import {
-  connectTestDatabase,
-  createTestTopics,
-  discardTestDatabase,
-  eventually,
-  readTopic,
-  stackEndpoints,
-  testKafka,
-  testLogger,
-  testNamespace,
-} from '../../../../test/support/test-env';
-import { relayTestEnv } from '../../../../test/support/relay-env';
-
-interface StoredMail {
-  messageId: string;
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-}
-
-const LINK_SECRET = 'integration-test-relay-link-secret-0123456789';
+import { EVENTS } from '@privacy-relay/shared/events';
+import { eventually } from '../../../../test/support/test-env';
+import { FORWARDING_LINK_SECRET, forwardingHarness } from '../support/forwarding-harness';
 
 describe('Forwarding a matched case through real Kafka, the database and the SES endpoint', () => {
-  const ns = testNamespace('forward');
-  const endpoints = stackEndpoints();
-  const logger = testLogger('relay-forward-test');
-  const unique = Math.random().toString(36).slice(2, 10);
-  const tenantId = `tenant-fwd-${unique}`;
-  const firstPrivacy = `privacy-${unique}@acme.example`;
-  const env = relayTestEnv(ns, {
-    RELAY_LINK_SECRET: LINK_SECRET,
-    RELAY_PUBLIC_URL: 'https://relay.example',
-    RELAY_MAIL_FROM: 'relay@relay.test',
-    RELAY_SES_CONFIGURATION_SET: 'privacy-relay-forwards',
-    LOG_LEVEL: 'info',
-  });
-  const logLines: string[] = [];
-  let kafka: Kafka;
-  let relay: RelayService;
-  let publisher: KafkaEventPublisher;
-  let connection: Connection;
+  const h = forwardingHarness('fwd');
+  const { unique, tenantId, logLines, mailsTo, local, storedCase, eventsOn, matchedCase } = h;
+  const { firstPrivacy } = h.contacts;
 
-  const mailsTo = async (address: string): Promise<StoredMail[]> => {
-    const response = await fetch(`${endpoints.sesEndpoint}/store`);
-    const { emails } = (await response.json()) as { emails: StoredMail[] };
-    return emails.filter((mail) => mail.destination.to.includes(address));
-  };
-  const local = (link: string) => link.replace('https://relay.example', `http://127.0.0.1:${relay.port}`);
-  const storedCase = (caseId: string) =>
-    connection.collection<{ _id: string }>('cases').findOne({ _id: caseId }) as Promise<{
-      version: number;
-      state: string;
-      data: {
-        state: string;
-        deadline: string;
-        messages: { sesMessageId?: string; delivery: string }[];
-        audit: { what: string; sesMessageId?: string; by: { kind: string } }[];
-      };
-    } | null>;
-  const eventsOn = async (contract: { topic: string }, caseId: string, atLeast = 1) =>
-    eventually(async () => {
-      const found = (await readTopic(kafka, topicName(contract, ns.topicPrefix), { timeoutMs: 1_000 }))
-        .map((m) => JSON.parse(m.value) as { payload: { caseId?: string } & Record<string, unknown> })
-        .filter((e) => e.payload.caseId === caseId);
-      return found.length >= atLeast ? found : undefined;
-    });
-
-  /** A stored, unverified request (so the matcher leaves it alone) and the case an operator matched it to. */
-  const matchedCase = async (receivedAt: string) => {
-    const received = receivedRequestEvent({
-      receivedAt,
-      requester: { name: 'Ada <b>Example</b>', email: `ada-${unique}@example.org` },
-      rights: ['access', 'erasure'],
-      text: 'Please send me <script>alert(1)</script> my data.',
-    });
-    const { requestId } = received.payload;
-    await publisher.publish(EVENTS.requestReceivedV1, received);
-    await eventually(() =>
-      connection
-        .collection('requests')
-        .findOne({ _id: requestId as never })
-        .then((d) => d ?? undefined),
-    );
-    const caseId = caseIdFor(requestId, tenantId);
-    await publisher.publish(
-      EVENTS.caseMatchedV1,
-      EVENTS.caseMatchedV1.create(
-        {
-          caseId,
-          requestId,
-          tenantId,
-          matchedAt: new Date().toISOString(),
-          matchedBy: 'operator',
-          operatorId: 'dev-operator',
-          score: 1,
-          reasons: [{ signal: 'operator', score: 1 }],
-        },
-        { correlationId: requestId },
-      ),
-    );
-    return { requestId, caseId };
-  };
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    await createTestTopics(kafka, ns.topicPrefix);
-    publisher = new KafkaEventPublisher(kafka, { topicPrefix: ns.topicPrefix, logger });
-    await publisher.connect();
-    connection = await connectTestDatabase(ns.dbName, logger);
-    // The directory change first: the relay matches (and forwards) only once it has caught up.
-    await publisher.publish(
-      EVENTS.tenantDirectoryChangedV1,
-      EVENTS.tenantDirectoryChangedV1.create(
-        {
-          tenantId,
-          changedAt: new Date().toISOString(),
-          change: 'upserted',
-          tenant: {
-            legalName: 'Acme Forwarding Ltd',
-            aliases: [],
-            domains: [],
-            contacts: [
-              { email: `admin-${unique}@acme.example`, role: 'admin' },
-              { email: firstPrivacy, role: 'privacy' },
-              { email: `second-${unique}@acme.example`, role: 'privacy' },
-            ],
-            regime: 'uk-gdpr',
-            jurisdiction: 'GB-ENG',
-          },
-        },
-        { correlationId: tenantId },
-      ),
-    );
-    relay = createRelayService(
-      loadConfig(relayConfigSpec, env),
-      createLogger({
-        name: 'relay',
-        level: 'info',
-        destination: { write: (line: string) => void logLines.push(line) },
-      }),
-    );
-    await relay.start();
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await publisher?.disconnect();
-    await discardTestDatabase(connection);
-  });
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
 
   it('When a case is matched, then its forward reaches the first privacy contact with the deadline and working links; GET changes nothing, POST acknowledges once', async () => {
     // Received on Friday 19 December 2025: one month later is Monday 19 January 2026.
@@ -240,13 +92,13 @@ describe('Forwarding a matched case through real Kafka, the database and the SES
   it('When a link is tampered with, expired, for another case or for another action, then a clear page says so and nothing changes', async () => {
     const { caseId } = await matchedCase(new Date().toISOString());
     const other = await matchedCase(new Date().toISOString());
-    const base = `http://127.0.0.1:${relay.port}/case-links`;
+    const base = `http://127.0.0.1:${h.relay.port}/case-links`;
     const forwarded = await eventually(async () => {
       const stored = await storedCase(caseId);
       return stored?.data.state === 'forwarded' ? stored : undefined;
     });
     const sign = (purpose: string, subject: string, expiresAt: number) =>
-      signToken(LINK_SECRET, { purpose, subject, expiresAt });
+      signToken(FORWARDING_LINK_SECRET, { purpose, subject, expiresAt });
     const inAnHour = Math.floor(Date.now() / 1000) + 3600;
     const valid = sign('case-acknowledge', caseId, inAnHour);
     const attempts = {

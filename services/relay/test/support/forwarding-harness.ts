@@ -1,0 +1,192 @@
+import { loadConfig } from '@privacy-relay/shared/config';
+import { EVENTS, topicName } from '@privacy-relay/shared/events';
+import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
+import { createLogger } from '@privacy-relay/shared/logger';
+import { caseIdFor } from '@privacy-relay/relay/domain/matching/case-id';
+import { relayConfigSpec } from '@privacy-relay/relay/config';
+import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
+import type { Kafka } from 'kafkajs';
+import type { Connection } from 'mongoose';
+import { receivedRequestEvent } from '../../../../test/support/fixtures';
+import { relayTestEnv } from '../../../../test/support/relay-env';
+import {
+  connectTestDatabase,
+  createTestTopics,
+  discardTestDatabase,
+  eventually,
+  readTopic,
+  stackEndpoints,
+  testKafka,
+  testLogger,
+  testNamespace,
+} from '../../../../test/support/test-env';
+
+export interface StoredMail {
+  messageId: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+}
+
+export interface StoredCase {
+  version: number;
+  state: string;
+  data: {
+    state: string;
+    deadline: string;
+    messages: { sesMessageId?: string; delivery: string }[];
+    audit: { what: string; sesMessageId?: string; by: { kind: string } }[];
+  };
+}
+
+export const FORWARDING_LINK_SECRET = 'integration-test-relay-link-secret-0123456789';
+const PUBLIC_URL = 'https://relay.example';
+
+/**
+ * A relay that forwards, against the stack's servers, with one tenant of its own (an admin
+ * contact listed first, then two privacy contacts); its log lines are kept for assertions.
+ * Call `start()` in beforeAll and `stop()` in afterAll.
+ */
+export function forwardingHarness(label: string) {
+  const ns = testNamespace(label);
+  const logger = testLogger(`relay-${label}-test`);
+  const unique = Math.random().toString(36).slice(2, 10);
+  const tenantId = `tenant-${label}-${unique}`;
+  const contacts = {
+    admin: `admin-${unique}@acme.example`,
+    firstPrivacy: `privacy-${unique}@acme.example`,
+    secondPrivacy: `second-${unique}@acme.example`,
+  };
+  const env = relayTestEnv(ns, {
+    RELAY_LINK_SECRET: FORWARDING_LINK_SECRET,
+    RELAY_PUBLIC_URL: PUBLIC_URL,
+    RELAY_MAIL_FROM: 'relay@relay.test',
+    RELAY_SES_CONFIGURATION_SET: 'privacy-relay-forwards',
+    LOG_LEVEL: 'info',
+  });
+  const logLines: string[] = [];
+  let kafka: Kafka;
+  let relay: RelayService;
+  let publisher: KafkaEventPublisher;
+  let connection: Connection;
+
+  return {
+    ns,
+    unique,
+    tenantId,
+    contacts,
+    logLines,
+    get relay() {
+      return relay;
+    },
+
+    async start(): Promise<void> {
+      kafka = testKafka();
+      await createTestTopics(kafka, ns.topicPrefix);
+      publisher = new KafkaEventPublisher(kafka, { topicPrefix: ns.topicPrefix, logger });
+      await publisher.connect();
+      connection = await connectTestDatabase(ns.dbName, logger);
+      // The directory change first: the relay matches (and forwards) only once it has caught up.
+      await publisher.publish(
+        EVENTS.tenantDirectoryChangedV1,
+        EVENTS.tenantDirectoryChangedV1.create(
+          {
+            tenantId,
+            changedAt: new Date().toISOString(),
+            change: 'upserted',
+            tenant: {
+              legalName: 'Acme Forwarding Ltd',
+              aliases: [],
+              domains: [],
+              contacts: [
+                { email: contacts.admin, role: 'admin' },
+                { email: contacts.firstPrivacy, role: 'privacy' },
+                { email: contacts.secondPrivacy, role: 'privacy' },
+              ],
+              regime: 'uk-gdpr',
+              jurisdiction: 'GB-ENG',
+            },
+          },
+          { correlationId: tenantId },
+        ),
+      );
+      relay = createRelayService(
+        loadConfig(relayConfigSpec, env),
+        createLogger({
+          name: 'relay',
+          level: 'info',
+          destination: { write: (line: string) => void logLines.push(line) },
+        }),
+      );
+      await relay.start();
+    },
+
+    async stop(): Promise<void> {
+      await relay?.stop();
+      await publisher?.disconnect();
+      await discardTestDatabase(connection);
+    },
+
+    /** The mails the SES endpoint holds for `address`. */
+    async mailsTo(address: string): Promise<StoredMail[]> {
+      const response = await fetch(`${stackEndpoints().sesEndpoint}/store`);
+      const { emails } = (await response.json()) as { emails: StoredMail[] };
+      return emails.filter((mail) => mail.destination.to.includes(address));
+    },
+
+    /** A link from a mail, pointed at the relay this test runs. */
+    local(link: string): string {
+      return link.replace(PUBLIC_URL, `http://127.0.0.1:${relay.port}`);
+    },
+
+    storedCase(caseId: string): Promise<StoredCase | null> {
+      return connection.collection<{ _id: string }>('cases').findOne({ _id: caseId }) as Promise<StoredCase | null>;
+    },
+
+    /** Events about `caseId` on a contract's topic, once there are at least `atLeast`. */
+    eventsOn(contract: { topic: string }, caseId: string, atLeast = 1) {
+      return eventually(async () => {
+        const found = (await readTopic(kafka, topicName(contract, ns.topicPrefix), { timeoutMs: 1_000 }))
+          .map((m) => JSON.parse(m.value) as { payload: { caseId?: string } & Record<string, unknown> })
+          .filter((e) => e.payload.caseId === caseId);
+        return found.length >= atLeast ? found : undefined;
+      });
+    },
+
+    /** A stored, unverified request (so the matcher leaves it alone) and the case an operator matched it to. */
+    async matchedCase(receivedAt: string): Promise<{ requestId: string; caseId: string }> {
+      const received = receivedRequestEvent({
+        receivedAt,
+        requester: { name: 'Ada <b>Example</b>', email: `ada-${unique}@example.org` },
+        rights: ['access', 'erasure'],
+        text: 'Please send me <script>alert(1)</script> my data.',
+      });
+      const { requestId } = received.payload;
+      await publisher.publish(EVENTS.requestReceivedV1, received);
+      await eventually(() =>
+        connection
+          .collection('requests')
+          .findOne({ _id: requestId as never })
+          .then((d) => d ?? undefined),
+      );
+      const caseId = caseIdFor(requestId, tenantId);
+      await publisher.publish(
+        EVENTS.caseMatchedV1,
+        EVENTS.caseMatchedV1.create(
+          {
+            caseId,
+            requestId,
+            tenantId,
+            matchedAt: new Date().toISOString(),
+            matchedBy: 'operator',
+            operatorId: 'dev-operator',
+            score: 1,
+            reasons: [{ signal: 'operator', score: 1 }],
+          },
+          { correlationId: requestId },
+        ),
+      );
+      return { requestId, caseId };
+    },
+  };
+}
