@@ -5,6 +5,7 @@ import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
 import { CaseLinks } from './case-links';
 import { actOnCase, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
+import { trackMailEvent } from './track-mail-event';
 import type { CaseMail, CaseRepository, StoredCase, TenantRecord } from './ports';
 
 const now = new Date('2026-03-02T09:00:00Z');
@@ -139,5 +140,146 @@ describe('Forwarding a case', () => {
     await openMatchedCase(deps, matched);
     expect(await forwardCase(deps, caseId, 2)).toEqual({ outcome: 'no-contact-left' });
     expect((await cases.find(caseId))?.case.state).toBe('no-contact-left');
+  });
+});
+
+function mailEvent(
+  sesMessageId: string,
+  status: 'sent' | 'delivered' | 'bounced' | 'complained',
+  snsMessageId: string,
+  extra: { bounceType?: 'Permanent' | 'Transient'; contactIndex?: number; caseId?: string; occurredAt?: string } = {},
+) {
+  const { occurredAt, ...rest } = extra;
+  return EVENTS.mailEventV1.create(
+    {
+      caseId,
+      sesMessageId,
+      status,
+      snsMessageId,
+      occurredAt: occurredAt ?? '2026-03-02T09:05:00.000Z',
+      rawNotification: `{"Type":"Notification","MessageId":"${snsMessageId}","Signature":"sig"}`,
+      ...rest,
+    },
+    { correlationId: caseId },
+  );
+}
+
+describe('Tracking the delivery of a forwarded case', () => {
+  async function forwarded() {
+    let n = 0;
+    const s = setup(async () => ({ messageId: `ses-${++n}` }));
+    await openMatchedCase(s.deps, s.matched);
+    await forwardCase(s.deps, caseId);
+    return s;
+  }
+
+  it("When the first contact's message bounces for good, then the next privacy contact gets the forward and the audit trail lists the bounce with both SES ids and the SNS id", async () => {
+    const { deps, cases, sent } = await forwarded();
+    const outcome = await trackMailEvent(
+      deps,
+      mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent', contactIndex: 0 }),
+    );
+    expect(outcome).toMatchObject({ outcome: 'applied', action: 'next-contact' });
+    expect(sent.map((m) => [m.to, m.tags.contactIndex])).toEqual([
+      ['one@acme.example', '0'],
+      ['two@acme.example', '1'],
+    ]);
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => [m.contactIndex, m.sesMessageId, m.delivery])).toEqual([
+      [0, 'ses-1', 'bounced'],
+      [1, 'ses-2', 'sent'],
+    ]);
+    expect(stored.audit.map((l) => [l.what, l.sesMessageId, l.snsMessageId])).toEqual([
+      ['matched', undefined, undefined],
+      ['forwarded', 'ses-1', undefined],
+      ['delivery bounced Permanent', 'ses-1', 'sns-b1'],
+      ['forwarded', 'ses-2', undefined],
+    ]);
+    expect(stored.evidence).toEqual([
+      expect.objectContaining({
+        snsMessageId: 'sns-b1',
+        sesMessageId: 'ses-1',
+        rawNotification: expect.stringContaining('sns-b1'),
+      }),
+    ]);
+  });
+
+  it('When the bounce comes again and a Delivery arrives after it, then nothing changes', async () => {
+    const { deps, cases, sent } = await forwarded();
+    const bounce = mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent', contactIndex: 0 });
+    await trackMailEvent(deps, bounce);
+    const before = await cases.find(caseId);
+    expect((await trackMailEvent(deps, bounce)).outcome).toBe('duplicate');
+    expect(
+      (
+        await trackMailEvent(
+          deps,
+          mailEvent('ses-1', 'delivered', 'sns-d1', { occurredAt: '2026-03-02T09:01:00.000Z' }),
+        )
+      ).outcome,
+    ).toBe('superseded');
+    expect(await cases.find(caseId)).toEqual(before);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('When an event names a message the case never sent (a contactIndex tag alone), then it is skipped and nothing changes', async () => {
+    const { deps, cases, sent } = await forwarded();
+    const before = await cases.find(caseId);
+    const outcome = await trackMailEvent(
+      deps,
+      mailEvent('ses-forged', 'bounced', 'sns-x', { bounceType: 'Permanent', contactIndex: 0 }),
+    );
+    expect(outcome).toEqual({ outcome: 'unknown-message' });
+    expect(await cases.find(caseId)).toEqual(before);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('When the case is unknown, then the event is skipped', async () => {
+    const { deps } = await forwarded();
+    const otherCase = caseIdFor(requestId, 'other-tenant');
+    expect(await trackMailEvent(deps, mailEvent('ses-1', 'bounced', 'sns-y', { caseId: otherCase }))).toEqual({
+      outcome: 'unknown-case',
+    });
+  });
+
+  it('When the contact complains, then mail to that contact stops, the contact is flagged and nobody else is sent to', async () => {
+    const { deps, cases, sent } = await forwarded();
+    const outcome = await trackMailEvent(deps, mailEvent('ses-1', 'complained', 'sns-c1'));
+    expect(outcome).toMatchObject({ outcome: 'applied', action: 'stop-and-flag-contact' });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.contacts[0]).toMatchObject({ stopped: { reason: 'complained', sesMessageId: 'ses-1' } });
+    expect(stored.audit.map((l) => l.what)).toContain('contact stopped and flagged: complaint');
+    expect(sent).toHaveLength(1);
+  });
+
+  it('When the last privacy contact bounces too, then the case ends as no-contact-left and its outbox tells the platform (case.escalated no-contact-left)', async () => {
+    const { deps, cases, published } = await forwarded();
+    await trackMailEvent(deps, mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' }));
+    const outcome = await trackMailEvent(deps, mailEvent('ses-2', 'bounced', 'sns-b2', { bounceType: 'Permanent' }));
+    expect(outcome).toMatchObject({ outcome: 'applied', action: 'next-contact', followUp: 'no-contact-left' });
+    expect((await cases.find(caseId))?.case.state).toBe('no-contact-left');
+    expect(published.at(-1)).toMatchObject({
+      type: 'privacy.case.escalated',
+      payload: { caseId, step: 'no-contact-left' },
+    });
+  });
+
+  it('When the next forward failed after the bounce was recorded, then the redelivered bounce still sends it', async () => {
+    let n = 0;
+    let failNext = false;
+    const s = setup(async () => {
+      if (failNext) {
+        failNext = false;
+        throw new AppError('MAIL_THROTTLED', 'slow down', { retriable: true });
+      }
+      return { messageId: `ses-${++n}` };
+    });
+    await openMatchedCase(s.deps, s.matched);
+    await forwardCase(s.deps, caseId);
+    failNext = true;
+    const bounce = mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' });
+    await expect(trackMailEvent(s.deps, bounce)).rejects.toMatchObject({ code: 'MAIL_THROTTLED' });
+    expect(await trackMailEvent(s.deps, bounce)).toMatchObject({ outcome: 'duplicate', followUp: 'sent' });
+    expect((await s.cases.find(caseId))?.case.messages.map((m) => m.sesMessageId)).toEqual(['ses-1', 'ses-2']);
   });
 });

@@ -97,7 +97,7 @@ export async function openMatchedCase(
 
 export type ForwardOutcome =
   | { outcome: 'sent'; contactIndex: number; sesMessageId: string }
-  | { outcome: 'already-sent' | 'closed' }
+  | { outcome: 'already-sent' | 'closed' | 'contact-stopped' }
   | { outcome: 'no-contact-left' };
 
 /**
@@ -114,12 +114,14 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
   if (!unrecorded) {
     if (stored.case.messages.some((m) => m.contactIndex === target)) return { outcome: 'already-sent' };
     if (stored.case.contacts[target] === undefined) {
-      const ended = markNoContactLeft(stored.case, deps.clock.now(), { kind: 'relay' });
-      if (ended.ok) await save(deps, stored, ended.case, []);
+      await noContactLeft(deps, caseId);
       return { outcome: 'no-contact-left' };
     }
     const intent = recordSendIntent(stored.case, target, deps.clock.now());
-    if (!intent.ok) return intent.reason === 'not-allowed' ? { outcome: 'closed' } : { outcome: 'already-sent' };
+    if (!intent.ok) {
+      if (intent.reason === 'not-allowed') return { outcome: 'closed' };
+      return intent.reason === 'contact-stopped' ? { outcome: 'contact-stopped' } : { outcome: 'already-sent' };
+    }
     stored = await save(deps, stored, intent.case, []);
   }
   const now = deps.clock.now();
@@ -170,6 +172,35 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
     // Someone else changed the case meanwhile (an admin clicked already): apply ours on theirs.
     stored = await mustFind(deps.cases, caseId);
   }
+}
+
+/**
+ * No privacy contact is left to try: the case ends as no-contact-left, and its outbox carries
+ * `privacy.case.escalated.v1` (step `no-contact-left`) in the same update — for now that event is
+ * how the platform's privacy team is told (nothing mails them yet). False when the case had already
+ * ended (or could not end from where it is).
+ */
+export async function noContactLeft(
+  deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'clock' | 'onPublishFailed'>,
+  caseId: string,
+): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stored = await mustFind(deps.cases, caseId);
+    const now = deps.clock.now();
+    const ended = markNoContactLeft(stored.case, now, { kind: 'relay' });
+    if (!ended.ok) return false;
+    const { requestId, tenantId } = stored.case;
+    const escalated = EVENTS.caseEscalatedV1.create(
+      { caseId, requestId, tenantId, escalatedAt: now.toISOString(), step: 'no-contact-left', stepIndex: 0 },
+      { correlationId: requestId },
+    );
+    const pending = await deps.cases.update(ended.case, stored.version, [escalated], now);
+    if (pending) {
+      await publish(deps, caseId, pending);
+      return true;
+    }
+  }
+  throw conflict(caseId);
 }
 
 export type ActionOutcome =

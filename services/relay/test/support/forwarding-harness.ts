@@ -1,5 +1,5 @@
 import { loadConfig } from '@privacy-relay/shared/config';
-import { EVENTS, topicName } from '@privacy-relay/shared/events';
+import { EVENTS, topicName, type MailEventV1Payload } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { createLogger } from '@privacy-relay/shared/logger';
 import { caseIdFor } from '@privacy-relay/relay/domain/matching/case-id';
@@ -34,8 +34,9 @@ export interface StoredCase {
   data: {
     state: string;
     deadline: string;
-    messages: { sesMessageId?: string; delivery: string }[];
-    audit: { what: string; sesMessageId?: string; by: { kind: string } }[];
+    messages: { contactIndex: number; sesMessageId?: string; delivery: string }[];
+    audit: { what: string; sesMessageId?: string; snsMessageId?: string; by: { kind: string } }[];
+    evidence?: { snsMessageId?: string; sesMessageId: string; rawNotification: string }[];
   };
 }
 
@@ -137,6 +138,14 @@ export function forwardingHarness(label: string) {
     /** A link from a mail, pointed at the relay this test runs. */
     local(link: string): string {
       return link.replace(PUBLIC_URL, `http://127.0.0.1:${relay.port}`);
+    },
+
+    /** Publishes an SES delivery event for a case, as intake would (its payload as given). */
+    async publishMailEvent(payload: MailEventV1Payload): Promise<void> {
+      await publisher.publish(
+        EVENTS.mailEventV1,
+        EVENTS.mailEventV1.create(payload, { correlationId: payload.caseId ?? payload.sesMessageId }),
+      );
     },
 
     storedCase(caseId: string): Promise<StoredCase | null> {

@@ -1,4 +1,12 @@
 import type { Regime } from '@privacy-relay/shared/events';
+import {
+  applyDeliveryEvent,
+  initialMessageDelivery,
+  requiredAction,
+  type DeliveryAction,
+  type DeliveryEvent,
+  type MessageDelivery,
+} from '../delivery/message-delivery';
 
 /**
  * Where a case stands. `matched` until the first message to a contact is accepted by SES;
@@ -10,7 +18,8 @@ export type CaseState = 'matched' | 'forwarded' | 'acknowledged' | 'done' | 'not
  * What happened to one message to one contact. `sending`: the intent is recorded, SES has not
  * (yet, as far as the relay knows) accepted it; the rest are SES's own outcomes.
  */
-export type DeliveryState = 'sending' | 'sent' | 'delivered' | 'delayed' | 'bounced' | 'complained' | 'rejected';
+export type DeliveryState =
+  'sending' | 'sent' | 'delivered' | 'delayed' | 'bounced' | 'complained' | 'rejected' | 'rendering-failed';
 
 /** Who or what made a transition. */
 export type Actor =
@@ -23,6 +32,8 @@ export type Actor =
 export interface CaseContact {
   email: string;
   role: 'privacy' | 'admin';
+  /** Set when the contact complained about our mail: nothing more is sent to it, and operators see the flag. */
+  stopped?: { reason: 'complained'; at: string; sesMessageId: string };
 }
 
 /** One message to one privacy contact; `contactIndex` is the contact's place in the case's list. */
@@ -35,6 +46,8 @@ export interface CaseMessage {
   sentAt?: string;
   delivery: DeliveryState;
   deliveryAt: string;
+  /** SES's events for this message, by precedence (`applyDeliveryEvent`); absent until the first one. */
+  tracking?: MessageDelivery;
 }
 
 /** One line of the audit trail: when, what, by whom or which event, the SES message id where there is one. */
@@ -44,7 +57,25 @@ export interface AuditLine {
   by: Actor;
   sesMessageId?: string;
   contactIndex?: number;
+  /** For a mail event: SNS's id of the notification, and when SES says it happened. */
+  snsMessageId?: string;
+  occurredAt?: string;
 }
+
+/** An SNS notification exactly as posted (signature included), kept as evidence of a delivery fact. */
+export interface MailEvidence {
+  snsMessageId?: string;
+  sesMessageId: string;
+  receivedAt: string;
+  rawNotification: string;
+}
+
+/**
+ * Evidence kept per case: each notification is at most 256 KiB (the contract's bound), so 16 stay
+ * far below the store's 16 MiB document limit. Only notifications that changed a message's state
+ * are kept; once full, later ones are audited without their raw text.
+ */
+export const MAX_CASE_EVIDENCE = 16;
 
 /** A case: one (request, tenant) pair, with its deadline fixed at creation. */
 export interface ForwardingCase {
@@ -62,13 +93,14 @@ export interface ForwardingCase {
   contacts: CaseContact[];
   messages: CaseMessage[];
   audit: AuditLine[];
+  evidence?: MailEvidence[];
 }
 
 export type TransitionResult =
   | { ok: true; case: ForwardingCase }
   | { ok: false; reason: 'not-allowed'; from: CaseState; action: string }
   | { ok: false; reason: 'already'; state: CaseState }
-  | { ok: false; reason: 'unknown-message' | 'unknown-contact' | 'message-exists' };
+  | { ok: false; reason: 'unknown-message' | 'unknown-contact' | 'message-exists' | 'contact-stopped' };
 
 /** The tenant's actions through the admin links. */
 export type TenantAction = 'acknowledge' | 'done' | 'not-ours';
@@ -114,6 +146,7 @@ export function recordSendIntent(current: ForwardingCase, contactIndex: number, 
   if (FINAL_STATES.includes(current.state)) return refused(current, 'send');
   const contact = current.contacts[contactIndex];
   if (!contact) return { ok: false, reason: 'unknown-contact' };
+  if (contact.stopped) return { ok: false, reason: 'contact-stopped' };
   if (current.messages.some((m) => m.contactIndex === contactIndex)) return { ok: false, reason: 'message-exists' };
   const message: CaseMessage = {
     contactIndex,
@@ -211,4 +244,98 @@ function transition(current: ForwardingCase, action: keyof typeof ALLOWED, at: D
 
 function refused(current: ForwardingCase, action: string): TransitionResult {
   return { ok: false, reason: 'not-allowed', from: current.state, action };
+}
+
+export type MailEventResult =
+  | { ok: false; reason: 'unknown-message' }
+  /** Seen before (same SNS message id), or outranked by what the message already has: nothing to store. */
+  | { ok: false; reason: 'duplicate' | 'superseded' }
+  | { ok: true; case: ForwardingCase; action: DeliveryAction; contactIndex: number };
+
+/**
+ * Applies one SES event to the message it names — found by its SES message id, never by the
+ * contactIndex tag alone — by precedence (`applyDeliveryEvent`). An event that changes the
+ * message's state is audited (when, status, SES and SNS ids) and its raw notification kept as
+ * evidence; a complaint also stops mail to that contact and flags it. A duplicate or an event
+ * outranked by what the message has changes nothing.
+ */
+export function applyMailEvent(
+  current: ForwardingCase,
+  event: DeliveryEvent & { rawNotification?: string | undefined },
+  at: Date,
+  by: Actor,
+): MailEventResult {
+  const message = current.messages.find((m) => m.sesMessageId === event.sesMessageId);
+  if (!message) return { ok: false, reason: 'unknown-message' };
+  const applied = applyDeliveryEvent(message.tracking ?? initialMessageDelivery(), event);
+  if (applied.duplicate) return { ok: false, reason: 'duplicate' };
+  if (!applied.changed) return { ok: false, reason: 'superseded' };
+  const iso = at.toISOString();
+  const { contactIndex } = message;
+  const messages = current.messages.map((m) =>
+    m === message ? { ...m, delivery: event.status, deliveryAt: event.occurredAt, tracking: applied.state } : m,
+  );
+  const audit: AuditLine[] = [
+    ...current.audit,
+    {
+      at: iso,
+      what: `delivery ${event.status}${event.bounceType ? ` ${event.bounceType}` : ''}${event.bounceSubType ? `/${event.bounceSubType}` : ''}`,
+      by,
+      sesMessageId: event.sesMessageId,
+      ...(event.snsMessageId ? { snsMessageId: event.snsMessageId } : {}),
+      occurredAt: event.occurredAt,
+      contactIndex,
+    },
+  ];
+  let contacts = current.contacts;
+  if (applied.action === 'stop-and-flag-contact') {
+    contacts = contacts.map((c, i) =>
+      i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
+    );
+    audit.push({
+      at: iso,
+      what: 'contact stopped and flagged: complaint',
+      by,
+      sesMessageId: event.sesMessageId,
+      contactIndex,
+    });
+  }
+  const evidence = current.evidence ?? [];
+  const keep = event.rawNotification !== undefined && evidence.length < MAX_CASE_EVIDENCE;
+  return {
+    ok: true,
+    action: applied.action,
+    contactIndex,
+    case: {
+      ...current,
+      contacts,
+      messages,
+      audit,
+      evidence: keep
+        ? [
+            ...evidence,
+            {
+              ...(event.snsMessageId ? { snsMessageId: event.snsMessageId } : {}),
+              sesMessageId: event.sesMessageId,
+              receivedAt: iso,
+              rawNotification: event.rawNotification!,
+            },
+          ]
+        : evidence,
+    },
+  };
+}
+
+/**
+ * Whether the case must move on to its next privacy contact: it is still waiting for the tenant
+ * (matched or forwarded), it has sent something, and every message SES accepted can no longer reach
+ * its contact (permanent bounce, rejection, suppressed address). Derived from the stored state,
+ * so a redelivered event finishes a move a crash interrupted.
+ */
+export function mustMoveToNextContact(current: ForwardingCase): boolean {
+  if (current.state !== 'matched' && current.state !== 'forwarded') return false;
+  // A send begun and not recorded (a crash, a throttled SES) counts as the move under way: the caller finishes it.
+  const accepted = current.messages.filter((m) => m.sesMessageId !== undefined);
+  if (accepted.length === 0) return false;
+  return accepted.every((m) => m.tracking !== undefined && requiredAction(m.tracking) === 'next-contact');
 }

@@ -1,13 +1,14 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { type ConsumerHandle, type RunConsumerOptions, route, runConsumer } from '@privacy-relay/shared/kafka';
 import { forwardCase, openMatchedCase, type ForwardingDeps } from '../../application/forward-case';
+import { trackMailEvent } from '../../application/track-mail-event';
 
 /**
  * Consumes `privacy.case.matched.v1` (the matcher's and operators'): opens the case and forwards
- * it to the tenant's first privacy contact. Transient SES errors and version conflicts are retried
- * with backoff by the runner; a mail SES refuses for good is dead-lettered with the reason.
- * Delivery events (`privacy.mail.event.v1`) are not consumed here yet: the delivery tracking
- * decides the next contact and calls `forwardCase(deps, caseId, nextIndex)`.
+ * it to the tenant's first privacy contact; and `privacy.mail.event.v1`: applies SES's delivery
+ * events to the case and moves on to the next privacy contact when the tracking says so.
+ * Transient SES errors and version conflicts are retried with backoff by the runner; a mail SES
+ * refuses for good is dead-lettered with the reason.
  */
 export function startCaseEventsConsumer(
   options: Omit<RunConsumerOptions, 'routes'>,
@@ -32,6 +33,15 @@ export function startCaseEventsConsumer(
         );
         const result = await forwardCase(deps, caseId);
         options.logger.info({ caseId, requestId, tenantId, ...result }, 'case forwarded');
+      }),
+      route(EVENTS.mailEventV1, async (event) => {
+        const { caseId, sesMessageId, snsMessageId, status } = event.payload;
+        const result = await trackMailEvent(deps, event);
+        // Ids and the status only: the raw notification and recipients hold personal data.
+        const fields = { caseId, sesMessageId, snsMessageId, status, eventId: event.id, ...result };
+        if (result.outcome === 'applied' || result.outcome === 'duplicate' || result.outcome === 'superseded')
+          options.logger.info(fields, 'mail event applied');
+        else options.logger.warn(fields, 'mail event skipped: no such case or message');
       }),
     ],
   });
