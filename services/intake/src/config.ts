@@ -76,7 +76,7 @@ export const intakeConfigSpec = {
     env: 'INTAKE_FORWARD_NOTICE_MAX_AGE_HOURS',
     schema: envSchemas.positiveInt,
     default: '72',
-    doc: "A forward older than this is recorded on the status page but not mailed to the requester (so a new consumer group, reading `privacy.case.forwarded.v1` from the start, mails no old cases).",
+    doc: 'A forward older than this is recorded on the status page but not mailed to the requester (so a new consumer group, reading `privacy.case.forwarded.v1` from the start, mails no old cases).',
   },
   mailRatePerSecond: {
     env: 'INTAKE_MAIL_RATE_PER_SECOND',

@@ -82,13 +82,22 @@ describe('notifyForward: the requester is told which customer got the request, a
     const { deps, forwards, sent } = harness();
     expect(await notifyForward(deps, forwarded())).toBe('mailed');
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ to: 'ada@example.org', subject: 'Your privacy request PR-AAAA-BBBB went to Acme Widgets Ltd' });
-    expect(sent[0]?.text).toContain('We forwarded your privacy request PR-AAAA-BBBB to Acme Widgets Ltd on 2026-03-02.');
+    expect(sent[0]).toMatchObject({
+      to: 'ada@example.org',
+      subject: 'Your privacy request PR-AAAA-BBBB went to Acme Widgets Ltd',
+    });
+    expect(sent[0]?.text).toContain(
+      'We forwarded your privacy request PR-AAAA-BBBB to Acme Widgets Ltd on 2026-03-02.',
+    );
     expect(sent[0]?.text).toContain('Under UK GDPR they must answer you by 2026-04-02.');
     expect(sent[0]?.text).toContain('They may extend that to 2026-06-02');
     expect(sent[0]?.text).toMatch(/https:\/\/intake\.example\/status\/\S+/);
     expect(forwards.records.get(requestId)?.forwards).toEqual([
-      expect.objectContaining({ caseId, tenantName: 'Acme Widgets Ltd', noticeSentAt: new Date('2026-03-02T09:21:00Z') }),
+      expect.objectContaining({
+        caseId,
+        tenantName: 'Acme Widgets Ltd',
+        noticeSentAt: new Date('2026-03-02T09:21:00Z'),
+      }),
     ]);
   });
 
@@ -134,7 +143,9 @@ describe('notifyForward: the requester is told which customer got the request, a
     const { deps, sent } = harness();
     await notifyForward(deps, forwarded({ tenantName: 'Evil <script>x</script>\r\nBcc: a@b.example Ltd' }));
     const [mail] = sent;
-    expect(mail?.subject).toBe('Your privacy request PR-AAAA-BBBB went to Evil <script>x</script> Bcc: a@b.example Ltd');
+    expect(mail?.subject).toBe(
+      'Your privacy request PR-AAAA-BBBB went to Evil <script>x</script> Bcc: a@b.example Ltd',
+    );
     expect(mail?.html).toContain('Evil &lt;script&gt;x&lt;/script&gt;');
     expect(mail?.html).not.toContain('<script>');
     expect(mail?.text.split('\n').some((line) => line.startsWith('Bcc:'))).toBe(false);

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { EVENTS, type CaseForwardedV1Payload } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { eventually, testLogger } from '../../../../test/support/test-env';
-import { linkPath, mailsTo, postJson, startIntake, uniqueEmail, validBody, type IntakeHarness } from '../support/intake-harness';
+import {
+  linkPath,
+  mailsTo,
+  postJson,
+  startIntake,
+  uniqueEmail,
+  validBody,
+  type IntakeHarness,
+} from '../support/intake-harness';
 
 /**
  * The requester's notice through real Kafka, the database and the SES endpoint: intake consumes
@@ -37,7 +45,12 @@ describe("The requester's notice of a forward (intake consumes privacy.case.forw
       expect(confirmed.status).toBe(200);
     }
     const requestId = (await h.receivedEvents(1)).find((e) => e.payload.requester.email === email)!.payload.requestId;
-    return { email, requestId, reference: String(accepted.json.reference), statusPath: linkPath(text('We received'), 'status') };
+    return {
+      email,
+      requestId,
+      reference: String(accepted.json.reference),
+      statusPath: linkPath(text('We received'), 'status'),
+    };
   }
 
   const forwarded = (payload: Partial<CaseForwardedV1Payload> & Pick<CaseForwardedV1Payload, 'requestId'>) =>
@@ -81,7 +94,13 @@ describe("The requester's notice of a forward (intake consumes privacy.case.forw
     // The redelivery, then a second customer's case of the same request (same key, same
     // partition, so it comes after): once its notice is there, the redelivery was handled.
     await forwarded({ caseId, requestId, requesterEmail: email });
-    await forwarded({ requestId, requesterEmail: email, tenantId: 'tenant-other', tenantName: 'Other Holdings plc', deadline: { regime: 'ccpa', dueOn: '2026-04-16', extendableTo: '2026-05-31' } });
+    await forwarded({
+      requestId,
+      requesterEmail: email,
+      tenantId: 'tenant-other',
+      tenantName: 'Other Holdings plc',
+      deadline: { regime: 'ccpa', dueOn: '2026-04-16', extendableTo: '2026-05-31' },
+    });
     const both = await eventually(async () => {
       const found = await notices(email);
       return found.some((m) => m.subject.endsWith('Other Holdings plc')) ? found : undefined;
