@@ -70,7 +70,13 @@ export const intakeConfigSpec = {
     env: 'INTAKE_KAFKA_GROUP_ID',
     schema: z.string().min(1).max(200),
     default: 'privacy-relay-intake',
-    doc: "Kafka consumer group of intake's acknowledgement mailer (reads `privacy.request.received.v1`).",
+    doc: "Kafka consumer group of intake's acknowledgement mailer (reads `privacy.request.received.v1`); the requester's forward notices use `<this>.forwarded` (reads `privacy.case.forwarded.v1`).",
+  },
+  forwardNoticeMaxAgeHours: {
+    env: 'INTAKE_FORWARD_NOTICE_MAX_AGE_HOURS',
+    schema: envSchemas.positiveInt,
+    default: '72',
+    doc: 'A forward older than this is recorded on the status page but not mailed to the requester (so a new consumer group, reading `privacy.case.forwarded.v1` from the start, mails no old cases).',
   },
   mailRatePerSecond: {
     env: 'INTAKE_MAIL_RATE_PER_SECOND',

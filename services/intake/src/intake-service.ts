@@ -14,6 +14,8 @@ import { PacedMailer } from './adapters/ses/paced-mailer';
 import { SesMailer } from '@privacy-relay/shared/ses';
 import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './application/mail-acknowledgement';
+import { notifyForward, type NotifyForwardDeps } from './application/notify-forward';
+import type { FetchText } from './adapters/sns/sns-signature-verifier';
 import { RequesterLinks } from './application/requester-links';
 import { WriteBehindVerificationStore } from './application/write-behind-states';
 import type { VerifyDeps } from './application/verify-request';
@@ -38,8 +40,13 @@ export interface IntakeUseCases {
   verify: VerifyDeps;
 }
 
+/** What tests replace: SNS's certificate host (unreachable from a test) and the CA it must chain to. */
+export interface IntakeTestSeams {
+  sns?: { fetchText?: FetchText; trustedCaPem?: string };
+}
+
 /** Wires intake: the ledger and publisher behind `acceptRequest`, and the entry points in front of it. */
-export function createIntakeService(config: IntakeConfig, logger: Logger): IntakeService {
+export function createIntakeService(config: IntakeConfig, logger: Logger, seams: IntakeTestSeams = {}): IntakeService {
   const runtime = new ServiceRuntime({
     name: 'intake',
     config,
@@ -70,6 +77,13 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
     name: 'intake_ses_events_ignored_total',
     help: 'SES event notifications acknowledged without an event (types that are no delivery fact, e.g. Open, Click)',
     labelNames: ['event_type'],
+    registers: [runtime.metrics],
+  });
+
+  const forwardNotices = new Counter({
+    name: 'intake_forward_notices_total',
+    help: "privacy.case.forwarded.v1 events by what the requester's notice became (mailed, already-mailed, not-mailed, unverified)",
+    labelNames: ['outcome'],
     registers: [runtime.metrics],
   });
 
@@ -124,8 +138,10 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
 
       // Receipts and verification mails go out from the received events, not from the request
       // path: as durable as the request (a crash re-sends, never loses) and paced to SES's rate.
+      // One pace for every mail intake sends (acknowledgements and forward notices): SES's rate is the account's.
+      const pacedMailer = new PacedMailer(ses, config.mailRatePerSecond);
       const mailDeps: MailAcknowledgementDeps = {
-        mailer: new PacedMailer(ses, config.mailRatePerSecond),
+        mailer: pacedMailer,
         sentMails: new MongoAcknowledgementMailLog(runtime.mongo),
         states: verifications,
         clock,
@@ -147,6 +163,31 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         routes: [route(EVENTS.requestReceivedV1, async (event) => void (await mailAcknowledgement(mailDeps, event)))],
       });
       runtime.onStop(() => mailConsumer.stop());
+      // The requester's notice of each forward, in a group of its own: a notice waiting for a
+      // state not stored yet (retried in order) or for SES holds up no receipt, and the reverse.
+      const forwardLog = logger.child({ component: 'forward-notices' });
+      const noticeDeps: NotifyForwardDeps = {
+        forwards: storedVerifications,
+        mailer: pacedMailer,
+        clock,
+        links,
+        noticeMaxAgeMs: config.forwardNoticeMaxAgeHours * 60 * 60 * 1000,
+        onUnverified: (ids) => forwardLog.warn(ids, 'forward of a request not verified here: not recorded, not mailed'),
+        onNotMailed: (ids, reason) => forwardLog.warn({ ...ids, reason }, 'forward recorded, requester not mailed'),
+      };
+      const noticeConsumer = await runConsumer({
+        kafka: runtime.kafka,
+        groupId: `${config.kafkaGroupId}.forwarded`,
+        topicPrefix: config.kafkaTopicPrefix,
+        logger: forwardLog,
+        metrics: runtime.metrics,
+        routes: [
+          route(EVENTS.caseForwardedV1, async (event) => {
+            forwardNotices.inc({ outcome: await notifyForward(noticeDeps, event) });
+          }),
+        ],
+      });
+      runtime.onStop(() => noticeConsumer.stop());
       // Runs after the entry points stopped (hooks run in reverse), before the database closes.
       runtime.onStop(async () => {
         if (!(await verifications.flush())) {
@@ -209,6 +250,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger): Intak
         publish: (event) => publisher.publish(EVENTS.mailEventV1, event),
         logger,
         onIgnored: (eventType) => sesEventsIgnored.inc({ event_type: eventType }),
+        ...seams.sns,
       });
       if (config.smtpEnabled) {
         const smtp = await startSmtpIntake({ config, accept: acceptIncoming, limits: submissionLimits, logger });

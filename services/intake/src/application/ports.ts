@@ -1,4 +1,4 @@
-import type { Channel, RequestReceivedV1, RequestVerifiedV1, Right } from '@privacy-relay/shared/events';
+import type { Channel, Deadline, RequestReceivedV1, RequestVerifiedV1, Right } from '@privacy-relay/shared/events';
 
 /** Now. Injected so that tests move time instead of waiting. */
 export interface Clock {
@@ -89,6 +89,40 @@ export interface VerificationRecord {
    * stored and its event waits in the outbox ("confirming" on the pages).
    */
   verifiedEventPublishedAt?: Date | undefined;
+  /** The customers the request went to (one per case), oldest first; only ever on a verified request. */
+  forwards?: RequestForward[] | undefined;
+}
+
+/**
+ * One case of the request forwarded to a customer, as the requester is told of it: the customer's
+ * name (the directory's, not personal data) and the legal deadline.
+ */
+export interface RequestForward {
+  caseId: string;
+  tenantId: string;
+  /** Absent for a case the relay opened before it kept the name. */
+  tenantName?: string | undefined;
+  forwardedAt: Date;
+  deadline: Deadline;
+  /** When SES took the requester's notice of this forward (a redelivery mails nothing then). */
+  noticeSentAt?: Date | undefined;
+}
+
+/**
+ * The forwards recorded on a request's state (the verification document), each a single-document
+ * update keyed by case id, so a redelivered `privacy.case.forwarded.v1` changes nothing.
+ */
+export interface RequestForwardLog {
+  /**
+   * Adds the forward to the request's state unless it holds that case. Only a verified request
+   * takes one: `unverified` / `unknown` (no state stored yet) otherwise. With the state as stored.
+   */
+  recordForward(
+    requestId: string,
+    forward: RequestForward,
+  ): Promise<{ outcome: 'recorded' | 'known'; record: VerificationRecord } | { outcome: 'unverified' | 'unknown' }>;
+  /** SES took the requester's notice of this case. */
+  markNoticeSent(requestId: string, caseId: string, at: Date): Promise<void>;
 }
 
 /**

@@ -241,7 +241,7 @@ describe('verification', () => {
     expect(await verifyByLink(h.verify, h.links.statusToken(requestId, h.now()))).toEqual({ outcome: 'invalid-link' });
   });
 
-  it('When the status page is read, then it shows reference, date, rights and state only', async () => {
+  it('When the status page is read before verification, then it shows reference, date, rights and state only (no customer)', async () => {
     const h = harness();
     await h.acknowledgeAndMail();
     const view = await requestStatus(h.verify, h.links.statusToken(requestId, h.now()));
@@ -252,6 +252,7 @@ describe('verification', () => {
       rights: ['access', 'erasure'],
       verification: 'pending',
       canEnterCode: true,
+      forwards: [],
     });
   });
 

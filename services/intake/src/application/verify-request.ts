@@ -5,6 +5,7 @@ import { referenceFor } from '../domain/reference';
 import { sameSecret, verificationCodeFor } from '@privacy-relay/shared/tokens';
 import type {
   Clock,
+  RequestForward,
   VerificationMethod,
   VerificationRecord,
   VerificationStore,
@@ -120,6 +121,8 @@ export interface RequestStatusView {
   verification: 'pending' | 'confirming' | 'verified' | 'expired';
   /** Whether the code form makes sense (pending, not expired, attempts left). */
   canEnterCode: boolean;
+  /** The customers the request went to, oldest first; empty until verified and forwarded. */
+  forwards: RequestForward[];
 }
 
 /**
@@ -133,9 +136,10 @@ export interface ReceivedStatusView {
 }
 
 /**
- * What the status page shows. Before verification nothing about any customer exists here, and
- * for now nothing after either: reference, received date, rights and verification state; only
- * the reference while the state is not stored yet. Undefined for a link we did not sign, or one
+ * What the status page shows: reference, received date, rights, verification state and, once
+ * verified, the customers the request went to with their deadlines (before verification nothing
+ * about any customer exists here, and none is shown); only the reference while the state is not
+ * stored yet. Undefined for a link we did not sign, or one
  * that expired.
  */
 export async function requestStatus(
@@ -162,5 +166,6 @@ export async function requestStatus(
           ? 'expired'
           : 'pending',
     canEnterCode: record.status === 'pending' && !expired && record.codeAttempts < MAX_CODE_ATTEMPTS,
+    forwards: record.status === 'verified' ? (record.forwards ?? []) : [],
   };
 }

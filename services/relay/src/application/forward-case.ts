@@ -80,6 +80,7 @@ export async function openMatchedCase(
     caseId,
     requestId,
     tenantId,
+    tenantName: tenant.legalName,
     regime: tenant.regime,
     jurisdiction: jurisdiction.code,
     receivedOn,
@@ -152,6 +153,9 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
                 caseId,
                 requestId: stored.case.requestId,
                 tenantId: stored.case.tenantId,
+                // For the requester's notice (intake mails it to the requester; cases opened before the name was kept have none).
+                ...(stored.case.tenantName ? { tenantName: stored.case.tenantName } : {}),
+                requesterEmail: request.requester.email,
                 forwardedAt: deps.clock.now().toISOString(),
                 deadline: {
                   regime: stored.case.regime,

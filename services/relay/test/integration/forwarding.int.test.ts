@@ -76,6 +76,9 @@ describe('Forwarding a matched case through real Kafka, the database and the SES
     expect(forwardedEvent?.payload).toMatchObject({
       requestId,
       tenantId,
+      // For the requester's notice (intake mails it): the directory's name and the requester's address.
+      tenantName: 'Acme Forwarding Ltd',
+      requesterEmail: `ada-${h.unique}@example.org`,
       deadline: { regime: 'uk-gdpr', dueOn: '2026-01-19', extendableTo: '2026-03-19' },
       recipients: [{ email: firstPrivacy, role: 'privacy', sesMessageId: mail!.messageId }],
     });

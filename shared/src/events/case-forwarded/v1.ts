@@ -16,6 +16,16 @@ export const caseForwardedV1 = defineEventContract({
     caseId: uuidSchema,
     requestId: uuidSchema,
     tenantId: tenantIdSchema,
+    /**
+     * The tenant's display name (the directory's legal name) when the case was opened: what the
+     * requester is told the request went to. Since v1 (optional, added with the requester's notice).
+     */
+    tenantName: z.string().min(1).max(300).optional(),
+    /**
+     * The requester's address (verified before any forward), for the notice intake mails them:
+     * intake keeps no personal data of its own. Since v1 (optional, added with the requester's notice).
+     */
+    requesterEmail: emailSchema.optional(),
     forwardedAt: isoDateTimeSchema,
     deadline: deadlineSchema,
     recipients: z

@@ -2,7 +2,16 @@ import type { Channel, RequestVerifiedV1, Right } from '@privacy-relay/shared/ev
 import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
 import { MongoOutbox, outboxSchemaFields, pendingOutbox, type OutboxFields } from '@privacy-relay/shared/outbox';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { VerificationMethod, VerificationRecord, VerificationStore } from '../../application/ports';
+import type {
+  RequestForward,
+  RequestForwardLog,
+  VerificationMethod,
+  VerificationRecord,
+  VerificationStore,
+} from '../../application/ports';
+
+/** A forward as stored, under its case id in `forwards`. */
+type StoredForward = Omit<RequestForward, 'caseId'>;
 
 interface VerificationDocument extends Partial<OutboxFields> {
   _id: string;
@@ -16,6 +25,11 @@ interface VerificationDocument extends Partial<OutboxFields> {
   codeAttempts: number;
   expiresAt: Date;
   verifiedEventPublishedAt?: Date;
+  /**
+   * The request's forwards by case id: a map rather than an array, so that adding one and marking
+   * its notice sent are plain `$set`s of one path (no positional operators, which FerretDB v1 lacks).
+   */
+  forwards?: Record<string, StoredForward>;
 }
 
 type StoredVerification = VerificationDocument & { createdAt: Date; updatedAt: Date };
@@ -35,12 +49,13 @@ const verificationSchema = new Schema<VerificationDocument>(
     codeAttempts: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
     verifiedEventPublishedAt: Date,
+    forwards: Schema.Types.Mixed,
     ...outboxSchemaFields,
   },
   { collection: 'verifications', versionKey: false, timestamps: true },
 );
 
-export class MongoVerificationStore implements VerificationStore {
+export class MongoVerificationStore implements VerificationStore, RequestForwardLog {
   private readonly model: Model<VerificationDocument>;
   private readonly creates: BatchedInserts<StoredVerification>;
   private readonly deferrableCreates: BatchedInserts<StoredVerification>;
@@ -110,6 +125,48 @@ export class MongoVerificationStore implements VerificationStore {
     const current = await this.model.findById(requestId, { status: 1 }).lean<VerificationDocument>();
     return current?.status === 'verified' ? 'verified' : 'none-left';
   }
+
+  async recordForward(
+    requestId: string,
+    forward: RequestForward,
+  ): Promise<{ outcome: 'recorded' | 'known'; record: VerificationRecord } | { outcome: 'unverified' | 'unknown' }> {
+    const { caseId, ...stored } = forward;
+    const path = forwardPath(caseId);
+    // One conditional single-document update: only a verified request, only once per case (the
+    // _id equality is pushed down; status and $exists are checked on that one document).
+    const result = await this.model.updateOne(
+      { _id: requestId, status: 'verified', [path]: { $exists: false } },
+      { $set: { [path]: withoutUndefined(stored) } },
+    );
+    const document = await this.model.findById(requestId).lean<VerificationDocument>();
+    if (!document) return { outcome: 'unknown' };
+    if (document.status !== 'verified') return { outcome: 'unverified' };
+    return { outcome: result.modifiedCount === 1 ? 'recorded' : 'known', record: toRecord(document) };
+  }
+
+  async markNoticeSent(requestId: string, caseId: string, at: Date): Promise<void> {
+    await this.model.updateOne(
+      { _id: requestId, [forwardPath(caseId)]: { $exists: true } },
+      { $set: { [`${forwardPath(caseId)}.noticeSentAt`]: at } },
+    );
+  }
+}
+
+/** Case ids are UUIDs (no dots, no `$`): safe as one path segment; anything else is refused. */
+function forwardPath(caseId: string): string {
+  if (!/^[0-9a-f-]{36}$/i.test(caseId)) throw new Error(`not a case id: ${caseId}`);
+  return `forwards.${caseId}`;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function forwardsOf(document: VerificationDocument): RequestForward[] | undefined {
+  if (!document.forwards) return undefined;
+  return Object.entries(document.forwards)
+    .map(([caseId, stored]) => ({ caseId, ...stored }))
+    .sort((a, b) => a.forwardedAt.getTime() - b.forwardedAt.getTime() || a.caseId.localeCompare(b.caseId));
 }
 
 function toRecord(document: VerificationDocument): VerificationRecord {
@@ -125,5 +182,6 @@ function toRecord(document: VerificationDocument): VerificationRecord {
     codeAttempts: document.codeAttempts,
     expiresAt: document.expiresAt,
     verifiedEventPublishedAt: document.verifiedEventPublishedAt,
+    forwards: forwardsOf(document),
   };
 }

@@ -1,5 +1,7 @@
 import { escapeHtml } from '@privacy-relay/shared/html';
 import { REGIMES, RIGHTS } from '@privacy-relay/shared/events';
+import { customerNameOf, dayOf } from '../../application/notify-forward';
+import type { RequestForward } from '../../application/ports';
 import type { RequestStatusView } from '../../application/verify-request';
 import { formFieldOf, type FieldIssue, type FormField, type FormValues } from '../../domain/request-form';
 import { LIMITS } from '@privacy-relay/shared/events';
@@ -179,7 +181,14 @@ export function statusPage(view: RequestStatusView, codeAction: string, notice?:
 <dt>Received</dt><dd>${escapeHtml(view.receivedAt.toISOString().slice(0, 10))}</dd>
 <dt>You asked for</dt><dd><ul>${view.rights.map((right) => `<li>${escapeHtml(RIGHT_LABELS[right] ?? right)}</li>`).join('')}</ul></dd>
 <dt>Email confirmed</dt><dd>${escapeHtml(state)}</dd>
+${view.forwards.length > 0 ? `<dt>Passed on to</dt><dd><ul>${view.forwards.map(forwardItem).join('')}</ul></dd>` : ''}
 </dl>
 ${codeForm}`,
   );
+}
+
+/** "Forwarded to <customer> on <date>; they must answer by <deadline> (extendable to …)". */
+function forwardItem(forward: RequestForward): string {
+  const { dueOn, extendableTo, regime } = forward.deadline;
+  return `<li>Forwarded to <strong>${escapeHtml(customerNameOf(forward))}</strong> on ${escapeHtml(dayOf(forward.forwardedAt))}; they must answer by <strong>${escapeHtml(dueOn)}</strong> (extendable to ${escapeHtml(extendableTo)}) under ${escapeHtml(REGIME_LABELS[regime])}.</li>`;
 }

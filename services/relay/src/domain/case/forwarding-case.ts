@@ -82,6 +82,8 @@ export interface ForwardingCase {
   caseId: string;
   requestId: string;
   tenantId: string;
+  /** The tenant's display name (the directory's legal name) at creation, for the requester's notice. */
+  tenantName?: string;
   state: CaseState;
   regime: Regime;
   jurisdiction: string;
@@ -120,6 +122,7 @@ export interface NewCase {
   caseId: string;
   requestId: string;
   tenantId: string;
+  tenantName?: string;
   regime: Regime;
   jurisdiction: string;
   receivedOn: string;
