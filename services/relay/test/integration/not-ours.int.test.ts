@@ -18,10 +18,12 @@ describe('Not ours: back to triage with the tenant excluded, through real Kafka,
   const { firstPrivacy } = h.contacts;
   const otherTenantId = `tenant-other-${unique}`;
   const otherPrivacy = `privacy-${unique}@bolt.example`;
+  const thirdTenantId = `tenant-third-${unique}`;
 
   beforeAll(async () => {
     await h.start();
     await h.addTenant(otherTenantId, 'Bolt Analytics Ltd', [otherPrivacy]);
+    await h.addTenant(thirdTenantId, 'Cobalt Systems Ltd', [`privacy-${unique}@cobalt.example`]);
   });
   afterAll(() => h.stop());
 
@@ -29,6 +31,18 @@ describe('Not ours: back to triage with the tenant excluded, through real Kafka,
     const queue = await h.operator('GET', '/triage');
     expect(queue.status).toBe(200);
     return (queue.body.entries as QueueEntry[]).find((entry) => entry.requestId === requestId);
+  };
+  /** The "not ours" link of the forward of `caseId` to `address`, once it came. */
+  const notOursLink = async (address: string, caseId: string): Promise<string> => {
+    const [mail] = await eventually(async () => {
+      const mails = (await mailsTo(address)).filter((m) => (m.body.text ?? '').includes(caseId));
+      return mails.length > 0 ? mails : undefined;
+    });
+    const link = [...(mail!.body.text ?? '').matchAll(/https:\/\/relay\.example\/case-links\/\S+/g)]
+      .map((m) => m[0])
+      .find((l) => l.includes(`/case-links/${caseId}/not-ours/`));
+    expect(link).toBeDefined();
+    return local(link!);
   };
   const logsAbout = (requestId: string, message: string) =>
     logLines.filter((line) => line.includes(requestId) && line.includes(`"msg":"${message}"`));
@@ -123,5 +137,65 @@ describe('Not ours: back to triage with the tenant excluded, through real Kafka,
       .map((m) => JSON.parse(m.value) as { payload: { requestId: string; tenantId: string } })
       .filter((e) => e.payload.requestId === requestId && e.payload.tenantId === tenantId);
     expect(matchedForExcluded).toHaveLength(1);
+  });
+
+  it('When a request went to two tenants and one says not ours, then it stays with the other; when the other says so too, it is back in triage with both excluded and resolved once in that round', async () => {
+    // Names a company the directory does not hold: the matcher sends it to triage.
+    const requestId = await h.verifiedRequest({
+      company: { name: 'Contoso Pharmaceuticals AG' },
+      requester: { name: 'Ada Example', email: `ada2-${unique}@example.org` },
+    });
+    await eventually(() => queueEntry(requestId));
+    const assigned = await h.operator('POST', `/triage/${requestId}/resolve`, {
+      action: 'assign',
+      tenantIds: [tenantId, otherTenantId],
+    });
+    expect(assigned.status).toBe(200);
+    const caseId = caseIdFor(requestId, tenantId);
+    const otherCaseId = caseIdFor(requestId, otherTenantId);
+    const [first, second] = [await notOursLink(firstPrivacy, caseId), await notOursLink(otherPrivacy, otherCaseId)];
+
+    expect((await fetch(first, { method: 'POST' })).status).toBe(200);
+    await eventually(async () =>
+      logsAbout(requestId, 'not ours applied').some((line) => line.includes('"outcome":"excluded"')) ? true : undefined,
+    );
+    expect(await queueEntry(requestId)).toBeUndefined();
+    const decision = await h.operator('GET', `/triage/${requestId}`);
+    expect(decision.body).toMatchObject({ decision: 'forward', round: 0, excluded: [{ tenantId, caseId }] });
+
+    expect((await fetch(second, { method: 'POST' })).status).toBe(200);
+    const entry = await eventually(() => queueEntry(requestId));
+    expect(entry).toMatchObject({
+      round: 1,
+      reason: 'not-ours',
+      excluded: [
+        { tenantId, caseId },
+        { tenantId: otherTenantId, caseId: otherCaseId },
+      ],
+    });
+
+    // The new round is resolved once: of two different resolutions at once, one wins.
+    const answers = await Promise.all([
+      h.operator('POST', `/triage/${requestId}/resolve`, { action: 'reject-as-spam' }),
+      h.operator('POST', `/triage/${requestId}/resolve`, { action: 'assign', tenantIds: [thirdTenantId] }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const loser = answers.find((a) => a.status === 409);
+    expect(loser?.body.error?.code).toBe('TRIAGE_ALREADY_RESOLVED');
+    const winner = answers[0]?.status === 200 ? { action: 'reject-as-spam' } : { action: 'assign' };
+    const again = await h.operator('POST', `/triage/${requestId}/resolve`, { action: 'assign', tenantIds: [tenantId] });
+    expect(again.status).toBe(422);
+    expect(again.body.error?.details).toMatchObject({ excluded: [{ tenantId, reason: 'not-ours', caseId }] });
+    const history = await h.operator('GET', `/triage/${requestId}`);
+    expect(history.body).toMatchObject({
+      round: 1,
+      resolution: winner,
+      history: [
+        { round: 0, decidedBy: 'matcher', decision: 'triage' },
+        { round: 0, decidedBy: 'operator', decision: 'forward', tenantIds: [tenantId, otherTenantId] },
+        { round: 1, decidedBy: 'tenant', decision: 'triage' },
+      ],
+    });
+    expect(await queueEntry(requestId)).toBeUndefined();
   });
 });
