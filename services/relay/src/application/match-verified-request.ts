@@ -120,6 +120,15 @@ export async function matchVerifiedRequest(
       published: false,
       decidedBy: 'matcher',
       decidedAt: now,
+      round: 0,
+      revision: 1,
+      excluded: [],
+      candidates: decision.candidates.slice(0, 20).map((c) => ({
+        tenantId: c.tenantId,
+        score: c.score,
+        reasons: c.reasons.slice(0, 20).map((reason) => ({ ...reason })),
+      })),
+      history: [],
     });
   }
   await publishDecision(deps, stored);

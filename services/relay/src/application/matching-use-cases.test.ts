@@ -1,5 +1,5 @@
 import { EVENTS, type AnyEventContractShape, type EnvelopeOf } from '@privacy-relay/shared/events';
-import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from '../domain/matching';
+import { caseIdFor, hashCounterpartyEmail, TenantIndex, TenantMatcher } from '../domain/matching';
 import type { RelayRequest } from '../domain/relay-request';
 import { matchVerifiedRequest, type MatchingDeps } from './match-verified-request';
 import type {
@@ -12,6 +12,8 @@ import type {
   TenantRecord,
 } from './ports';
 import { resolveTriage } from './resolve-triage';
+import { returnToTriage } from './return-to-triage';
+import { awaitsOperator, triageQueueEntryOf } from './triage-decisions';
 import { applyDirectoryChange, rebuildTenantIndex } from './tenant-directory';
 
 class InMemoryDirectory implements TenantDirectoryRepository {
@@ -55,11 +57,14 @@ class InMemoryDecisions implements MatchDecisionRepository {
     if (!this.byId.has(decision.requestId)) this.byId.set(decision.requestId, decision);
     return this.byId.get(decision.requestId) as StoredMatchDecision;
   }
-  async replaceTriage(decision: StoredMatchDecision) {
-    const current = this.byId.get(decision.requestId);
-    if (current?.decision !== 'triage' || current.decidedBy !== 'matcher') return false;
-    this.byId.set(decision.requestId, decision);
+  async replace(next: StoredMatchDecision, expected: StoredMatchDecision) {
+    const current = this.byId.get(next.requestId);
+    if (current?.revision !== expected.revision) return false;
+    this.byId.set(next.requestId, next.events === expected.events ? { ...next, published: current.published } : next);
     return true;
+  }
+  async listTriage(limit: number) {
+    return [...this.byId.values()].filter(awaitsOperator).slice(0, limit);
   }
   async markPublished(requestId: string) {
     const current = this.byId.get(requestId);
@@ -263,5 +268,201 @@ describe('Matching use cases', () => {
       }),
     ).rejects.toMatchObject({ code: 'UNKNOWN_TENANT' });
     expect(publisher.published).toHaveLength(1);
+  });
+});
+
+/** A tenant's admin link said "not ours" for its case of the request, as actOnCase publishes it. */
+function notOurs(requestId: string, tenantId: string, closedAt = '2026-03-03T10:00:00.000Z') {
+  return EVENTS.caseClosedV1.create(
+    { caseId: caseIdFor(requestId, tenantId), requestId, tenantId, closedAt, outcome: 'not-ours', by: 'admin-link' },
+    { correlationId: requestId },
+  );
+}
+
+describe('Not ours: back to triage with the tenant excluded', () => {
+  /** A request the matcher forwarded to tenant-juro (the requester is its counterparty). */
+  async function forwardedToJuro() {
+    const context = await setUp();
+    // A runner-up the matcher names among its candidates, but does not forward to.
+    await applyDirectoryChange(
+      { repository: context.repository, index: context.index, hasher },
+      directoryEvent('tenant-juro-group', 'Juro Online Group Limited', '2026-03-01T08:00:00.000Z'),
+    );
+    const id = '0193a1c2-7d4e-7a10-9b7c-0000000000a1';
+    context.requests.set(id, verifiedRequest(id, { name: 'Juro Online Limited' }));
+    await matchVerifiedRequest(context.deps, id);
+    expect(context.publisher.published.map((e) => e.payload.tenantId)).toEqual(['tenant-juro']);
+    return { ...context, id, resolving: { ...context, clock } };
+  }
+
+  it('When the tenant says not ours, then the request is in the triage queue again, the tenant excluded with why, and its other candidates offered', async () => {
+    const { deps, decisions, publisher, id } = await forwardedToJuro();
+    const closed = notOurs(id, 'tenant-juro');
+    expect(await returnToTriage(deps, closed)).toMatchObject({ outcome: 'back-to-triage', round: 1 });
+
+    const [entry] = (await decisions.listTriage(10)).map(triageQueueEntryOf);
+    expect(entry).toMatchObject({
+      requestId: id,
+      round: 1,
+      reason: 'not-ours',
+      excluded: [
+        {
+          tenantId: 'tenant-juro',
+          reason: 'not-ours',
+          caseId: caseIdFor(id, 'tenant-juro'),
+          closedAt: '2026-03-03T10:00:00.000Z',
+        },
+      ],
+    });
+    expect(entry?.candidates.map((c) => c.tenantId)).toEqual(['tenant-juro-group']);
+    expect(publisher.published.at(-1)).toMatchObject({
+      type: EVENTS.caseTriageV1.type,
+      payload: {
+        requestId: id,
+        reason: 'not-ours',
+        round: 1,
+        excludedTenantIds: ['tenant-juro'],
+        exclusions: [{ tenantId: 'tenant-juro', caseId: caseIdFor(id, 'tenant-juro') }],
+      },
+    });
+    expect((await decisions.find(id))?.history).toMatchObject([
+      { round: 0, decision: 'forward', tenantIds: ['tenant-juro'] },
+    ]);
+  });
+
+  it('When the closed event comes again, then there is no second triage entry and no second event', async () => {
+    const { deps, decisions, publisher, id } = await forwardedToJuro();
+    const closed = notOurs(id, 'tenant-juro');
+    await returnToTriage(deps, closed);
+    const before = publisher.published.length;
+    const stored = await decisions.find(id);
+    expect(await returnToTriage(deps, closed)).toMatchObject({ outcome: 'duplicate' });
+    expect(publisher.published).toHaveLength(before);
+    expect(await decisions.find(id)).toEqual(stored);
+    expect(await decisions.listTriage(10)).toHaveLength(1);
+  });
+
+  it('When the triage event could not be published, then the redelivered closed event publishes it (same event)', async () => {
+    const { deps, publisher, id } = await forwardedToJuro();
+    const closed = notOurs(id, 'tenant-juro');
+    publisher.failNext = true;
+    await expect(returnToTriage(deps, closed)).rejects.toThrow('kafka away');
+    await returnToTriage(deps, closed);
+    const triage = publisher.published.filter((e) => e.type === EVENTS.caseTriageV1.type);
+    expect(triage).toHaveLength(1);
+    expect(triage[0]?.payload).toMatchObject({ reason: 'not-ours' });
+  });
+
+  it('When the verified event is redelivered after not ours, then no case.matched goes out for the excluded tenant', async () => {
+    const { deps, publisher, id } = await forwardedToJuro();
+    await returnToTriage(deps, notOurs(id, 'tenant-juro'));
+    const before = publisher.published.length;
+    await matchVerifiedRequest(deps, id);
+    expect(publisher.published.slice(before).filter((e) => e.type === EVENTS.caseMatchedV1.type)).toEqual([]);
+  });
+
+  it('When an operator assigns an excluded tenant, then 422 TENANT_EXCLUDED; another tenant is assigned in the new round, and a different second resolution of that round is 409', async () => {
+    const { deps, decisions, publisher, index, id } = await forwardedToJuro();
+    await returnToTriage(deps, notOurs(id, 'tenant-juro'));
+    const before = publisher.published.length;
+    for (const tenantIds of [['tenant-juro'], ['tenant-joro', 'tenant-juro']]) {
+      await expect(
+        resolveTriage({ decisions, publisher, clock, index }, id, { action: 'assign', tenantIds, operatorId: 'op' }),
+      ).rejects.toMatchObject({ code: 'TENANT_EXCLUDED', httpStatus: 422 });
+    }
+    expect(publisher.published).toHaveLength(before);
+
+    const resolved = await resolveTriage({ decisions, publisher, clock, index }, id, {
+      action: 'assign',
+      tenantIds: ['tenant-joro'],
+      operatorId: 'op',
+    });
+    expect(resolved).toMatchObject({ round: 1, decidedBy: 'operator', decision: 'forward' });
+    expect(publisher.published.at(-1)).toMatchObject({
+      type: EVENTS.caseMatchedV1.type,
+      payload: { tenantId: 'tenant-joro', matchedBy: 'operator' },
+    });
+    expect(await decisions.listTriage(10)).toEqual([]);
+    await expect(
+      resolveTriage({ decisions, publisher, clock, index }, id, { action: 'reject-as-spam', operatorId: 'op-2' }),
+    ).rejects.toMatchObject({ code: 'TRIAGE_ALREADY_RESOLVED', httpStatus: 409 });
+  });
+
+  it('When the tenant an operator assigned says not ours too, then a new round starts with both excluded, and it can be resolved again', async () => {
+    const { deps, decisions, publisher, index, id } = await forwardedToJuro();
+    await returnToTriage(deps, notOurs(id, 'tenant-juro'));
+    await resolveTriage({ decisions, publisher, clock, index }, id, {
+      action: 'assign',
+      tenantIds: ['tenant-joro'],
+      operatorId: 'op',
+    });
+    expect(await returnToTriage(deps, notOurs(id, 'tenant-joro', '2026-03-04T10:00:00.000Z'))).toMatchObject({
+      outcome: 'back-to-triage',
+      round: 2,
+    });
+    const stored = await decisions.find(id);
+    expect(stored?.excluded.map((e) => e.tenantId)).toEqual(['tenant-juro', 'tenant-joro']);
+    expect(stored?.history.map((h) => [h.round, h.decidedBy, h.decision])).toEqual([
+      [0, 'matcher', 'forward'],
+      [1, 'tenant', 'triage'],
+      [1, 'operator', 'forward'],
+    ]);
+    expect(publisher.published.at(-1)?.payload).toMatchObject({ excludedTenantIds: ['tenant-juro', 'tenant-joro'] });
+    await expect(
+      resolveTriage({ decisions, publisher, clock, index }, id, { action: 'reject-as-spam', operatorId: 'op' }),
+    ).resolves.toMatchObject({ round: 2, resolution: { action: 'reject-as-spam' } });
+  });
+
+  it('When one of two tenants says not ours and the other still has the request, then it stays out of triage until the other says so too', async () => {
+    const { deps, decisions, publisher, index, requests } = await setUp();
+    const id = '0193a1c2-7d4e-7a10-9b7c-0000000000a2';
+    requests.set(id, verifiedRequest(id, { name: 'Nobody Knows Ltd' }, 'x@gmail.com'));
+    await matchVerifiedRequest(deps, id);
+    await resolveTriage({ decisions, publisher, clock, index }, id, {
+      action: 'assign',
+      tenantIds: ['tenant-juro', 'tenant-joro'],
+      operatorId: 'op',
+    });
+    const before = publisher.published.length;
+    expect(await returnToTriage(deps, notOurs(id, 'tenant-juro'))).toMatchObject({ outcome: 'excluded' });
+    expect(await decisions.listTriage(10)).toEqual([]);
+    expect(publisher.published).toHaveLength(before);
+    expect((await decisions.find(id))?.excluded.map((e) => e.tenantId)).toEqual(['tenant-juro']);
+
+    expect(await returnToTriage(deps, notOurs(id, 'tenant-joro'))).toMatchObject({ outcome: 'back-to-triage' });
+    expect((await decisions.listTriage(10)).map(triageQueueEntryOf)).toMatchObject([
+      { requestId: id, excluded: [{ tenantId: 'tenant-juro' }, { tenantId: 'tenant-joro' }] },
+    ]);
+  });
+
+  it('When a writer read the decision before an operator resolved it, then its conditional update loses and changes nothing', async () => {
+    const { deps, decisions, publisher, index, id } = await forwardedToJuro();
+    await returnToTriage(deps, notOurs(id, 'tenant-juro'));
+    const stale = await decisions.find(id);
+    await resolveTriage({ decisions, publisher, clock, index }, id, {
+      action: 'assign',
+      tenantIds: ['tenant-joro'],
+      operatorId: 'op',
+    });
+    // A writer that read before the resolution loses its conditional update.
+    expect(await decisions.replace({ ...stale!, revision: stale!.revision + 1, excluded: [] }, stale!)).toBe(false);
+    expect((await decisions.find(id))?.excluded.map((e) => e.tenantId)).toEqual(['tenant-juro']);
+  });
+
+  it('When a case closes as done or is rejected as spam, then nothing returns to triage', async () => {
+    const { deps, decisions, id } = await forwardedToJuro();
+    const done = EVENTS.caseClosedV1.create(
+      {
+        caseId: caseIdFor(id, 'tenant-juro'),
+        requestId: id,
+        tenantId: 'tenant-juro',
+        closedAt: '2026-03-03T10:00:00.000Z',
+        outcome: 'done',
+        by: 'admin-link',
+      },
+      { correlationId: id },
+    );
+    expect(await returnToTriage(deps, done)).toEqual({ outcome: 'ignored' });
+    expect(await decisions.listTriage(10)).toEqual([]);
   });
 });

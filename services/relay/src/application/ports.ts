@@ -6,6 +6,7 @@ import type {
 } from '@privacy-relay/shared/events';
 import type { ForwardingCase } from '../domain/case';
 import type { HolidayCalendar } from '../domain/deadline';
+import type { TenantExclusion, TriageCandidate } from '../domain/triage';
 import type { RelayRequest } from '../domain/relay-request';
 
 /** Stores the relay's requests. Writes are idempotent: events arrive at least once. */
@@ -67,12 +68,32 @@ export interface DirectoryPositions {
   appliedOffsets(topic: string): Promise<Map<number, number>>;
 }
 
-/** The matcher's decision for a request, with the envelopes it produced, kept so redelivery republishes them unchanged. */
 /** What an operator decided for a request in triage, and who (the id their credential names). */
 export type TriageResolution =
   | { action: 'assign'; tenantIds: readonly string[]; operatorId: string }
   | { action: 'reject-as-spam'; operatorId: string };
 
+/** One earlier state of a request's decision, kept when the next replaced it (the decision's history). */
+export interface DecisionRoundSummary {
+  round: number;
+  decision: 'forward' | 'triage';
+  decidedBy: StoredMatchDecision['decidedBy'];
+  decidedAt: Date;
+  explanation: string;
+  /** The tenants it was forwarded to (its `case.matched` events). */
+  tenantIds: string[];
+  resolution?: TriageResolution;
+  /** The ids of the events it published. */
+  eventIds: string[];
+}
+
+/**
+ * The decision for a request, with the envelopes it produced, kept so redelivery republishes them
+ * unchanged. A request has one decision document; it moves through rounds: round 0 is the
+ * matcher's (forward, or triage); each time every tenant of a round said "not ours" the request
+ * comes back to triage (`decidedBy: "tenant"`) in the next round, where an operator resolves it
+ * once more. An operator resolves each round once.
+ */
 export interface StoredMatchDecision {
   requestId: string;
   decision: 'forward' | 'triage';
@@ -81,22 +102,35 @@ export interface StoredMatchDecision {
   events: { type: string; envelope: unknown }[];
   /** Kafka holds all of `events`; until then they wait in the decision's outbox for the sweeper. */
   published: boolean;
-  decidedBy: 'matcher' | 'operator';
+  /** "tenant": back in triage because the tenants of the last round said "not ours". */
+  decidedBy: 'matcher' | 'operator' | 'tenant';
   decidedAt: Date;
   /** The operator's resolution, when `decidedBy` is "operator" (absent on decisions stored before it was kept). */
   resolution?: TriageResolution;
+  /** 0: the matcher's decision (and an operator's resolution of it); +1 per return to triage. */
+  round: number;
+  /** Guards every change of the stored decision (one conditional update each); 0 when stored before it was kept. */
+  revision: number;
+  /** Tenants that said "not ours": never forwarded to again, whatever the round. */
+  excluded: TenantExclusion[];
+  /** The matcher's candidates for the request (best first), offered to operators minus the excluded. */
+  candidates: TriageCandidate[];
+  /** The decision's earlier states, oldest first. */
+  history: DecisionRoundSummary[];
 }
 
 export interface MatchDecisionRepository {
   find(requestId: string): Promise<StoredMatchDecision | undefined>;
-  /** Stores the matcher's decision unless one exists; returns what is stored. */
+  /** Stores the decision unless one exists for its request; returns what is stored. */
   saveIfAbsent(decision: StoredMatchDecision): Promise<StoredMatchDecision>;
   /**
-   * Replaces the matcher's triage decision by an operator's, in one conditional single-document
-   * update (only while the stored one is the matcher's triage): of concurrent resolutions exactly
-   * one gets `true`.
+   * Replaces the stored decision by `next` in one conditional single-document update, only while
+   * it is still at `expected.revision`: of concurrent changes exactly one gets `true` (the others
+   * read again). The outbox is rewritten only when `next` holds other events than `expected`.
    */
-  replaceTriage(decision: StoredMatchDecision): Promise<boolean>;
+  replace(next: StoredMatchDecision, expected: StoredMatchDecision): Promise<boolean>;
+  /** Requests waiting for an operator (the matcher's triage, or back after "not ours"), oldest first. */
+  listTriage(limit: number): Promise<StoredMatchDecision[]>;
   /**
    * Kafka holds these events of the decision: its outbox is done (a decision replaced meanwhile
    * keeps its own events pending).

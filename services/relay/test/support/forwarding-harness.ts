@@ -1,5 +1,12 @@
 import { loadConfig } from '@privacy-relay/shared/config';
-import { EVENTS, topicName, type MailEventV1Payload } from '@privacy-relay/shared/events';
+import {
+  EVENTS,
+  topicName,
+  type AnyEventContractShape,
+  type EnvelopeOf,
+  type MailEventV1Payload,
+  type RequestReceivedV1,
+} from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { createLogger } from '@privacy-relay/shared/logger';
 import { caseIdFor } from '@privacy-relay/relay/domain/matching/case-id';
@@ -7,8 +14,8 @@ import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { receivedRequestEvent } from '../../../../test/support/fixtures';
-import { relayTestEnv } from '../../../../test/support/relay-env';
+import { publishVerifiedRequest, receivedRequestEvent } from '../../../../test/support/fixtures';
+import { DEV_OPERATOR_TOKEN, relayTestEnv } from '../../../../test/support/relay-env';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -38,6 +45,12 @@ export interface StoredCase {
     audit: { what: string; sesMessageId?: string; snsMessageId?: string; by: { kind: string } }[];
     evidence?: { snsMessageId?: string; sesMessageId: string; rawNotification: string }[];
   };
+}
+
+/** An answer of the operator API: its status and JSON body (an `error` with a stable code on failure). */
+export interface OperatorAnswer {
+  status: number;
+  body: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } };
 }
 
 export const FORWARDING_LINK_SECRET = 'integration-test-relay-link-secret-0123456789';
@@ -160,6 +173,54 @@ export function forwardingHarness(label: string) {
           .filter((e) => e.payload.caseId === caseId);
         return found.length >= atLeast ? found : undefined;
       });
+    },
+
+    /** Adds another tenant to the directory (privacy contacts in this order) and waits for the relay's index to hold it. */
+    async addTenant(otherTenantId: string, legalName: string, privacyContacts: readonly string[]): Promise<void> {
+      await publisher.publish(
+        EVENTS.tenantDirectoryChangedV1,
+        EVENTS.tenantDirectoryChangedV1.create(
+          {
+            tenantId: otherTenantId,
+            changedAt: new Date().toISOString(),
+            change: 'upserted',
+            tenant: {
+              legalName,
+              aliases: [],
+              domains: [],
+              contacts: privacyContacts.map((email) => ({ email, role: 'privacy' as const })),
+              regime: 'uk-gdpr',
+              jurisdiction: 'GB-ENG',
+            },
+          },
+          { correlationId: otherTenantId },
+        ),
+      );
+      await eventually(async () => (relay.tenantIndex.has(otherTenantId) ? true : undefined));
+    },
+
+    /** A request received and verified, as intake publishes it: the relay's matcher decides where it goes. */
+    verifiedRequest(overrides: Partial<RequestReceivedV1['payload']> = {}): Promise<string> {
+      return publishVerifiedRequest(publisher, overrides);
+    },
+
+    /** Publishes an envelope as it is (a redelivery: same id, same payload). */
+    async publishAgain<C extends AnyEventContractShape>(contract: C, envelope: EnvelopeOf<C>): Promise<void> {
+      await publisher.publish(contract, envelope);
+    },
+
+    /** Calls the relay's operator API as the development operator; the JSON answer and its status. */
+    async operator(method: string, path: string, body?: unknown): Promise<OperatorAnswer> {
+      const response = await fetch(`http://127.0.0.1:${relay.port}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${DEV_OPERATOR_TOKEN}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : {}) as OperatorAnswer['body'] };
     },
 
     /** A stored, unverified request (so the matcher leaves it alone) and the case an operator matched it to. */

@@ -27,6 +27,20 @@ export const caseTriageV1 = defineEventContract({
       .max(20),
     /** Tenants that must not be offered again (they said "not ours"). */
     excludedTenantIds: z.array(tenantIdSchema).max(100).optional(),
+    /** Why each excluded tenant is: it said "not ours" for that case at that time. Since v1 (optional, added with "not ours"). */
+    exclusions: z
+      .array(
+        z.object({
+          tenantId: tenantIdSchema,
+          reason: z.literal('not-ours'),
+          caseId: uuidSchema,
+          closedAt: isoDateTimeSchema,
+        }),
+      )
+      .max(100)
+      .optional(),
+    /** The triage round: 0 the matcher's, one more each time the request comes back. Since v1 (optional, added with "not ours"). */
+    round: z.number().int().min(0).optional(),
   }),
 });
 export type CaseTriageV1 = EnvelopeOf<typeof caseTriageV1>;

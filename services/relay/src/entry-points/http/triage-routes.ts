@@ -3,10 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { MatchDecisionRepository } from '../../application/ports';
 import { resolveTriage } from '../../application/resolve-triage';
+import { triageQueueEntryOf } from '../../application/triage-decisions';
 import { operatorOf, requireOperator, type OperatorAuthenticator } from './operator-auth';
 import type { Parameters0 } from './types';
 
 const requestIdParams = z.object({ requestId: z.uuid() });
+const queueQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 // `.strict()`: the operator is whoever the bearer token names; a body that says otherwise
 // (an `operatorId`, or any field we do not read) is refused rather than silently ignored.
 const resolutionBody = z.discriminatedUnion('action', [
@@ -35,8 +37,10 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
 }
 
 /**
- * The operator's triage API: read the decision for a request (candidates and reasons are in
- * its triage event), and resolve it by assigning tenants or rejecting it as spam.
+ * The operator's triage API: the queue of requests waiting for an operator (the matcher's triage,
+ * and requests back after "not ours", with the excluded tenants and why); the decision for a
+ * request (candidates and reasons are in its triage event); and resolving it by assigning
+ * tenants or rejecting it as spam.
  * Every route needs an operator's bearer token (`requireOperator`); the operator's id comes from it.
  */
 export function registerTriageRoutes(
@@ -47,6 +51,12 @@ export function registerTriageRoutes(
   },
 ): void {
   app.addHook('onRequest', requireOperator(deps.authenticator));
+  app.get('/triage', async (request) => {
+    const { limit } = parse(queueQuery, request.query, 'query');
+    const waiting = await deps.decisions.listTriage(limit);
+    return { entries: waiting.map(triageQueueEntryOf) };
+  });
+
   app.get('/triage/:requestId', async (request) => {
     const { requestId } = parse(requestIdParams, request.params, 'path');
     const decision = await deps.decisions.find(requestId);
@@ -58,6 +68,9 @@ export function registerTriageRoutes(
       ...(decision.resolution ? { resolution: decision.resolution } : {}),
       explanation: decision.explanation,
       events: decision.events.map((e) => e.envelope),
+      round: decision.round,
+      excluded: triageQueueEntryOf(decision).excluded,
+      history: decision.history,
     };
   });
 

@@ -4,9 +4,12 @@ import { matchVerifiedRequest, type MatchingDeps } from '../../application/match
 import type { RelayRequestRepository } from '../../application/ports';
 import { recordReceivedRequest } from '../../application/record-received-request';
 import { recordVerifiedRequest } from '../../application/record-verified-request';
+import { returnToTriage } from '../../application/return-to-triage';
 
 /**
- * Consumes intake's events: received requests are stored, verified ones marked so and matched.
+ * Consumes intake's events: received requests are stored, verified ones marked so and matched;
+ * and, with matching, `privacy.case.closed.v1`: a tenant's "not ours" excludes it from the
+ * request and, once no tenant of the round has it, puts the request back in triage.
  * A request that arrives already verified (an email with passing SPF/DKIM) is matched at once, and
  * so is one whose verification came first (the two events are on different topics).
  */
@@ -35,6 +38,16 @@ export function startRequestEventsConsumer(
           options.logger.info({ requestId: event.payload.requestId, ...outcome }, 'request matched');
         }
       }),
+      ...(matching
+        ? [
+            route(EVENTS.caseClosedV1, async (event) => {
+              const result = await returnToTriage(matching, event);
+              if (result.outcome === 'ignored') return;
+              const { requestId, caseId, tenantId } = event.payload;
+              options.logger.info({ requestId, caseId, tenantId, ...result }, 'not ours applied');
+            }),
+          ]
+        : []),
     ],
   });
 }
