@@ -156,7 +156,12 @@ export function createRelayService(
       const checkpoints = new CheckpointDirectory(config.evidenceDir);
       await checkpoints.publishKey(keyIdOf(config.evidenceSigningKey), publicKeyPem(config.evidenceSigningKey));
       const checkpointer = new EvidenceCheckpointer(
-        { heads: new MongoCaseEvidenceRepository(runtime.mongo), log: checkpoints, signingKey: config.evidenceSigningKey, clock },
+        {
+          heads: new MongoCaseEvidenceRepository(runtime.mongo),
+          log: checkpoints,
+          signingKey: config.evidenceSigningKey,
+          clock,
+        },
         { intervalMs: config.evidenceCheckpointIntervalMs, logger },
       );
       checkpointer.start();

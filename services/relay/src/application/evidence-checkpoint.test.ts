@@ -62,7 +62,11 @@ describe('Evidence checkpoints', () => {
 
     heads.grow('case-a', head('c'));
     const [second] = await writeCheckpoints({ heads, log, signingKey, clock });
-    expect(second!.body).toMatchObject({ seq: 2, previous: checkpointHash(first!.body), cases: [{ caseId: 'case-a', length: 2 }] });
+    expect(second!.body).toMatchObject({
+      seq: 2,
+      previous: checkpointHash(first!.body),
+      cases: [{ caseId: 'case-a', length: 2 }],
+    });
     expect(await log.latest()).toEqual(second);
     expect(await log.read(1)).toEqual(first);
   });

@@ -14,9 +14,7 @@ export interface CaseEvidence {
   checkpoint?: { seq: number } & Omit<CheckpointedCase, 'caseId'>;
 }
 
-export type ExportResult =
-  | { ok: true; bundle: EvidenceBundle; notYetSigned: number }
-  | { ok: false; problem: string };
+export type ExportResult = { ok: true; bundle: EvidenceBundle; notYetSigned: number } | { ok: false; problem: string };
 
 /**
  * The bundle of one case: its chain up to the length the covering checkpoint signed (entries
@@ -39,7 +37,8 @@ export async function exportEvidence(
     return { ok: false, problem: `checkpoint ${evidence.checkpoint.seq} is not in the evidence directory` };
   }
   const publicKey = await log.readKey(checkpoint.body.keyId);
-  if (!publicKey) return { ok: false, problem: `the public key ${checkpoint.body.keyId} is not in the evidence directory` };
+  if (!publicKey)
+    return { ok: false, problem: `the public key ${checkpoint.body.keyId} is not in the evidence directory` };
   const entries = evidence.chain.slice(0, evidence.checkpoint.length);
   return {
     ok: true,

@@ -13,7 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'evidence-verify-'));
 const platformKey = generateKeyPairSync('ed25519').privateKey;
 const otherKey = generateKeyPairSync('ed25519').privateKey;
 
-const raw = '{"Type":"Notification","MessageId":"sns-1","Message":"{\\"eventType\\":\\"Delivery\\"}","Signature":"c2ln"}';
+const raw =
+  '{"Type":"Notification","MessageId":"sns-1","Message":"{\\"eventType\\":\\"Delivery\\"}","Signature":"c2ln"}';
 const notifications: MailEvidence[] = [
   { snsMessageId: 'sns-1', sesMessageId: 'ses-1', receivedAt: '2026-03-02T09:05:00.000Z', rawNotification: raw },
 ];
@@ -92,19 +93,28 @@ describe('relay evidence verify', () => {
   it('When an entry is edited, then it exits 1 naming that entry', async () => {
     const bundle = freshBundle();
     bundle.entries[1]!.record.what = 'done';
-    expect(await verify(bundle)).toMatchObject({ code: 1, err: expect.stringMatching(/entry 1: .*changed after it was chained/) });
+    expect(await verify(bundle)).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/entry 1: .*changed after it was chained/),
+    });
   });
 
   it('When an entry is deleted, then it exits 1 naming where the chain breaks', async () => {
     const bundle = freshBundle();
     bundle.entries.splice(1, 1);
-    expect(await verify(bundle)).toMatchObject({ code: 1, err: expect.stringMatching(/entry 1: .*removed or reordered/) });
+    expect(await verify(bundle)).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/entry 1: .*removed or reordered/),
+    });
   });
 
   it('When two entries are reordered, then it exits 1 naming the first one out of place', async () => {
     const bundle = freshBundle();
     [bundle.entries[1], bundle.entries[2]] = [bundle.entries[2]!, bundle.entries[1]!];
-    expect(await verify(bundle)).toMatchObject({ code: 1, err: expect.stringMatching(/entry 1: .*removed or reordered/) });
+    expect(await verify(bundle)).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/entry 1: .*removed or reordered/),
+    });
   });
 
   it('When the chain is truncated (its last entries dropped), then it exits 1: shorter than the checkpoint signed', async () => {
@@ -175,7 +185,10 @@ describe('relay evidence verify', () => {
     const bundle = freshBundle();
     bundle.caseId = 'someone-else';
     expect((await verify(bundle)).err).toContain('does not include case someone-else');
-    expect(await verify('{"format":"other"}')).toMatchObject({ code: 1, err: expect.stringContaining('not an evidence bundle') });
+    expect(await verify('{"format":"other"}')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('not an evidence bundle'),
+    });
     expect(await verify('not json')).toMatchObject({ code: 1, err: expect.stringContaining('cannot read it as JSON') });
   });
 });

@@ -47,7 +47,9 @@ export async function runEvidenceExport(
         (options.outFile ? ` → ${options.outFile}` : ''),
     );
     if (result.notYetSigned > 0) {
-      options.err(`${result.notYetSigned} later entries are not in a signed checkpoint yet: export again after the next one`);
+      options.err(
+        `${result.notYetSigned} later entries are not in a signed checkpoint yet: export again after the next one`,
+      );
     }
     return 0;
   } finally {
@@ -78,7 +80,7 @@ export async function runEvidenceVerify(
   }
   for (const line of check.lines) options.out(line);
   if (!trustedPublicKeyPem) {
-    options.out('the key is the bundle\'s own: compare its id with the published one, or pass --public-key');
+    options.out("the key is the bundle's own: compare its id with the published one, or pass --public-key");
   }
   options.out(`OK ${bundleFile}`);
   return 0;

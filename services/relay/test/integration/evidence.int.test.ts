@@ -32,7 +32,12 @@ describe('Evidence of a real case: forwarded, delivered, checkpointed, exported 
 
   async function exportCase(caseId: string, outFile: string) {
     const err: string[] = [];
-    const code = await runEvidenceExport(caseId, { outFile, env: h.env, out: () => undefined, err: (l) => err.push(l) });
+    const code = await runEvidenceExport(caseId, {
+      outFile,
+      env: h.env,
+      out: () => undefined,
+      err: (l) => err.push(l),
+    });
     return { code, err: err.join('\n') };
   }
 

@@ -1,9 +1,5 @@
 import { Schema, type Connection } from 'mongoose';
-import {
-  extendAuditChain,
-  newCaseSalt,
-  type AuditChainEntry,
-} from '../../domain/case/audit-chain';
+import { extendAuditChain, newCaseSalt, type AuditChainEntry } from '../../domain/case/audit-chain';
 import type { ChainHeads } from '../../application/evidence-checkpoint';
 import type { CaseEvidence } from '../../application/export-evidence';
 import type { ForwardingCase, MailEvidence } from '../../domain/case';

@@ -41,7 +41,8 @@ describe('The audit chain of a case', () => {
 
   it('When the chain is extended line by line, then it is the chain built at once (it only grows)', () => {
     let chain: AuditChainEntry[] = [];
-    for (let n = 1; n <= lines.length; n++) chain = [...chain, ...extendAuditChain(caseId, chain, lines.slice(0, n), salt)];
+    for (let n = 1; n <= lines.length; n++)
+      chain = [...chain, ...extendAuditChain(caseId, chain, lines.slice(0, n), salt)];
     expect(chain).toEqual(chainOf(lines));
     expect(extendAuditChain(caseId, chain, lines, salt)).toEqual([]);
   });
@@ -100,7 +101,8 @@ describe('Personal data in the chain', () => {
   });
 
   it('When a mail-event line has its raw notification kept, then its record carries the notification digest', () => {
-    const raw = '{"Type":"Notification","MessageId":"sns-1","Message":"{\\"mail\\":{\\"destination\\":[\\"p@acme.example\\"]}}"}';
+    const raw =
+      '{"Type":"Notification","MessageId":"sns-1","Message":"{\\"mail\\":{\\"destination\\":[\\"p@acme.example\\"]}}"}';
     const evidence: MailEvidence[] = [
       { snsMessageId: 'sns-1', sesMessageId: 'ses-1', receivedAt: lines[2]!.at, rawNotification: raw },
     ];

@@ -98,7 +98,8 @@ export function extendAuditChain(
       line.occurredAt === undefined
         ? undefined
         : evidence.find(
-            (e) => e.sesMessageId === line.sesMessageId && e.receivedAt === line.at && e.snsMessageId === line.snsMessageId,
+            (e) =>
+              e.sesMessageId === line.sesMessageId && e.receivedAt === line.at && e.snsMessageId === line.snsMessageId,
           );
     const record = auditRecordOf(line, salt, kept && notificationDigest(salt, kept.rawNotification));
     const hash = entryHash(caseId, seq, prevHash, record);
@@ -109,8 +110,7 @@ export function extendAuditChain(
 }
 
 export type ChainCheck =
-  | { ok: true; length: number; head: string | null }
-  | { ok: false; index: number; problem: string };
+  { ok: true; length: number; head: string | null } | { ok: false; index: number; problem: string };
 
 /**
  * Checks a chain from its first entry: numbering, links and hashes. The first entry that fails

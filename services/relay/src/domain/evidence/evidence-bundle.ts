@@ -60,9 +60,7 @@ export const evidenceBundleSchema = z.object({
   publicKey: z.string(),
 });
 
-export type BundleCheck =
-  | { ok: true; lines: string[] }
-  | { ok: false; problem: string };
+export type BundleCheck = { ok: true; lines: string[] } | { ok: false; problem: string };
 
 /**
  * Checks a bundle without any database or network: the public key is the expected one (when the
@@ -109,7 +107,8 @@ export function verifyEvidenceBundle(input: unknown, options: { trustedPublicKey
     };
   }
   const signed = checkpoint.body.cases.find((c) => c.caseId === bundle.caseId);
-  if (!signed) return { ok: false, problem: `checkpoint ${checkpoint.body.seq} does not include case ${bundle.caseId}` };
+  if (!signed)
+    return { ok: false, problem: `checkpoint ${checkpoint.body.seq} does not include case ${bundle.caseId}` };
   const chain = verifyAuditChain(bundle.caseId, bundle.entries);
   if (!chain.ok) return { ok: false, problem: `audit chain, entry ${chain.index}: ${chain.problem}` };
   if (chain.length !== signed.length) {
