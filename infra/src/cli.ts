@@ -309,6 +309,9 @@ function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
     RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
     // The relay refuses to start without an admin-link signing secret; this one is for local runs only.
     RELAY_LINK_SECRET: 'local-development-relay-link-secret-not-for-production',
+    // The relay refuses to start without an evidence signing key (Ed25519); this one is for local runs only.
+    RELAY_EVIDENCE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIPZkNJ9y2T0npG209CFIpYlzayPGa4a7Ui+JfsvjpgE1',
+    RELAY_EVIDENCE_DIR: path.join(REPO_ROOT, '.run', 'evidence'),
     // Operator `dev-operator` with the bearer token `dev-operator-token` (only its hash is configured).
     RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
     // Every channel: the SMTP listener too.

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_EVIDENCE_SIGNING_KEY } from '../support/relay-env';
 import { startLocalKafka, type LocalKafka } from '@privacy-relay/infra';
 import { loadConfig } from '@privacy-relay/shared/config';
 import { intakeConfigSpec } from '@privacy-relay/intake/config';
@@ -37,6 +40,8 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
       INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
       RELAY_COUNTERPARTY_HMAC_KEY: 'test-counterparty-hmac-key-0123456789abcdef',
       RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
+      RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
+      RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-evidence', ns.dbName),
       INTAKE_PORT: '0',
       INTAKE_ADMIN_PORT: '0',
       RELAY_PORT: '0',

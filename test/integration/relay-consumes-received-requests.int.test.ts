@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_EVIDENCE_SIGNING_KEY } from '../support/relay-env';
 import { EVENTS, deadLetterTopicName, topicName } from '@privacy-relay/shared/events';
 import { DEAD_LETTER_HEADERS, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { loadConfig } from '@privacy-relay/shared/config';
@@ -43,6 +46,8 @@ describe('Relay consumer: received requests through real Kafka into the database
       RELAY_KAFKA_GROUP_ID: ns.groupId,
       RELAY_COUNTERPARTY_HMAC_KEY: 'test-counterparty-hmac-key-0123456789abcdef',
       RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
+      RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
+      RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-evidence', ns.dbName),
       RELAY_PORT: '0',
       RELAY_HOST: '127.0.0.1',
     });

@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stackEndpoints, type testNamespace } from './test-env';
+
+/** The tests' evidence signing key (Ed25519, PKCS#8 DER in base64): for tests only. */
+export const TEST_EVIDENCE_SIGNING_KEY = 'MC4CAQAwBQYDK2VwBCIEIEWwSR99gMYqDdkb0FUPq26tdoSaIyr7iugy3150BjWi';
 
 /** The development operator's bearer token, as `npm start` configures it. */
 export const DEV_OPERATOR_TOKEN = 'dev-operator-token';
@@ -28,6 +33,9 @@ export function relayTestEnv(
     RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
     RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
     RELAY_OPERATOR_TOKENS: operatorTokenEntry('dev-operator', DEV_OPERATOR_TOKEN),
+    RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
+    // The test's own checkpoints, outside the repository.
+    RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-evidence', ns.dbName),
     RELAY_PORT: '0',
     RELAY_HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',

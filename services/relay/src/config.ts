@@ -1,5 +1,6 @@
 import { commonConfigSpec, envSchemas, type ConfigOf, type ConfigSpec } from '@privacy-relay/shared/config';
 import { z } from 'zod';
+import { parseEd25519PrivateKey } from './domain/evidence/signing-key';
 
 /** One operator credential: who it is and the SHA-256 of their bearer token (never the token). */
 export interface OperatorTokenEntry {
@@ -109,6 +110,31 @@ export const relayConfigSpec = {
     schema: z.string().regex(/^[A-Za-z0-9_-]{0,64}$/, 'must be an SES configuration set name'),
     default: '',
     doc: 'SES configuration set of the forwarded mails: its event destination (SNS) publishes their Send/Delivery/Bounce/Complaint/Reject/DeliveryDelay events. Empty sends without one (no delivery tracking).',
+  },
+  // --- evidence ---
+  evidenceSigningKey: {
+    env: 'RELAY_EVIDENCE_SIGNING_KEY',
+    schema: z.string().transform((value, context) => {
+      try {
+        return parseEd25519PrivateKey(value.replace(/\\n/g, '\n'));
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+    secret: true,
+    doc: 'Required. Ed25519 private key signing the evidence checkpoints (docs/evidence.md): PKCS#8 PEM, or the base64 of its DER on one line (`openssl genpkey -algorithm ed25519 -outform DER | base64 -w0`). Its public key is written beside the checkpoints. `npm start` and the tests set a development key.',
+  },
+  evidenceDir: {
+    env: 'RELAY_EVIDENCE_DIR',
+    schema: z.string().min(1),
+    doc: "Required. Directory of the signed evidence checkpoints, outside the database: each written once (O_EXCL), never rewritten. Shared by every relay instance; make it append-only for the relay's user in production (docs/evidence.md). `npm start` and the tests set one.",
+  },
+  evidenceCheckpointIntervalMs: {
+    env: 'RELAY_EVIDENCE_CHECKPOINT_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '60000',
+    doc: 'How often the relay signs a checkpoint of the case audit chains that grew since the last one (nothing is written when none grew).',
   },
 } satisfies ConfigSpec;
 

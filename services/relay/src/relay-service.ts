@@ -7,6 +7,10 @@ import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { SesMailer } from '@privacy-relay/shared/ses';
 import { dateHolidaysCalendar } from './adapters/holidays/date-holidays-calendar';
 import { MongoCaseRepository } from './adapters/mongo/case-repository';
+import { CheckpointDirectory } from './adapters/evidence/checkpoint-directory';
+import { MongoCaseEvidenceRepository } from './adapters/mongo/case-evidence';
+import { keyIdOf, publicKeyPem } from './domain/evidence/checkpoint';
+import { EvidenceCheckpointer } from './entry-points/evidence-checkpointer';
 import { CaseLinks } from './application/case-links';
 import type { ForwardingDeps } from './application/forward-case';
 import type { HolidayCalendar } from './domain/deadline';
@@ -148,6 +152,20 @@ export function createRelayService(
       });
       caseSweeper.start();
       runtime.onStop(() => caseSweeper.stop());
+      // Evidence: signed checkpoints of the cases' audit chains, kept outside the database.
+      const checkpoints = new CheckpointDirectory(config.evidenceDir);
+      await checkpoints.publishKey(keyIdOf(config.evidenceSigningKey), publicKeyPem(config.evidenceSigningKey));
+      const checkpointer = new EvidenceCheckpointer(
+        {
+          heads: new MongoCaseEvidenceRepository(runtime.mongo),
+          log: checkpoints,
+          signingKey: config.evidenceSigningKey,
+          clock,
+        },
+        { intervalMs: config.evidenceCheckpointIntervalMs, logger },
+      );
+      checkpointer.start();
+      runtime.onStop(() => checkpointer.stop());
       // Admin links: public, no operator credential (the signed token is one), so a scope of their own.
       await runtime.http.register(async (linkScope) => registerAdminLinkRoutes(linkScope, forwarding));
       // Operator routes in a scope of their own: their authentication hook leaves /healthz,

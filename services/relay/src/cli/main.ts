@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { runDeadlineCommand } from './deadline-command';
 import { runDirectoryImport } from './directory-import';
+import { runEvidenceExport, runEvidenceVerify } from './evidence-command';
 import { runMatchCommand } from './match-command';
 
 const USAGE = `usage:
@@ -11,7 +12,10 @@ const USAGE = `usage:
   relay match --directory TENANTS.jsonl --requests REQUESTS.jsonl [--out FILE]
                                                       one JSON decision per request (tuning)
   relay deadline --received YYYY-MM-DD --regime uk-gdpr|gdpr|ccpa [--jurisdiction CODE]
-                                                      the legal response deadline, as one JSON line`;
+                                                      the legal response deadline, as one JSON line
+  relay evidence export CASE_ID [--out FILE]          the case's evidence bundle (audit chain, SNS
+                                                      notifications, signed checkpoint, public key)
+  relay evidence verify BUNDLE [--public-key PEM]     checks a bundle offline; exit 0 valid, 1 not`;
 
 /** The relay's command line; reads the environment like main.ts does (Kafka settings for imports). */
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       received: { type: 'string' },
       regime: { type: 'string' },
       jurisdiction: { type: 'string' },
+      'public-key': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,6 +56,14 @@ async function main(argv: string[]): Promise<number> {
       out: (line) => process.stdout.write(line + '\n'),
       err,
     });
+  }
+  if (command === 'evidence' && sub === 'export' && file) {
+    const out = (text: string) => process.stdout.write(text);
+    return runEvidenceExport(file, { outFile: values.out, env: process.env, out, err });
+  }
+  if (command === 'evidence' && sub === 'verify' && file) {
+    const out = (line: string) => process.stdout.write(line + '\n');
+    return runEvidenceVerify(file, { publicKeyFile: values['public-key'], out, err });
   }
   err(USAGE);
   return 2;

@@ -59,9 +59,9 @@ const PUBLIC_URL = 'https://relay.example';
 /**
  * A relay that forwards, against the stack's servers, with one tenant of its own (an admin
  * contact listed first, then two privacy contacts); its log lines are kept for assertions.
- * Call `start()` in beforeAll and `stop()` in afterAll.
+ * Call `start()` in beforeAll and `stop()` in afterAll. `envOverrides` win over its environment.
  */
-export function forwardingHarness(label: string) {
+export function forwardingHarness(label: string, envOverrides: Record<string, string> = {}) {
   const ns = testNamespace(label);
   const logger = testLogger(`relay-${label}-test`);
   const unique = Math.random().toString(36).slice(2, 10);
@@ -77,6 +77,7 @@ export function forwardingHarness(label: string) {
     RELAY_MAIL_FROM: 'relay@relay.test',
     RELAY_SES_CONFIGURATION_SET: 'privacy-relay-forwards',
     LOG_LEVEL: 'info',
+    ...envOverrides,
   });
   const logLines: string[] = [];
   let kafka: Kafka;
@@ -90,6 +91,8 @@ export function forwardingHarness(label: string) {
     tenantId,
     contacts,
     logLines,
+    /** The relay's environment (its database, evidence directory, …), for commands run beside it. */
+    env,
     get relay() {
       return relay;
     },

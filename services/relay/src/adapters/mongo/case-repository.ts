@@ -4,13 +4,20 @@ import { MongoOutbox, outboxSchemaFields, type OutboxEvent, type OutboxFields } 
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { CaseRepository, StoredCase } from '../../application/ports';
 import type { ForwardingCase } from '../../domain/case';
+import {
+  CASE_EVIDENCE_PROJECTION,
+  caseEvidenceSchemaFields,
+  evidenceFieldsOnCreate,
+  evidenceFieldsOnUpdate,
+  type CaseEvidenceFields,
+} from './case-evidence';
 
 /**
  * One case per document, `_id` = caseId. The case itself is kept as one sub-document (`data`):
  * every update replaces it whole under the version guard, so the domain's shape is the stored
  * one, and the store never merges two writers' halves.
  */
-interface CaseDocument extends OutboxFields {
+interface CaseDocument extends OutboxFields, Partial<CaseEvidenceFields> {
   _id: string;
   /** Incremented by every update; an update names the version it read. */
   version: number;
@@ -33,6 +40,7 @@ const caseSchema = new Schema<CaseDocument>(
     state: { type: String, required: true },
     data: { type: Schema.Types.Mixed, required: true },
     ...outboxSchemaFields,
+    ...caseEvidenceSchemaFields,
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -81,6 +89,7 @@ export class MongoCaseRepository implements CaseRepository {
       outboxPending: false,
       outboxBatch: '',
       outboxQueuedAt: at,
+      ...evidenceFieldsOnCreate(forwardingCase),
       createdAt: at,
       updatedAt: at,
     });
@@ -94,8 +103,11 @@ export class MongoCaseRepository implements CaseRepository {
   ): Promise<readonly Envelope[] | false> {
     // Events still pending stay ahead of the new ones: the outbox only ever grows until published.
     const current = await this.model
-      .findOne({ _id: next.caseId, version: expectedVersion }, { outbox: 1, outboxPending: 1, outboxQueuedAt: 1 })
-      .lean<Pick<CaseDocument, 'outbox' | 'outboxPending' | 'outboxQueuedAt'>>();
+      .findOne(
+        { _id: next.caseId, version: expectedVersion },
+        { outbox: 1, outboxPending: 1, outboxQueuedAt: 1, ...CASE_EVIDENCE_PROJECTION },
+      )
+      .lean<Pick<CaseDocument, 'outbox' | 'outboxPending' | 'outboxQueuedAt' | 'evidenceSalt' | 'auditChain'>>();
     if (!current) return false;
     const fresh: OutboxEvent[] = events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e) }));
     const keep = current.outboxPending ? current.outbox : [];
@@ -110,7 +122,17 @@ export class MongoCaseRepository implements CaseRepository {
           };
     const result = await this.model.updateOne(
       { _id: next.caseId, version: expectedVersion },
-      { $set: { version: expectedVersion + 1, state: next.state, data: dataOf(next), updatedAt: at, ...outboxFields } },
+      {
+        $set: {
+          version: expectedVersion + 1,
+          state: next.state,
+          data: dataOf(next),
+          updatedAt: at,
+          ...outboxFields,
+          // The audit chain grows in the same guarded update as the audit lines it covers.
+          ...evidenceFieldsOnUpdate(current, next),
+        },
+      },
     );
     if (result.modifiedCount === 0) return false;
     return events.length === 0 ? [] : [...keep, ...fresh].map((e) => JSON.parse(e.envelope) as Envelope);

@@ -7,6 +7,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 const baseEnv = {
   RELAY_COUNTERPARTY_HMAC_KEY: 'unit-test-counterparty-key-0123456789abcdef',
   RELAY_LINK_SECRET: 'unit-test-relay-link-secret-0123456789abcdef',
+  RELAY_EVIDENCE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIEWwSR99gMYqDdkb0FUPq26tdoSaIyr7iugy3150BjWi',
+  RELAY_EVIDENCE_DIR: '/nonexistent/evidence',
 };
 
 describe('Operator credentials', () => {
