@@ -116,14 +116,87 @@ describe('Forwarding a case', () => {
     expect(sent.map((m) => m.to)).toEqual(['one@acme.example']);
   });
 
-  it('When SES refuses for good, then the error reaches the consumer (dead-letter) and the intent stays recorded without a message id', async () => {
-    const { deps, matched, cases, published } = setup(async () => {
+  it('When SES refuses the first contact for good, then its message is rejected with the reason code in the audit, the second contact gets the forward, and the refusal still reaches the consumer for its dead letter', async () => {
+    const { deps, matched, cases, published, sent } = setup(async (mail) => {
+      if (mail.to === 'one@acme.example') throw new AppError('MAIL_REJECTED', 'SES refused the mail');
+      return { messageId: 'ses-2' };
+    });
+    await openMatchedCase(deps, matched);
+    await expect(forwardCase(deps, caseId)).rejects.toMatchObject({ code: 'MAIL_REJECTED', retriable: false });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('forwarded');
+    expect(stored.messages.map((m) => [m.contactIndex, m.delivery, m.sesMessageId])).toEqual([
+      [0, 'rejected', undefined],
+      [1, 'sent', 'ses-2'],
+    ]);
+    expect(stored.audit.map((l) => [l.what, l.reason, l.contactIndex, l.sesMessageId])).toEqual([
+      ['matched', undefined, undefined, undefined],
+      ['delivery rejected', 'MAIL_REJECTED', 0, undefined],
+      ['forwarded', undefined, 1, 'ses-2'],
+    ]);
+    // No personal data in the audit trail: no address, no SES error text.
+    expect(JSON.stringify(stored.audit)).not.toContain('@');
+    expect(sent.map((m) => m.to)).toEqual(['one@acme.example', 'two@acme.example']);
+    expect(published.map((e) => e.type)).toEqual(['privacy.case.forwarded']);
+    // A redelivery sends nothing again.
+    await forwardCase(deps, caseId);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('When SES refuses every privacy contact for good, then the case ends as no-contact-left and tells the platform (case.escalated)', async () => {
+    const { deps, matched, cases, published, sent } = setup(async () => {
       throw new AppError('MAIL_REJECTED', 'SES refused the mail');
     });
     await openMatchedCase(deps, matched);
     await expect(forwardCase(deps, caseId)).rejects.toMatchObject({ code: 'MAIL_REJECTED', retriable: false });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('no-contact-left');
+    expect(stored.messages.map((m) => m.delivery)).toEqual(['rejected', 'rejected']);
+    expect(sent).toHaveLength(2);
+    expect(published.map((e) => [e.type, (e.payload as { step?: string }).step])).toEqual([
+      ['privacy.case.escalated', 'no-contact-left'],
+    ]);
+  });
+
+  it('When SES refuses the recipient as not verified (sandbox), then it is retried until its attempts run out, then rejected like a refusal for good and the next contact gets it', async () => {
+    const { deps, matched, cases, sent } = setup(async (mail) => {
+      if (mail.to === 'one@acme.example')
+        throw new AppError('MAIL_RECIPIENT_NOT_VERIFIED', 'not verified', { retriable: true, maxAttempts: 3 });
+      return { messageId: 'ses-2' };
+    });
+    await openMatchedCase(deps, matched);
+    for (let attempt = 1; attempt < 3; attempt++) {
+      await expect(forwardCase(deps, caseId)).rejects.toMatchObject({
+        code: 'MAIL_RECIPIENT_NOT_VERIFIED',
+        retriable: true,
+      });
+      expect((await cases.find(caseId))!.case.messages.map((m) => m.delivery)).toEqual(['sending']);
+    }
+    await expect(forwardCase(deps, caseId)).rejects.toMatchObject({
+      code: 'MAIL_RECIPIENT_NOT_VERIFIED',
+      retriable: false,
+    });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => [m.contactIndex, m.delivery])).toEqual([
+      [0, 'rejected'],
+      [1, 'sent'],
+    ]);
+    expect(stored.audit.find((l) => l.what === 'delivery rejected')?.reason).toBe('MAIL_RECIPIENT_NOT_VERIFIED');
+    expect(sent.map((m) => m.to)).toEqual([
+      'one@acme.example',
+      'one@acme.example',
+      'one@acme.example',
+      'two@acme.example',
+    ]);
+  });
+
+  it('When SES is only away (transient), then the error stays retriable and the intent stays for the retry', async () => {
+    const { deps, matched, cases } = setup(async () => {
+      throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true });
+    });
+    await openMatchedCase(deps, matched);
+    await expect(forwardCase(deps, caseId)).rejects.toMatchObject({ code: 'MAIL_UNAVAILABLE', retriable: true });
     expect((await cases.find(caseId))?.case.messages).toEqual([expect.objectContaining({ delivery: 'sending' })]);
-    expect(published).toEqual([]);
   });
 
   it('When the tenant acknowledges twice, then one event and the second is "already"', async () => {

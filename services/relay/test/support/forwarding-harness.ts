@@ -1,3 +1,4 @@
+import { MessageRejected, SESClient, type SendEmailCommandInput } from '@aws-sdk/client-ses';
 import { loadConfig } from '@privacy-relay/shared/config';
 import { EVENTS, topicName, type MailEventV1Payload } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
@@ -40,15 +41,20 @@ export interface StoredCase {
   };
 }
 
+/** How the SES endpoint is made to refuse a recipient: for good, or as not verified (SES sandbox). */
+export type SesRefusal = 'rejected' | 'not-verified';
+
 export const FORWARDING_LINK_SECRET = 'integration-test-relay-link-secret-0123456789';
 const PUBLIC_URL = 'https://relay.example';
 
 /**
  * A relay that forwards, against the stack's servers, with one tenant of its own (an admin
  * contact listed first, then two privacy contacts); its log lines are kept for assertions.
- * Call `start()` in beforeAll and `stop()` in afterAll.
+ * Call `start()` in beforeAll and `stop()` in afterAll. With `sesRefusals`, the relay's SES client
+ * carries a middleware that answers for the addresses in `refusals` what SES answers when it
+ * refuses a mail (the request never reaches the endpoint), so the mailer's own reading of it is tested.
  */
-export function forwardingHarness(label: string) {
+export function forwardingHarness(label: string, options: { sesRefusals?: boolean } = {}) {
   const ns = testNamespace(label);
   const logger = testLogger(`relay-${label}-test`);
   const unique = Math.random().toString(36).slice(2, 10);
@@ -66,6 +72,7 @@ export function forwardingHarness(label: string) {
     LOG_LEVEL: 'info',
   });
   const logLines: string[] = [];
+  const refusals = new Map<string, SesRefusal>();
   let kafka: Kafka;
   let relay: RelayService;
   let publisher: KafkaEventPublisher;
@@ -77,6 +84,8 @@ export function forwardingHarness(label: string) {
     tenantId,
     contacts,
     logLines,
+    /** Addresses the SES endpoint refuses (with `sesRefusals`), and how. */
+    refusals,
     get relay() {
       return relay;
     },
@@ -111,13 +120,16 @@ export function forwardingHarness(label: string) {
           { correlationId: tenantId },
         ),
       );
+      const config = loadConfig(relayConfigSpec, env);
       relay = createRelayService(
-        loadConfig(relayConfigSpec, env),
+        config,
         createLogger({
           name: 'relay',
           level: 'info',
           destination: { write: (line: string) => void logLines.push(line) },
         }),
+        undefined,
+        options.sesRefusals ? { sesClient: refusingSesClient(config.awsRegion, refusals) } : {},
       );
       await relay.start();
     },
@@ -198,4 +210,33 @@ export function forwardingHarness(label: string) {
       return { requestId, caseId };
     },
   };
+}
+
+/** An SES client that answers SES's refusals for the addresses in `refusals`, and sends the rest to the endpoint. */
+function refusingSesClient(region: string, refusals: ReadonlyMap<string, SesRefusal>): SESClient {
+  const client = new SESClient({
+    region,
+    endpoint: stackEndpoints().sesEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const to = (args.input as SendEmailCommandInput).Destination?.ToAddresses ?? [];
+      const refused = to.filter((address) => refusals.has(address));
+      if (refused.length > 0) {
+        const sandbox = refused.some((address) => refusals.get(address) === 'not-verified');
+        // What SES says for a blocked address, and, in its sandbox, for a recipient that is not a verified identity.
+        throw new MessageRejected({
+          message: sandbox
+            ? `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${refused.join(', ')}`
+            : 'Address blacklisted.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'sesRefusal' },
+  );
+  return client;
 }

@@ -76,8 +76,10 @@ describe('A forwarding case', () => {
     });
   });
 
-  it('When a second intent names a contact that already has a message, or no such contact, then it is refused', () => {
-    const c = ok(recordSendIntent(fresh(), 0, at));
+  it('When a second intent names a contact that already has a message, or no such contact, or a send is under way, then it is refused', () => {
+    const sending = ok(recordSendIntent(fresh(), 0, at));
+    expect(recordSendIntent(sending, 1, at)).toEqual({ ok: false, reason: 'send-under-way' });
+    const c = forwarded();
     expect(recordSendIntent(c, 0, at)).toEqual({ ok: false, reason: 'message-exists' });
     expect(recordSendIntent(c, 5, at)).toEqual({ ok: false, reason: 'unknown-contact' });
     expect(nextContactIndex(c)).toBe(1);
