@@ -21,6 +21,7 @@ import { rebuildTenantIndex } from './application/tenant-directory';
 import type { RelayConfig } from './config';
 import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from './domain/matching';
 import { OperatorAuthenticator } from './entry-points/http/operator-auth';
+import { registerCaseRoutes } from './entry-points/http/case-routes';
 import { registerTriageRoutes } from './entry-points/http/triage-routes';
 import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
 import { startRequestEventsConsumer } from './entry-points/kafka/request-events-consumer';
@@ -167,6 +168,7 @@ export function createRelayService(
       await runtime.http.register(async (operatorScope) =>
         registerTriageRoutes(operatorScope, { decisions, publisher, clock, index, authenticator }),
       );
+      await runtime.http.register(async (caseScope) => registerCaseRoutes(caseScope, { ...forwarding, authenticator }));
       // Listening already: /readyz says "not ready" until the directory has caught up.
       await runtime.listen();
       await directoryConsumer.caughtUp;

@@ -5,6 +5,7 @@ import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
 import { CaseLinks } from './case-links';
 import { actOnCase, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
+import { changeContact, resendCase } from './operate-case';
 import { trackMailEvent } from './track-mail-event';
 import type { CaseMail, CaseRepository, StoredCase, TenantRecord } from './ports';
 
@@ -18,6 +19,9 @@ class InMemoryCases implements CaseRepository {
   async find(id: string) {
     const doc = this.docs.get(id);
     return doc ? structuredClone(doc.stored) : undefined;
+  }
+  async listByRequest(id: string) {
+    return [...this.docs.values()].filter((d) => d.stored.case.requestId === id).map((d) => structuredClone(d.stored));
   }
   async create(c: ForwardingCase) {
     if (this.docs.has(c.caseId)) return false;
@@ -354,5 +358,71 @@ describe('Tracking the delivery of a forwarded case', () => {
     await expect(trackMailEvent(s.deps, bounce)).rejects.toMatchObject({ code: 'MAIL_THROTTLED' });
     expect(await trackMailEvent(s.deps, bounce)).toMatchObject({ outcome: 'duplicate', followUp: 'sent' });
     expect((await s.cases.find(caseId))?.case.messages.map((m) => m.sesMessageId)).toEqual(['ses-1', 'ses-2']);
+  });
+});
+
+describe('Operators acting on a case', () => {
+  async function forwarded(mailer?: (mail: CaseMail) => Promise<{ messageId: string }>) {
+    let n = 0;
+    const s = setup(mailer ?? (async () => ({ messageId: `ses-${++n}` })));
+    await openMatchedCase(s.deps, s.matched);
+    await forwardCase(s.deps, caseId);
+    return s;
+  }
+
+  it('When an operator re-sends, then the contact of the latest message gets a new message with its own SES id, audited with the operator id; a redelivered matched event still sends nothing', async () => {
+    const { deps, cases, sent } = await forwarded();
+    expect(await resendCase(deps, caseId, undefined, 'alice')).toEqual({
+      outcome: 'sent',
+      contactIndex: 0,
+      sesMessageId: 'ses-2',
+    });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => [m.contactIndex, m.sesMessageId, m.requestedBy?.operatorId])).toEqual([
+      [0, 'ses-1', undefined],
+      [0, 'ses-2', 'alice'],
+    ]);
+    expect(stored.audit.slice(-2).map((l) => [l.what, l.by, l.sesMessageId])).toEqual([
+      ['re-send requested', { kind: 'operator', operatorId: 'alice' }, undefined],
+      ['forwarded', { kind: 'relay' }, 'ses-2'],
+    ]);
+    expect(await forwardCase(deps, caseId)).toEqual({ outcome: 'already-sent' });
+    expect(sent.map((m) => m.to)).toEqual(['one@acme.example', 'one@acme.example']);
+  });
+
+  it('When the case is unknown or closed, the contact unknown or stopped, then the re-send is refused and nothing is sent', async () => {
+    const { deps, sent } = await forwarded();
+    expect(await resendCase(deps, caseIdFor(requestId, 'nobody'), 0, 'alice')).toEqual({ outcome: 'not-found' });
+    expect(await resendCase(deps, caseId, 5, 'alice')).toEqual({ outcome: 'contact-not-found' });
+    await trackMailEvent(deps, mailEvent('ses-1', 'complained', 'sns-c1'));
+    expect(await resendCase(deps, caseId, 0, 'alice')).toEqual({ outcome: 'contact-stopped' });
+    await actOnCase(deps, caseId, 'done');
+    expect(await resendCase(deps, caseId, 1, 'alice')).toEqual({ outcome: 'closed' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('When an operator changes the address of a contact whose mail bounced for good, then the forward goes to the new address; a delivered contact is changed without a send', async () => {
+    const { deps, cases, sent } = await forwarded();
+    expect(await changeContact(deps, caseId, 1, 'two-new@acme.example', 'bob')).toEqual({
+      outcome: 'changed',
+      forward: { outcome: 'sent', contactIndex: 1, sesMessageId: 'ses-2' },
+    });
+    // Contact 1 had no message: it gets the forward at its new address; contact 0 (delivered) then is changed quietly.
+    expect(await changeContact(deps, caseId, 0, 'one-new@acme.example', 'bob')).toEqual({ outcome: 'changed' });
+    await trackMailEvent(deps, mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' }));
+    expect(await changeContact(deps, caseId, 0, 'one-new@acme.example', 'bob')).toEqual({ outcome: 'unchanged' });
+    expect(await changeContact(deps, caseId, 0, 'one-newer@acme.example', 'bob')).toMatchObject({
+      outcome: 'changed',
+      forward: { contactIndex: 0, sesMessageId: 'ses-3' },
+    });
+    expect(sent.map((m) => m.to)).toEqual(['one@acme.example', 'two-new@acme.example', 'one-newer@acme.example']);
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => m.email)).toEqual([
+      'one@acme.example',
+      'two-new@acme.example',
+      'one-newer@acme.example',
+    ]);
+    expect(stored.audit.filter((l) => l.what === 'contact changed')).toHaveLength(3);
+    expect(JSON.stringify(stored.audit)).not.toContain('@');
   });
 });

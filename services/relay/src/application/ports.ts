@@ -117,6 +117,8 @@ export interface StoredCase {
  */
 export interface CaseRepository {
   find(caseId: string): Promise<StoredCase | undefined>;
+  /** A request's cases (one per tenant it was matched to), by request id (an equality filter on an index). */
+  listByRequest(requestId: string): Promise<StoredCase[]>;
   /** Inserts a new case (version 1); false when one with its id exists. */
   create(forwardingCase: ForwardingCase, at: Date): Promise<boolean>;
   /**

@@ -27,7 +27,7 @@ const caseSchema = new Schema<CaseDocument>(
     // Reads and updates are by _id (the case id); the sweeper's query is on outboxPending.
     _id: { type: String, required: true },
     version: { type: Number, required: true },
-    // Kept beside `data` for an operator reading the collection; not queried yet (no index).
+    // Kept beside `data`: the operator API lists a request's cases by it (index below).
     requestId: { type: String, required: true },
     tenantId: { type: String, required: true },
     state: { type: String, required: true },
@@ -38,6 +38,9 @@ const caseSchema = new Schema<CaseDocument>(
   },
   { collection: 'cases', versionKey: false, minimize: false },
 );
+
+// Serves GET /v1/cases?requestId=… (listByRequest): an equality filter, which FerretDB v1 pushes down.
+caseSchema.index({ requestId: 1 });
 
 function toStored(document: CaseDocument): StoredCase {
   return { case: { caseId: document._id, ...document.data }, version: document.version };
@@ -67,6 +70,11 @@ export class MongoCaseRepository implements CaseRepository {
   async find(caseId: string): Promise<StoredCase | undefined> {
     const document = await this.model.findById(caseId).lean<CaseDocument>();
     return document ? toStored(document) : undefined;
+  }
+
+  async listByRequest(requestId: string): Promise<StoredCase[]> {
+    const documents = await this.model.find({ requestId }).sort({ _id: 1 }).lean<CaseDocument[]>();
+    return documents.map(toStored);
   }
 
   create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {

@@ -338,6 +338,51 @@ export function recordDelivery(
   };
 }
 
+/**
+ * An operator changes a contact's address (open cases only; not while a send to it is under way).
+ * The audit line names the operator and the contact's index, never an address: the old one stays
+ * only where it is needed, in the messages already sent to it. A stop (complaint) belonged to the
+ * old address and is lifted. The same address again is `already`.
+ */
+export function changeContactAddress(
+  current: ForwardingCase,
+  contactIndex: number,
+  email: string,
+  at: Date,
+  operatorId: string,
+): TransitionResult {
+  if (FINAL_STATES.includes(current.state)) return refused(current, 'change-contact');
+  const contact = current.contacts[contactIndex];
+  if (!contact) return { ok: false, reason: 'unknown-contact' };
+  if (contact.email.toLowerCase() === email.toLowerCase())
+    return { ok: false, reason: 'already', state: current.state };
+  if (sendingTo(current, contactIndex)) return { ok: false, reason: 'send-under-way' };
+  const { stopped, ...rest } = contact;
+  return {
+    ok: true,
+    case: {
+      ...current,
+      contacts: current.contacts.map((c, i) => (i === contactIndex ? { ...rest, email } : c)),
+      audit: [
+        ...current.audit,
+        {
+          at: at.toISOString(),
+          what: 'contact changed',
+          by: { kind: 'operator', operatorId },
+          contactIndex,
+          ...(stopped ? { reason: 'stop-lifted' } : {}),
+        },
+      ],
+    },
+  };
+}
+
+/** Whether a contact is owed the forward at its (changed) address: it has no message, or its latest one is dead. */
+export function contactAwaitsForward(current: ForwardingCase, contactIndex: number): boolean {
+  const latest = current.messages.filter((m) => m.contactIndex === contactIndex).at(-1);
+  return latest === undefined || isDead(latest);
+}
+
 /** The next contact without a message yet, in the directory's order; undefined when none is left. */
 export function nextContactIndex(current: ForwardingCase): number | undefined {
   const index = current.contacts.findIndex((_, i) => !current.messages.some((m) => m.contactIndex === i));
