@@ -1,10 +1,10 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type Envelope } from '@privacy-relay/shared/events';
-import { recordSendIntent, type ForwardingCase } from '../domain/case';
+import type { ForwardingCase } from '../domain/case';
 import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
 import { CaseLinks } from './case-links';
-import { actOnCase, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
+import { actOnCase, continueForwarding, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
 import { changeContact, resendCase } from './operate-case';
 import { trackMailEvent } from './track-mail-event';
 import type { CaseMail, CaseRepository, StoredCase, TenantRecord } from './ports';
@@ -109,13 +109,39 @@ describe('Forwarding a case', () => {
     expect(cases.docs.get(caseId)?.outbox).toEqual([]);
   });
 
+  it('When a case is opened and forwarded to its first contact, then the store is written 3 times (insert with the send intent, sent with the outbox, published), the intent before the send', async () => {
+    const writes: string[] = [];
+    const { deps, cases, matched, sent } = setup(async () => {
+      // The intent is stored before SES is asked.
+      writes.push(`send (stored messages: ${(await cases.find(caseId))?.case.messages.map((m) => m.delivery).join()})`);
+      return { messageId: 'ses-1' };
+    });
+    const counting: CaseRepository = {
+      find: (id) => cases.find(id),
+      listByRequest: (id) => cases.listByRequest(id),
+      create: async (c, at) => (writes.push('create'), cases.create(c)),
+      update: async (c, v, events, at) => (
+        writes.push(`update${events.length ? ' +outbox' : ''}`),
+        cases.update(c, v, events, at)
+      ),
+      markPublished: async (id) => (writes.push('markPublished'), cases.markPublished(id)),
+    };
+    const countingDeps = { ...deps, cases: counting };
+    const { case: opened } = await openMatchedCase(countingDeps, matched);
+    expect(await continueForwarding(countingDeps, opened)).toMatchObject({ outcome: 'sent', contactIndex: 0 });
+    expect(writes).toEqual(['create', 'send (stored messages: sending)', 'update +outbox', 'markPublished']);
+    expect(sent).toHaveLength(1);
+    // Behaviour otherwise the same: one audit line per transition, the intent not audited.
+    expect((await cases.find(caseId))?.case.audit.map((l) => l.what)).toEqual(['matched', 'forwarded']);
+  });
+
   it('When a crash left a send intent without a message id, then the next run sends to that same contact again (the one duplicate window)', async () => {
     const { deps, sent, matched, cases } = setup(async () => ({ messageId: 'ses-2' }));
+    // The case is opened with the send intent for its first contact; a crash comes before the send.
     await openMatchedCase(deps, matched);
-    const stored = (await cases.find(caseId))!;
-    const intent = recordSendIntent(stored.case, 0, now);
-    if (!intent.ok) throw new Error('intent refused');
-    await cases.update(intent.case, stored.version, [], now);
+    expect((await cases.find(caseId))?.case.messages).toEqual([
+      expect.objectContaining({ contactIndex: 0, delivery: 'sending' }),
+    ]);
     expect(await forwardCase(deps, caseId, 1)).toEqual({ outcome: 'sent', contactIndex: 0, sesMessageId: 'ses-2' });
     expect(sent.map((m) => m.to)).toEqual(['one@acme.example']);
   });
@@ -215,6 +241,7 @@ describe('Forwarding a case', () => {
   it('When the contact list is exhausted, then the case ends as no-contact-left', async () => {
     const { deps, matched, cases } = setup(async () => ({ messageId: 'ses-1' }));
     await openMatchedCase(deps, matched);
+    await forwardCase(deps, caseId);
     expect(await forwardCase(deps, caseId, 2)).toEqual({ outcome: 'no-contact-left' });
     expect((await cases.find(caseId))?.case.state).toBe('no-contact-left');
   });

@@ -52,7 +52,8 @@ function conflict(caseId: string): AppError {
 
 /**
  * Opens the case of a `privacy.case.matched.v1` (idempotent: a redelivered event finds it open),
- * with its deadline computed from the day of receipt, the tenant's regime and jurisdiction.
+ * with its deadline computed from the day of receipt, the tenant's regime and jurisdiction, and
+ * the intent to send it to the first privacy contact (`continueForwarding` sends it).
  */
 export async function openMatchedCase(
   deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'holidays' | 'clock'>,
@@ -96,7 +97,11 @@ export async function openMatchedCase(
     at: now,
     by,
   });
-  if (await deps.cases.create(opened, now)) return { opened: true, case: opened };
+  // The insert carries the first send intent (the intent is still stored before SES is asked):
+  // one write fewer per forward. A tenant without privacy contacts opens without one.
+  const withIntent = recordSendIntent(opened, 0, now);
+  const toStore = withIntent.ok ? withIntent.case : opened;
+  if (await deps.cases.create(toStore, now)) return { opened: true, case: toStore };
   const raced = await deps.cases.find(caseId);
   if (!raced) throw conflict(caseId);
   return { opened: false, case: raced.case };
