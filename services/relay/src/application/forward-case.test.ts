@@ -119,7 +119,7 @@ describe('Forwarding a case', () => {
     const counting: CaseRepository = {
       find: (id) => cases.find(id),
       listByRequest: (id) => cases.listByRequest(id),
-      create: async (c, at) => (writes.push('create'), cases.create(c)),
+      create: async (c) => (writes.push('create'), cases.create(c)),
       update: async (c, v, events, at) => (
         writes.push(`update${events.length ? ' +outbox' : ''}`),
         cases.update(c, v, events, at)
