@@ -249,7 +249,7 @@ describe('Forwarding a case', () => {
 
 function mailEvent(
   sesMessageId: string,
-  status: 'sent' | 'delivered' | 'bounced' | 'complained',
+  status: 'sent' | 'delivered' | 'bounced' | 'complained' | 'delayed',
   snsMessageId: string,
   extra: { bounceType?: 'Permanent' | 'Transient'; contactIndex?: number; caseId?: string; occurredAt?: string } = {},
 ) {
@@ -366,6 +366,39 @@ describe('Tracking the delivery of a forwarded case', () => {
       type: 'privacy.case.escalated',
       payload: { caseId, step: 'no-contact-left' },
     });
+  });
+
+  it('When the contact soft-bounces or SES reports a delay, then the case keeps waiting: recorded and audited, nobody else is sent to', async () => {
+    const { deps, cases, sent } = await forwarded();
+    expect(await trackMailEvent(deps, mailEvent('ses-1', 'delayed', 'sns-d1'))).toMatchObject({
+      outcome: 'applied',
+      action: 'none',
+      followUp: 'none',
+    });
+    expect(
+      await trackMailEvent(
+        deps,
+        mailEvent('ses-1', 'bounced', 'sns-t1', { bounceType: 'Transient', occurredAt: '2026-03-02T10:00:00.000Z' }),
+      ),
+    ).toMatchObject({ outcome: 'applied', action: 'retry-contact-later', followUp: 'none' });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('forwarded');
+    expect(stored.messages.map((m) => m.delivery)).toEqual(['bounced']);
+    expect(stored.audit.slice(-2).map((l) => l.what)).toEqual(['delivery delayed', 'delivery bounced Transient']);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('When a permanent bounce arrives after the tenant acknowledged, then the message is recorded bounced but the case stays acknowledged and nobody else is sent to', async () => {
+    const { deps, cases, sent, published } = await forwarded();
+    await actOnCase(deps, caseId, 'acknowledge');
+    expect(
+      await trackMailEvent(deps, mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' })),
+    ).toMatchObject({ outcome: 'applied', action: 'next-contact', followUp: 'none' });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('acknowledged');
+    expect(stored.messages.map((m) => m.delivery)).toEqual(['bounced']);
+    expect(sent).toHaveLength(1);
+    expect(published.map((e) => e.type)).toEqual(['privacy.case.forwarded', 'privacy.case.acknowledged']);
   });
 
   it('When the next forward failed after the bounce was recorded, then the redelivered bounce still sends it', async () => {
