@@ -4,7 +4,7 @@ import type { Logger } from '@privacy-relay/shared/logger';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
-import { SesMailer } from '@privacy-relay/shared/ses';
+import { SesMailer, type SesMailerOptions } from '@privacy-relay/shared/ses';
 import { dateHolidaysCalendar } from './adapters/holidays/date-holidays-calendar';
 import { MongoCaseRepository } from './adapters/mongo/case-repository';
 import { CheckpointDirectory } from './adapters/evidence/checkpoint-directory';
@@ -25,6 +25,7 @@ import { rebuildTenantIndex } from './application/tenant-directory';
 import type { RelayConfig } from './config';
 import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from './domain/matching';
 import { OperatorAuthenticator } from './entry-points/http/operator-auth';
+import { registerCaseRoutes } from './entry-points/http/case-routes';
 import { registerTriageRoutes } from './entry-points/http/triage-routes';
 import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
 import { startRequestEventsConsumer } from './entry-points/kafka/request-events-consumer';
@@ -36,11 +37,18 @@ export interface RelayService extends Service {
   readonly tenantIndex: TenantIndex;
 }
 
+/** What a test may put in place of the relay's own adapters. */
+export interface RelayServiceOverrides {
+  /** The SES client the forwards are sent with (tests add a middleware that makes SES refuse a mail). */
+  sesClient?: SesMailerOptions['client'];
+}
+
 /** Wires the relay: adapters around the use cases, the Kafka consumers and the HTTP server. */
 export function createRelayService(
   config: RelayConfig,
   logger: Logger,
   clock: Clock = { now: () => new Date() },
+  overrides: RelayServiceOverrides = {},
 ): RelayService {
   let directoryCaughtUp = false;
   const runtime = new ServiceRuntime({
@@ -122,6 +130,7 @@ export function createRelayService(
         region: config.awsRegion,
         endpoint: config.sesEndpoint,
         configurationSet: config.sesConfigurationSet || undefined,
+        ...(overrides.sesClient ? { client: overrides.sesClient } : {}),
       });
       runtime.onStop(() => mailer.close());
       const calendars = new Map<string, HolidayCalendar>();
@@ -177,6 +186,7 @@ export function createRelayService(
       await runtime.http.register(async (operatorScope) =>
         registerTriageRoutes(operatorScope, { decisions, publisher, clock, index, authenticator }),
       );
+      await runtime.http.register(async (caseScope) => registerCaseRoutes(caseScope, { ...forwarding, authenticator }));
       // Listening already: /readyz says "not ready" until the directory has caught up.
       await runtime.listen();
       await directoryConsumer.caughtUp;

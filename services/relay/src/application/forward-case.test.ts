@@ -1,10 +1,11 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type Envelope } from '@privacy-relay/shared/events';
-import { recordSendIntent, type ForwardingCase } from '../domain/case';
+import type { ForwardingCase } from '../domain/case';
 import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
 import { CaseLinks } from './case-links';
-import { actOnCase, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
+import { actOnCase, continueForwarding, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
+import { changeContact, resendCase } from './operate-case';
 import { trackMailEvent } from './track-mail-event';
 import type { CaseMail, CaseRepository, StoredCase, TenantRecord } from './ports';
 
@@ -18,6 +19,9 @@ class InMemoryCases implements CaseRepository {
   async find(id: string) {
     const doc = this.docs.get(id);
     return doc ? structuredClone(doc.stored) : undefined;
+  }
+  async listByRequest(id: string) {
+    return [...this.docs.values()].filter((d) => d.stored.case.requestId === id).map((d) => structuredClone(d.stored));
   }
   async create(c: ForwardingCase) {
     if (this.docs.has(c.caseId)) return false;
@@ -105,25 +109,124 @@ describe('Forwarding a case', () => {
     expect(cases.docs.get(caseId)?.outbox).toEqual([]);
   });
 
+  it('When a case is opened and forwarded to its first contact, then the store is written 3 times (insert with the send intent, sent with the outbox, published), the intent before the send', async () => {
+    const writes: string[] = [];
+    const { deps, cases, matched, sent } = setup(async () => {
+      // The intent is stored before SES is asked.
+      writes.push(`send (stored messages: ${(await cases.find(caseId))?.case.messages.map((m) => m.delivery).join()})`);
+      return { messageId: 'ses-1' };
+    });
+    const counting: CaseRepository = {
+      find: (id) => cases.find(id),
+      listByRequest: (id) => cases.listByRequest(id),
+      create: async (c) => (writes.push('create'), cases.create(c)),
+      update: async (c, v, events, at) => (
+        writes.push(`update${events.length ? ' +outbox' : ''}`),
+        cases.update(c, v, events, at)
+      ),
+      markPublished: async (id) => (writes.push('markPublished'), cases.markPublished(id)),
+    };
+    const countingDeps = { ...deps, cases: counting };
+    const { case: opened } = await openMatchedCase(countingDeps, matched);
+    expect(await continueForwarding(countingDeps, opened)).toMatchObject({ outcome: 'sent', contactIndex: 0 });
+    expect(writes).toEqual(['create', 'send (stored messages: sending)', 'update +outbox', 'markPublished']);
+    expect(sent).toHaveLength(1);
+    // Behaviour otherwise the same: one audit line per transition, the intent not audited.
+    expect((await cases.find(caseId))?.case.audit.map((l) => l.what)).toEqual(['matched', 'forwarded']);
+  });
+
   it('When a crash left a send intent without a message id, then the next run sends to that same contact again (the one duplicate window)', async () => {
     const { deps, sent, matched, cases } = setup(async () => ({ messageId: 'ses-2' }));
+    // The case is opened with the send intent for its first contact; a crash comes before the send.
     await openMatchedCase(deps, matched);
-    const stored = (await cases.find(caseId))!;
-    const intent = recordSendIntent(stored.case, 0, now);
-    if (!intent.ok) throw new Error('intent refused');
-    await cases.update(intent.case, stored.version, [], now);
+    expect((await cases.find(caseId))?.case.messages).toEqual([
+      expect.objectContaining({ contactIndex: 0, delivery: 'sending' }),
+    ]);
     expect(await forwardCase(deps, caseId, 1)).toEqual({ outcome: 'sent', contactIndex: 0, sesMessageId: 'ses-2' });
     expect(sent.map((m) => m.to)).toEqual(['one@acme.example']);
   });
 
-  it('When SES refuses for good, then the error reaches the consumer (dead-letter) and the intent stays recorded without a message id', async () => {
-    const { deps, matched, cases, published } = setup(async () => {
+  it('When SES refuses the first contact for good, then its message is rejected with the reason code in the audit, the second contact gets the forward, and the refusal still reaches the consumer for its dead letter', async () => {
+    const { deps, matched, cases, published, sent } = setup(async (mail) => {
+      if (mail.to === 'one@acme.example') throw new AppError('MAIL_REJECTED', 'SES refused the mail');
+      return { messageId: 'ses-2' };
+    });
+    await openMatchedCase(deps, matched);
+    await expect(forwardCase(deps, caseId)).rejects.toMatchObject({ code: 'MAIL_REJECTED', retriable: false });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('forwarded');
+    expect(stored.messages.map((m) => [m.contactIndex, m.delivery, m.sesMessageId])).toEqual([
+      [0, 'rejected', undefined],
+      [1, 'sent', 'ses-2'],
+    ]);
+    expect(stored.audit.map((l) => [l.what, l.reason, l.contactIndex, l.sesMessageId])).toEqual([
+      ['matched', undefined, undefined, undefined],
+      ['delivery rejected', 'MAIL_REJECTED', 0, undefined],
+      ['forwarded', undefined, 1, 'ses-2'],
+    ]);
+    // No personal data in the audit trail: no address, no SES error text.
+    expect(JSON.stringify(stored.audit)).not.toContain('@');
+    expect(sent.map((m) => m.to)).toEqual(['one@acme.example', 'two@acme.example']);
+    expect(published.map((e) => e.type)).toEqual(['privacy.case.forwarded']);
+    // A redelivery sends nothing again.
+    await forwardCase(deps, caseId);
+    expect(sent).toHaveLength(2);
+  });
+
+  it('When SES refuses every privacy contact for good, then the case ends as no-contact-left and tells the platform (case.escalated)', async () => {
+    const { deps, matched, cases, published, sent } = setup(async () => {
       throw new AppError('MAIL_REJECTED', 'SES refused the mail');
     });
     await openMatchedCase(deps, matched);
     await expect(forwardCase(deps, caseId)).rejects.toMatchObject({ code: 'MAIL_REJECTED', retriable: false });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('no-contact-left');
+    expect(stored.messages.map((m) => m.delivery)).toEqual(['rejected', 'rejected']);
+    expect(sent).toHaveLength(2);
+    expect(published.map((e) => [e.type, (e.payload as { step?: string }).step])).toEqual([
+      ['privacy.case.escalated', 'no-contact-left'],
+    ]);
+  });
+
+  it('When SES refuses the recipient as not verified (sandbox), then it is retried until its attempts run out, then rejected like a refusal for good and the next contact gets it', async () => {
+    const { deps, matched, cases, sent } = setup(async (mail) => {
+      if (mail.to === 'one@acme.example')
+        throw new AppError('MAIL_RECIPIENT_NOT_VERIFIED', 'not verified', { retriable: true, maxAttempts: 3 });
+      return { messageId: 'ses-2' };
+    });
+    await openMatchedCase(deps, matched);
+    for (let attempt = 1; attempt < 3; attempt++) {
+      await expect(forwardCase(deps, caseId)).rejects.toMatchObject({
+        code: 'MAIL_RECIPIENT_NOT_VERIFIED',
+        retriable: true,
+      });
+      expect((await cases.find(caseId))!.case.messages.map((m) => m.delivery)).toEqual(['sending']);
+    }
+    await expect(forwardCase(deps, caseId)).rejects.toMatchObject({
+      code: 'MAIL_RECIPIENT_NOT_VERIFIED',
+      retriable: false,
+    });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => [m.contactIndex, m.delivery])).toEqual([
+      [0, 'rejected'],
+      [1, 'sent'],
+    ]);
+    expect(stored.audit.find((l) => l.what === 'delivery rejected')?.reason).toBe('MAIL_RECIPIENT_NOT_VERIFIED');
+    expect(sent.map((m) => m.to)).toEqual([
+      'one@acme.example',
+      'one@acme.example',
+      'one@acme.example',
+      'two@acme.example',
+    ]);
+  });
+
+  it('When SES is only away (transient), then the error stays retriable and the intent stays for the retry', async () => {
+    const { deps, matched, cases } = setup(async () => {
+      throw new AppError('MAIL_UNAVAILABLE', 'SES did not accept the mail', { retriable: true });
+    });
+    await openMatchedCase(deps, matched);
+    await expect(forwardCase(deps, caseId)).rejects.toMatchObject({ code: 'MAIL_UNAVAILABLE', retriable: true });
     expect((await cases.find(caseId))?.case.messages).toEqual([expect.objectContaining({ delivery: 'sending' })]);
-    expect(published).toEqual([]);
   });
 
   it('When the tenant acknowledges twice, then one event and the second is "already"', async () => {
@@ -138,6 +241,7 @@ describe('Forwarding a case', () => {
   it('When the contact list is exhausted, then the case ends as no-contact-left', async () => {
     const { deps, matched, cases } = setup(async () => ({ messageId: 'ses-1' }));
     await openMatchedCase(deps, matched);
+    await forwardCase(deps, caseId);
     expect(await forwardCase(deps, caseId, 2)).toEqual({ outcome: 'no-contact-left' });
     expect((await cases.find(caseId))?.case.state).toBe('no-contact-left');
   });
@@ -145,7 +249,7 @@ describe('Forwarding a case', () => {
 
 function mailEvent(
   sesMessageId: string,
-  status: 'sent' | 'delivered' | 'bounced' | 'complained',
+  status: 'sent' | 'delivered' | 'bounced' | 'complained' | 'delayed',
   snsMessageId: string,
   extra: { bounceType?: 'Permanent' | 'Transient'; contactIndex?: number; caseId?: string; occurredAt?: string } = {},
 ) {
@@ -264,6 +368,39 @@ describe('Tracking the delivery of a forwarded case', () => {
     });
   });
 
+  it('When the contact soft-bounces or SES reports a delay, then the case keeps waiting: recorded and audited, nobody else is sent to', async () => {
+    const { deps, cases, sent } = await forwarded();
+    expect(await trackMailEvent(deps, mailEvent('ses-1', 'delayed', 'sns-d1'))).toMatchObject({
+      outcome: 'applied',
+      action: 'none',
+      followUp: 'none',
+    });
+    expect(
+      await trackMailEvent(
+        deps,
+        mailEvent('ses-1', 'bounced', 'sns-t1', { bounceType: 'Transient', occurredAt: '2026-03-02T10:00:00.000Z' }),
+      ),
+    ).toMatchObject({ outcome: 'applied', action: 'retry-contact-later', followUp: 'none' });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('forwarded');
+    expect(stored.messages.map((m) => m.delivery)).toEqual(['bounced']);
+    expect(stored.audit.slice(-2).map((l) => l.what)).toEqual(['delivery delayed', 'delivery bounced Transient']);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('When a permanent bounce arrives after the tenant acknowledged, then the message is recorded bounced but the case stays acknowledged and nobody else is sent to', async () => {
+    const { deps, cases, sent, published } = await forwarded();
+    await actOnCase(deps, caseId, 'acknowledge');
+    expect(
+      await trackMailEvent(deps, mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' })),
+    ).toMatchObject({ outcome: 'applied', action: 'next-contact', followUp: 'none' });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.state).toBe('acknowledged');
+    expect(stored.messages.map((m) => m.delivery)).toEqual(['bounced']);
+    expect(sent).toHaveLength(1);
+    expect(published.map((e) => e.type)).toEqual(['privacy.case.forwarded', 'privacy.case.acknowledged']);
+  });
+
   it('When the next forward failed after the bounce was recorded, then the redelivered bounce still sends it', async () => {
     let n = 0;
     let failNext = false;
@@ -281,5 +418,71 @@ describe('Tracking the delivery of a forwarded case', () => {
     await expect(trackMailEvent(s.deps, bounce)).rejects.toMatchObject({ code: 'MAIL_THROTTLED' });
     expect(await trackMailEvent(s.deps, bounce)).toMatchObject({ outcome: 'duplicate', followUp: 'sent' });
     expect((await s.cases.find(caseId))?.case.messages.map((m) => m.sesMessageId)).toEqual(['ses-1', 'ses-2']);
+  });
+});
+
+describe('Operators acting on a case', () => {
+  async function forwarded(mailer?: (mail: CaseMail) => Promise<{ messageId: string }>) {
+    let n = 0;
+    const s = setup(mailer ?? (async () => ({ messageId: `ses-${++n}` })));
+    await openMatchedCase(s.deps, s.matched);
+    await forwardCase(s.deps, caseId);
+    return s;
+  }
+
+  it('When an operator re-sends, then the contact of the latest message gets a new message with its own SES id, audited with the operator id; a redelivered matched event still sends nothing', async () => {
+    const { deps, cases, sent } = await forwarded();
+    expect(await resendCase(deps, caseId, undefined, 'alice')).toEqual({
+      outcome: 'sent',
+      contactIndex: 0,
+      sesMessageId: 'ses-2',
+    });
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => [m.contactIndex, m.sesMessageId, m.requestedBy?.operatorId])).toEqual([
+      [0, 'ses-1', undefined],
+      [0, 'ses-2', 'alice'],
+    ]);
+    expect(stored.audit.slice(-2).map((l) => [l.what, l.by, l.sesMessageId])).toEqual([
+      ['re-send requested', { kind: 'operator', operatorId: 'alice' }, undefined],
+      ['forwarded', { kind: 'relay' }, 'ses-2'],
+    ]);
+    expect(await forwardCase(deps, caseId)).toEqual({ outcome: 'already-sent' });
+    expect(sent.map((m) => m.to)).toEqual(['one@acme.example', 'one@acme.example']);
+  });
+
+  it('When the case is unknown or closed, the contact unknown or stopped, then the re-send is refused and nothing is sent', async () => {
+    const { deps, sent } = await forwarded();
+    expect(await resendCase(deps, caseIdFor(requestId, 'nobody'), 0, 'alice')).toEqual({ outcome: 'not-found' });
+    expect(await resendCase(deps, caseId, 5, 'alice')).toEqual({ outcome: 'contact-not-found' });
+    await trackMailEvent(deps, mailEvent('ses-1', 'complained', 'sns-c1'));
+    expect(await resendCase(deps, caseId, 0, 'alice')).toEqual({ outcome: 'contact-stopped' });
+    await actOnCase(deps, caseId, 'done');
+    expect(await resendCase(deps, caseId, 1, 'alice')).toEqual({ outcome: 'closed' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('When an operator changes the address of a contact whose mail bounced for good, then the forward goes to the new address; a delivered contact is changed without a send', async () => {
+    const { deps, cases, sent } = await forwarded();
+    expect(await changeContact(deps, caseId, 1, 'two-new@acme.example', 'bob')).toEqual({
+      outcome: 'changed',
+      forward: { outcome: 'sent', contactIndex: 1, sesMessageId: 'ses-2' },
+    });
+    // Contact 1 had no message: it gets the forward at its new address; contact 0 (delivered) then is changed quietly.
+    expect(await changeContact(deps, caseId, 0, 'one-new@acme.example', 'bob')).toEqual({ outcome: 'changed' });
+    await trackMailEvent(deps, mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' }));
+    expect(await changeContact(deps, caseId, 0, 'one-new@acme.example', 'bob')).toEqual({ outcome: 'unchanged' });
+    expect(await changeContact(deps, caseId, 0, 'one-newer@acme.example', 'bob')).toMatchObject({
+      outcome: 'changed',
+      forward: { contactIndex: 0, sesMessageId: 'ses-3' },
+    });
+    expect(sent.map((m) => m.to)).toEqual(['one@acme.example', 'two-new@acme.example', 'one-newer@acme.example']);
+    const stored = (await cases.find(caseId))!.case;
+    expect(stored.messages.map((m) => m.email)).toEqual([
+      'one@acme.example',
+      'two-new@acme.example',
+      'one-newer@acme.example',
+    ]);
+    expect(stored.audit.filter((l) => l.what === 'contact changed')).toHaveLength(3);
+    expect(JSON.stringify(stored.audit)).not.toContain('@');
   });
 });

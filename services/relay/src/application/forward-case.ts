@@ -2,10 +2,16 @@ import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type CaseMatchedV1, type Envelope } from '@privacy-relay/shared/events';
 import {
   applyTenantAction,
+  isSending,
   markNoContactLeft,
+  mustMoveToNextContact,
+  nextContactIndex,
   openCase,
+  recordRefusedAttempt,
   recordSendIntent,
+  recordSendRefused,
   recordSent,
+  sendingTo,
   type Actor,
   type ForwardingCase,
   type TenantAction,
@@ -14,15 +20,16 @@ import {
 import { computeResponseDeadline, parsePlainDate, resolveJurisdiction } from '../domain/deadline';
 import type { CaseLinks } from './case-links';
 import { renderForwardMail } from './forward-mail';
-import type {
-  CaseMailer,
-  CaseRepository,
-  Clock,
-  EventPublisher,
-  HolidayCalendars,
-  RelayRequestRepository,
-  StoredCase,
-  TenantDirectoryRepository,
+import {
+  SEND_REFUSALS,
+  type CaseMailer,
+  type CaseRepository,
+  type Clock,
+  type EventPublisher,
+  type HolidayCalendars,
+  type RelayRequestRepository,
+  type StoredCase,
+  type TenantDirectoryRepository,
 } from './ports';
 
 export interface ForwardingDeps {
@@ -45,7 +52,8 @@ function conflict(caseId: string): AppError {
 
 /**
  * Opens the case of a `privacy.case.matched.v1` (idempotent: a redelivered event finds it open),
- * with its deadline computed from the day of receipt, the tenant's regime and jurisdiction.
+ * with its deadline computed from the day of receipt, the tenant's regime and jurisdiction, and
+ * the intent to send it to the first privacy contact (`continueForwarding` sends it).
  */
 export async function openMatchedCase(
   deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'holidays' | 'clock'>,
@@ -90,7 +98,11 @@ export async function openMatchedCase(
     at: now,
     by,
   });
-  if (await deps.cases.create(opened, now)) return { opened: true, case: opened };
+  // The insert carries the first send intent (the intent is still stored before SES is asked):
+  // one write fewer per forward. A tenant without privacy contacts opens without one.
+  const withIntent = recordSendIntent(opened, 0, now);
+  const toStore = withIntent.ok ? withIntent.case : opened;
+  if (await deps.cases.create(toStore, now)) return { opened: true, case: toStore };
   const raced = await deps.cases.find(caseId);
   if (!raced) throw conflict(caseId);
   return { opened: false, case: raced.case };
@@ -107,10 +119,12 @@ export type ForwardOutcome =
  * `contactIndex` (default the first). The intent is stored before SES is asked and the message id
  * right after; the first send moves the case to forwarded and emits `privacy.case.forwarded.v1`.
  * Which contact comes next after a bounce is the delivery tracking's call (it passes `contactIndex`).
+ * A mail SES refuses for good is recorded `rejected` and the case moves on (`continueForwarding`)
+ * before the refusal is thrown on, non-retriable, for the consumer to dead-letter with its reason.
  */
 export async function forwardCase(deps: ForwardingDeps, caseId: string, contactIndex = 0): Promise<ForwardOutcome> {
   let stored = await mustFind(deps.cases, caseId);
-  const unrecorded = stored.case.messages.find((m) => m.sesMessageId === undefined);
+  const unrecorded = stored.case.messages.find(isSending);
   const target = unrecorded?.contactIndex ?? contactIndex;
   if (!unrecorded) {
     if (stored.case.messages.some((m) => m.contactIndex === target)) return { outcome: 'already-sent' };
@@ -125,6 +139,40 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
     }
     stored = await save(deps, stored, intent.case, []);
   }
+  return sendRecordedIntent(deps, stored, target);
+}
+
+/** What following up on a case's stored state did: a send, the end of the case, or nothing. */
+export type FollowUpOutcome = ForwardOutcome | { outcome: 'none' };
+
+/**
+ * Follows up on the case's stored state (never on one event, so a redelivery finishes what a crash
+ * left undone): nothing tried yet → the first privacy contact (finishing the intent the case was
+ * opened with); every message tried dead (bounced for good, refused) → the send under way is
+ * finished, else the next privacy contact without a message, else no-contact-left. Otherwise nothing.
+ */
+export async function continueForwarding(deps: ForwardingDeps, current: ForwardingCase): Promise<FollowUpOutcome> {
+  const { caseId } = current;
+  if (!current.messages.some((m) => !isSending(m))) return forwardCase(deps, caseId, 0);
+  if (!mustMoveToNextContact(current)) return { outcome: 'none' };
+  // A send to the next contact begun before and not recorded: forwardCase finishes that one first.
+  if (current.messages.some(isSending)) return forwardCase(deps, caseId);
+  const next = nextContactIndex(current);
+  if (next === undefined)
+    return (await noContactLeft(deps, caseId)) ? { outcome: 'no-contact-left' } : { outcome: 'none' };
+  return forwardCase(deps, caseId, next);
+}
+
+/**
+ * Sends the mail whose intent `stored` holds for contact `target`, and records SES's message id
+ * (or SES's refusal) in the case. Shared by the relay's own forwards and operators' re-sends.
+ */
+export async function sendRecordedIntent(
+  deps: ForwardingDeps,
+  stored: StoredCase,
+  target: number,
+): Promise<ForwardOutcome> {
+  const { caseId } = stored.case;
   const now = deps.clock.now();
   const request = await deps.requests.findById(stored.case.requestId);
   if (!request) throw new AppError('CASE_REQUEST_UNKNOWN', `request of case ${caseId} is not stored`);
@@ -136,11 +184,16 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
   const content = renderForwardMail(stored.case, request, links);
   const contact = stored.case.contacts[target];
   if (!contact) throw new AppError('CASE_CONTACT_UNKNOWN', `case ${caseId} has no contact ${target}`);
-  const { messageId } = await deps.mailer.send({
-    to: contact.email,
-    ...content,
-    tags: { caseId, contactIndex: String(target) },
-  });
+  let messageId: string;
+  try {
+    ({ messageId } = await deps.mailer.send({
+      to: contact.email,
+      ...content,
+      tags: { caseId, contactIndex: String(target) },
+    }));
+  } catch (error) {
+    throw await onSendFailed(deps, caseId, target, error);
+  }
   // From here to the write below, a crash re-sends this mail on redelivery (SES has no idempotency key).
   for (;;) {
     const sent = recordSent(stored.case, target, messageId, deps.clock.now());
@@ -176,6 +229,41 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
     // Someone else changed the case meanwhile (an admin clicked already): apply ours on theirs.
     stored = await mustFind(deps.cases, caseId);
   }
+}
+
+/**
+ * SES did not take the mail. A refusal that sending again cannot lift (`MAIL_REJECTED`), or one
+ * that lasted all the attempts it allows (`MAIL_RECIPIENT_NOT_VERIFIED`, counted on the message
+ * so that a restart does not reset it), makes the message `rejected` and the case follows up like
+ * after a permanent bounce; the error to throw on is then non-retriable (dead-lettered with its
+ * code). Anything else (throttling, SES away) is thrown as it came, retriable, the intent kept.
+ */
+async function onSendFailed(deps: ForwardingDeps, caseId: string, target: number, error: unknown): Promise<unknown> {
+  const code = error instanceof AppError ? error.code : undefined;
+  if (code === undefined || !SEND_REFUSALS.has(code)) return error;
+  const bound = (error as AppError).retriable ? (error as AppError).maxAttempts : 1;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stored = await mustFind(deps.cases, caseId);
+    const counted = bound === 1 ? undefined : recordRefusedAttempt(stored.case, target);
+    if (counted && !counted.ok) return error;
+    const attempts = counted?.ok ? (sendingTo(counted.case, target)?.refusedAttempts ?? 1) : 1;
+    if (bound === undefined || attempts < bound) {
+      // Not given up yet: the count is stored, the consumer retries with backoff.
+      if (counted?.ok && (await deps.cases.update(counted.case, stored.version, [], deps.clock.now())) === false)
+        continue;
+      return error;
+    }
+    const rejected = recordSendRefused(counted?.ok ? counted.case : stored.case, target, code, deps.clock.now());
+    if (!rejected.ok) return error;
+    if ((await deps.cases.update(rejected.case, stored.version, [], deps.clock.now())) === false) continue;
+    await continueForwarding(deps, rejected.case);
+    return new AppError(
+      code,
+      `SES refused the mail to contact ${target} of case ${caseId}${bound > 1 ? ` (${attempts} attempts)` : ''}; recorded as rejected and moved on`,
+      { cause: error },
+    );
+  }
+  throw conflict(caseId);
 }
 
 /**

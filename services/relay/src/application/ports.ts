@@ -151,6 +151,8 @@ export interface StoredCase {
  */
 export interface CaseRepository {
   find(caseId: string): Promise<StoredCase | undefined>;
+  /** A request's cases (one per tenant it was matched to), by request id (an equality filter on an index). */
+  listByRequest(requestId: string): Promise<StoredCase[]>;
   /** Inserts a new case (version 1); false when one with its id exists. */
   create(forwardingCase: ForwardingCase, at: Date): Promise<boolean>;
   /**
@@ -180,8 +182,13 @@ export interface CaseMail {
 /**
  * Sends one mail through SES (with the relay's configuration set); resolves with SES's message id.
  * Rejects with a retriable AppError when sending again may help (throttling, SES away), a
- * non-retriable one when SES refuses this mail for good.
+ * non-retriable one when SES refuses this mail for good (`MAIL_REJECTED`), and a retriable one
+ * bounded by `maxAttempts` when SES refuses it until someone changes a setting (a sandbox
+ * recipient not verified: `MAIL_RECIPIENT_NOT_VERIFIED`).
  */
+/** The mailer's error codes for a mail SES refuses (for good, or until a setting changes): the case moves on once they are final. */
+export const SEND_REFUSALS: ReadonlySet<string> = new Set(['MAIL_REJECTED', 'MAIL_RECIPIENT_NOT_VERIFIED']);
+
 export interface CaseMailer {
   send(mail: CaseMail): Promise<{ messageId: string }>;
 }

@@ -1,11 +1,11 @@
 import type { MailEventV1 } from '@privacy-relay/shared/events';
-import { applyMailEvent, mustMoveToNextContact, nextContactIndex, type ForwardingCase } from '../domain/case';
+import { applyMailEvent } from '../domain/case';
 import type { DeliveryAction } from '../domain/delivery/message-delivery';
 import { AppError } from '@privacy-relay/shared/errors';
-import { forwardCase, noContactLeft, type ForwardOutcome, type ForwardingDeps } from './forward-case';
+import { continueForwarding, type FollowUpOutcome, type ForwardingDeps } from './forward-case';
 
 /** What following up on the case's delivery did: sent to the next contact, ended the case, or nothing. */
-export type FollowUp = ForwardOutcome['outcome'] | 'none';
+export type FollowUp = FollowUpOutcome['outcome'];
 
 export type TrackOutcome =
   | { outcome: 'applied'; action: DeliveryAction; contactIndex: number; followUp: FollowUp }
@@ -52,13 +52,6 @@ export async function trackMailEvent(deps: ForwardingDeps, event: MailEventV1): 
   throw new AppError('CASE_VERSION_CONFLICT', `case ${caseId} kept changing`, { retriable: true });
 }
 
-async function followUp(deps: ForwardingDeps, current: ForwardingCase): Promise<FollowUp> {
-  if (!mustMoveToNextContact(current)) return 'none';
-  // A send to the next contact begun before and not recorded: forwardCase finishes that one first.
-  if (current.messages.some((m) => m.sesMessageId === undefined))
-    return (await forwardCase(deps, current.caseId)).outcome;
-  const next = nextContactIndex(current);
-  if (next === undefined) return (await noContactLeft(deps, current.caseId)) ? 'no-contact-left' : 'none';
-  const forwarded = await forwardCase(deps, current.caseId, next);
-  return forwarded.outcome;
+async function followUp(deps: ForwardingDeps, current: Parameters<typeof continueForwarding>[1]): Promise<FollowUp> {
+  return (await continueForwarding(deps, current)).outcome;
 }

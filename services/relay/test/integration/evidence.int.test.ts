@@ -17,7 +17,7 @@ interface EvidenceFields {
 
 describe('Evidence of a real case: forwarded, delivered, checkpointed, exported and verified offline', () => {
   // Checkpoints every 200 ms, so the test waits for one instead of a minute.
-  const h = forwardingHarness('evd', { RELAY_EVIDENCE_CHECKPOINT_INTERVAL_MS: '200' });
+  const h = forwardingHarness('evd', { env: { RELAY_EVIDENCE_CHECKPOINT_INTERVAL_MS: '200' } });
   const work = mkdtempSync(join(tmpdir(), 'evidence-int-'));
   const publicKeyFile = join(work, 'platform-key.pem');
 

@@ -1,3 +1,4 @@
+import { MessageRejected, SESClient, type SendEmailCommandInput } from '@aws-sdk/client-ses';
 import { loadConfig } from '@privacy-relay/shared/config';
 import {
   EVENTS,
@@ -53,15 +54,25 @@ export interface OperatorAnswer {
   body: Record<string, unknown> & { error?: { code: string; message: string; details?: Record<string, unknown> } };
 }
 
+/** How the SES endpoint is made to refuse a recipient: for good, or as not verified (SES sandbox). */
+export type SesRefusal = 'rejected' | 'not-verified';
+
 export const FORWARDING_LINK_SECRET = 'integration-test-relay-link-secret-0123456789';
 const PUBLIC_URL = 'https://relay.example';
 
 /**
  * A relay that forwards, against the stack's servers, with one tenant of its own (an admin
  * contact listed first, then two privacy contacts); its log lines are kept for assertions.
- * Call `start()` in beforeAll and `stop()` in afterAll. `envOverrides` win over its environment.
+ * Call `start()` in beforeAll and `stop()` in afterAll. `options.env` wins over its environment.
+ * With `sesRefusals`, the relay's SES client carries a middleware that answers for the addresses
+ * in `refusals` what SES answers when it refuses a mail (the request never reaches the endpoint),
+ * so the mailer's own reading of it is tested.
  */
-export function forwardingHarness(label: string, envOverrides: Record<string, string> = {}) {
+export function forwardingHarness(
+  label: string,
+  options: { sesRefusals?: boolean; env?: Record<string, string> } = {},
+) {
+  const envOverrides = options.env ?? {};
   const ns = testNamespace(label);
   const logger = testLogger(`relay-${label}-test`);
   const unique = Math.random().toString(36).slice(2, 10);
@@ -80,6 +91,7 @@ export function forwardingHarness(label: string, envOverrides: Record<string, st
     ...envOverrides,
   });
   const logLines: string[] = [];
+  const refusals = new Map<string, SesRefusal>();
   let kafka: Kafka;
   let relay: RelayService;
   let publisher: KafkaEventPublisher;
@@ -93,6 +105,8 @@ export function forwardingHarness(label: string, envOverrides: Record<string, st
     logLines,
     /** The relay's environment (its database, evidence directory, …), for commands run beside it. */
     env,
+    /** Addresses the SES endpoint refuses (with `sesRefusals`), and how. */
+    refusals,
     get relay() {
       return relay;
     },
@@ -127,13 +141,16 @@ export function forwardingHarness(label: string, envOverrides: Record<string, st
           { correlationId: tenantId },
         ),
       );
+      const config = loadConfig(relayConfigSpec, env);
       relay = createRelayService(
-        loadConfig(relayConfigSpec, env),
+        config,
         createLogger({
           name: 'relay',
           level: 'info',
           destination: { write: (line: string) => void logLines.push(line) },
         }),
+        undefined,
+        options.sesRefusals ? { sesClient: refusingSesClient(config.awsRegion, refusals) } : {},
       );
       await relay.start();
     },
@@ -262,4 +279,33 @@ export function forwardingHarness(label: string, envOverrides: Record<string, st
       return { requestId, caseId };
     },
   };
+}
+
+/** An SES client that answers SES's refusals for the addresses in `refusals`, and sends the rest to the endpoint. */
+function refusingSesClient(region: string, refusals: ReadonlyMap<string, SesRefusal>): SESClient {
+  const client = new SESClient({
+    region,
+    endpoint: stackEndpoints().sesEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const to = (args.input as SendEmailCommandInput).Destination?.ToAddresses ?? [];
+      const refused = to.filter((address) => refusals.has(address));
+      if (refused.length > 0) {
+        const sandbox = refused.some((address) => refusals.get(address) === 'not-verified');
+        // What SES says for a blocked address, and, in its sandbox, for a recipient that is not a verified identity.
+        throw new MessageRejected({
+          message: sandbox
+            ? `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${refused.join(', ')}`
+            : 'Address blacklisted.',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'sesRefusal' },
+  );
+  return client;
 }

@@ -34,7 +34,7 @@ const caseSchema = new Schema<CaseDocument>(
     // Reads and updates are by _id (the case id); the sweeper's query is on outboxPending.
     _id: { type: String, required: true },
     version: { type: Number, required: true },
-    // Kept beside `data` for an operator reading the collection; not queried yet (no index).
+    // Kept beside `data`: the operator API lists a request's cases by it (index below).
     requestId: { type: String, required: true },
     tenantId: { type: String, required: true },
     state: { type: String, required: true },
@@ -46,6 +46,11 @@ const caseSchema = new Schema<CaseDocument>(
   },
   { collection: 'cases', versionKey: false, minimize: false },
 );
+
+// Serves GET /v1/cases?requestId=… (listByRequest), an equality filter. FerretDB v1.24 pushes the
+// filter down to PostgreSQL (explain: filterPushdown true) but plans it as a sequential scan of the
+// collection's table (a jsonb containment its btree index does not serve); MongoDB uses the index.
+caseSchema.index({ requestId: 1 });
 
 function toStored(document: CaseDocument): StoredCase {
   return { case: { caseId: document._id, ...document.data }, version: document.version };
@@ -75,6 +80,11 @@ export class MongoCaseRepository implements CaseRepository {
   async find(caseId: string): Promise<StoredCase | undefined> {
     const document = await this.model.findById(caseId).lean<CaseDocument>();
     return document ? toStored(document) : undefined;
+  }
+
+  async listByRequest(requestId: string): Promise<StoredCase[]> {
+    const documents = await this.model.find({ requestId }).sort({ _id: 1 }).lean<CaseDocument[]>();
+    return documents.map(toStored);
   }
 
   create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {

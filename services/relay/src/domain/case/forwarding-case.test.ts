@@ -1,5 +1,11 @@
 import {
+  applyMailEvent,
   applyTenantAction,
+  changeContactAddress,
+  contactAwaitsForward,
+  mustMoveToNextContact,
+  recordResendIntent,
+  recordSendRefused,
   markNoContactLeft,
   nextContactIndex,
   openCase,
@@ -76,8 +82,10 @@ describe('A forwarding case', () => {
     });
   });
 
-  it('When a second intent names a contact that already has a message, or no such contact, then it is refused', () => {
-    const c = ok(recordSendIntent(fresh(), 0, at));
+  it('When a second intent names a contact that already has a message, or no such contact, or a send is under way, then it is refused', () => {
+    const sending = ok(recordSendIntent(fresh(), 0, at));
+    expect(recordSendIntent(sending, 1, at)).toEqual({ ok: false, reason: 'send-under-way' });
+    const c = forwarded();
     expect(recordSendIntent(c, 0, at)).toEqual({ ok: false, reason: 'message-exists' });
     expect(recordSendIntent(c, 5, at)).toEqual({ ok: false, reason: 'unknown-contact' });
     expect(nextContactIndex(c)).toBe(1);
@@ -160,6 +168,78 @@ describe('A forwarding case', () => {
     expect(recordDelivery(c, 'unknown', 'delivered', later, { kind: 'relay' })).toEqual({
       ok: false,
       reason: 'unknown-message',
+    });
+  });
+});
+
+describe('Operators on a forwarding case', () => {
+  const operator = { kind: 'operator', operatorId: 'alice' };
+
+  it('When an operator re-sends to a contact that has a message, then a new message is recorded beside it with an audit line naming the operator; the relay itself still may not', () => {
+    const c = ok(recordResendIntent(forwarded(), 0, later, 'alice'));
+    expect(c.messages.map((m) => [m.contactIndex, m.delivery, m.requestedBy])).toEqual([
+      [0, 'sent', undefined],
+      [0, 'sending', operator],
+    ]);
+    expect(c.audit.at(-1)).toEqual({
+      at: later.toISOString(),
+      what: 're-send requested',
+      by: operator,
+      contactIndex: 0,
+    });
+    const resent = ok(recordSent(c, 0, 'ses-2', later));
+    expect(resent.messages.map((m) => m.sesMessageId)).toEqual(['ses-1', 'ses-2']);
+    // The automatic path (a redelivery) never sends a contact the case twice.
+    expect(recordSendIntent(resent, 0, later)).toEqual({ ok: false, reason: 'message-exists' });
+  });
+
+  it('When the case is closed, the contact stopped, or a send under way, then a re-send is refused', () => {
+    const done = ok(applyTenantAction(forwarded(), 'done', later, { kind: 'admin-link' }));
+    expect(recordResendIntent(done, 0, later, 'alice')).toMatchObject({ ok: false, reason: 'not-allowed' });
+    const complained = applyMailEvent(
+      forwarded(),
+      { sesMessageId: 'ses-1', status: 'complained', occurredAt: later.toISOString(), snsMessageId: 'sns-c' },
+      later,
+      { kind: 'mail-event', eventId: 'e' },
+    );
+    if (!complained.ok) throw new Error('complaint not applied');
+    expect(recordResendIntent(complained.case, 0, later, 'alice')).toEqual({ ok: false, reason: 'contact-stopped' });
+    const underWay = ok(recordSendIntent(fresh(), 0, at));
+    expect(recordResendIntent(underWay, 1, later, 'alice')).toEqual({ ok: false, reason: 'send-under-way' });
+    expect(recordResendIntent(forwarded(), 7, later, 'alice')).toEqual({ ok: false, reason: 'unknown-contact' });
+  });
+
+  it('When a send is refused by SES, then the message is rejected with the code, and once every message tried is dead the case must move on', () => {
+    const refused = ok(recordSendRefused(ok(recordSendIntent(fresh(), 0, at)), 0, 'MAIL_REJECTED', later));
+    expect(refused.messages[0]).toMatchObject({ delivery: 'rejected', refusal: 'MAIL_REJECTED' });
+    expect(refused.audit.at(-1)).toMatchObject({ what: 'delivery rejected', reason: 'MAIL_REJECTED', contactIndex: 0 });
+    expect(mustMoveToNextContact(refused)).toBe(true);
+    expect(mustMoveToNextContact(forwarded())).toBe(false);
+    expect(nextContactIndex(refused)).toBe(1);
+  });
+
+  it('When an operator changes a contact, then the audit line names the operator and no address, and the contact awaits the forward only if its mail never reached it', () => {
+    const c = ok(changeContactAddress(forwarded(), 0, 'new@acme.example', later, 'alice'));
+    expect(c.contacts[0]?.email).toBe('new@acme.example');
+    expect(c.messages[0]?.email).toBe('first@acme.example');
+    expect(c.audit.at(-1)).toEqual({ at: later.toISOString(), what: 'contact changed', by: operator, contactIndex: 0 });
+    expect(JSON.stringify(c.audit)).not.toContain('@');
+    expect(contactAwaitsForward(c, 0)).toBe(false);
+    expect(contactAwaitsForward(c, 1)).toBe(true);
+    const refused = ok(recordSendRefused(ok(recordSendIntent(fresh(), 0, at)), 0, 'MAIL_REJECTED', later));
+    expect(contactAwaitsForward(refused, 0)).toBe(true);
+    expect(changeContactAddress(c, 0, 'NEW@acme.example', later, 'alice')).toMatchObject({
+      ok: false,
+      reason: 'already',
+    });
+    expect(changeContactAddress(c, 9, 'x@acme.example', later, 'alice')).toEqual({
+      ok: false,
+      reason: 'unknown-contact',
+    });
+    const underWay = ok(recordSendIntent(fresh(), 0, at));
+    expect(changeContactAddress(underWay, 0, 'x@acme.example', later, 'alice')).toEqual({
+      ok: false,
+      reason: 'send-under-way',
     });
   });
 });

@@ -36,9 +36,13 @@ export interface CaseContact {
   stopped?: { reason: 'complained'; at: string; sesMessageId: string };
 }
 
-/** One message to one privacy contact; `contactIndex` is the contact's place in the case's list. */
+/**
+ * One message to one privacy contact; `contactIndex` is the contact's place in the case's list.
+ * The relay sends a contact one message of its own accord; an operator's re-send adds another.
+ */
 export interface CaseMessage {
   contactIndex: number;
+  /** The address it went to (a contact's address may change later; this stays the one used). */
   email: string;
   /** The intent: recorded before SES is asked, so a crash leaves a trace of the attempt. */
   intentAt: string;
@@ -48,6 +52,12 @@ export interface CaseMessage {
   deliveryAt: string;
   /** SES's events for this message, by precedence (`applyDeliveryEvent`); absent until the first one. */
   tracking?: MessageDelivery;
+  /** Set on an operator's re-send (absent on the relay's own sends). */
+  requestedBy?: { kind: 'operator'; operatorId: string };
+  /** Refusals SES may lift later (a sandbox recipient not verified yet) met so far; the send is given up at the error's bound. */
+  refusedAttempts?: number;
+  /** Why SES refused this mail at the send (an error code, no personal data): delivery `rejected`, no SES id. */
+  refusal?: string;
 }
 
 /** One line of the audit trail: when, what, by whom or which event, the SES message id where there is one. */
@@ -60,6 +70,8 @@ export interface AuditLine {
   /** For a mail event: SNS's id of the notification, and when SES says it happened. */
   snsMessageId?: string;
   occurredAt?: string;
+  /** Why, as a code (never free text or an address): e.g. SES's refusal of a send. */
+  reason?: string;
 }
 
 /** An SNS notification exactly as posted (signature included), kept as evidence of a delivery fact. */
@@ -102,7 +114,10 @@ export type TransitionResult =
   | { ok: true; case: ForwardingCase }
   | { ok: false; reason: 'not-allowed'; from: CaseState; action: string }
   | { ok: false; reason: 'already'; state: CaseState }
-  | { ok: false; reason: 'unknown-message' | 'unknown-contact' | 'message-exists' | 'contact-stopped' };
+  | {
+      ok: false;
+      reason: 'unknown-message' | 'unknown-contact' | 'message-exists' | 'contact-stopped' | 'send-under-way';
+    };
 
 /** The tenant's actions through the admin links. */
 export type TenantAction = 'acknowledge' | 'done' | 'not-ours';
@@ -144,21 +159,115 @@ export function openCase(input: NewCase): ForwardingCase {
   };
 }
 
-/** Records that a message to this contact is about to be sent (before SES is asked). */
+/** A message whose intent is recorded and whose outcome at SES is not (yet). */
+export const isSending = (message: CaseMessage): boolean => message.delivery === 'sending';
+
+/**
+ * Records that the relay is about to send the case to this contact (before SES is asked). The
+ * relay's own sends reach each contact once: a contact with any message, or a send under way
+ * anywhere in the case (one at a time), is refused.
+ */
 export function recordSendIntent(current: ForwardingCase, contactIndex: number, at: Date): TransitionResult {
+  const refusal = sendRefusal(current, contactIndex);
+  if (refusal) return refusal;
+  if (current.messages.some((m) => m.contactIndex === contactIndex)) return { ok: false, reason: 'message-exists' };
+  return { ok: true, case: withIntent(current, contactIndex, at) };
+}
+
+/**
+ * An operator re-sends the case to a contact: a new message beside the earlier ones (its own SES
+ * id), audited with the operator's id. Allowed while the case is open, never to a stopped
+ * (complained) contact, and not while another send is under way.
+ */
+export function recordResendIntent(
+  current: ForwardingCase,
+  contactIndex: number,
+  at: Date,
+  operatorId: string,
+): TransitionResult {
+  const refusal = sendRefusal(current, contactIndex);
+  if (refusal) return refusal;
+  const by = { kind: 'operator' as const, operatorId };
+  const next = withIntent(current, contactIndex, at, by);
+  return {
+    ok: true,
+    case: { ...next, audit: [...next.audit, { at: at.toISOString(), what: 're-send requested', by, contactIndex }] },
+  };
+}
+
+function sendRefusal(current: ForwardingCase, contactIndex: number): TransitionResult | undefined {
   if (FINAL_STATES.includes(current.state)) return refused(current, 'send');
   const contact = current.contacts[contactIndex];
   if (!contact) return { ok: false, reason: 'unknown-contact' };
   if (contact.stopped) return { ok: false, reason: 'contact-stopped' };
-  if (current.messages.some((m) => m.contactIndex === contactIndex)) return { ok: false, reason: 'message-exists' };
+  if (current.messages.some(isSending)) return { ok: false, reason: 'send-under-way' };
+  return undefined;
+}
+
+function withIntent(
+  current: ForwardingCase,
+  contactIndex: number,
+  at: Date,
+  requestedBy?: CaseMessage['requestedBy'],
+): ForwardingCase {
   const message: CaseMessage = {
     contactIndex,
-    email: contact.email,
+    email: current.contacts[contactIndex]!.email,
     intentAt: at.toISOString(),
     delivery: 'sending',
     deliveryAt: at.toISOString(),
+    ...(requestedBy ? { requestedBy } : {}),
   };
-  return { ok: true, case: { ...current, messages: [...current.messages, message] } };
+  return { ...current, messages: [...current.messages, message] };
+}
+
+/** The send under way to this contact, if any (at most one per case). */
+export function sendingTo(current: ForwardingCase, contactIndex: number): CaseMessage | undefined {
+  return current.messages.find((m) => m.contactIndex === contactIndex && isSending(m));
+}
+
+/**
+ * SES refused the send under way to this contact for good (or for as long as the relay waits):
+ * the message becomes `rejected` without an SES id, audited with the reason code. Whether the case
+ * moves on is `mustMoveToNextContact`'s call, as for a permanent bounce.
+ */
+export function recordSendRefused(
+  current: ForwardingCase,
+  contactIndex: number,
+  reasonCode: string,
+  at: Date,
+): TransitionResult {
+  const message = sendingTo(current, contactIndex);
+  if (!message) return { ok: false, reason: 'unknown-message' };
+  const iso = at.toISOString();
+  return {
+    ok: true,
+    case: {
+      ...current,
+      messages: current.messages.map((m) =>
+        m === message ? { ...m, delivery: 'rejected' as const, deliveryAt: iso, refusal: reasonCode } : m,
+      ),
+      audit: [
+        ...current.audit,
+        { at: iso, what: 'delivery rejected', by: { kind: 'relay' }, contactIndex, reason: reasonCode },
+      ],
+    },
+  };
+}
+
+/** SES refused the send under way for now (it may accept it later): counted on the message, nothing else changes. */
+export function recordRefusedAttempt(current: ForwardingCase, contactIndex: number): TransitionResult {
+  const message = sendingTo(current, contactIndex);
+  if (!message) return { ok: false, reason: 'unknown-message' };
+  return {
+    ok: true,
+    case: {
+      ...current,
+      messages: current.messages.map((m) =>
+        m === message ? { ...m, refusedAttempts: (m.refusedAttempts ?? 0) + 1 } : m,
+      ),
+    },
+  };
 }
 
 /** SES accepted the message: its id is recorded, and the first accepted message forwards the case. */
@@ -168,9 +277,12 @@ export function recordSent(
   sesMessageId: string,
   at: Date,
 ): TransitionResult {
-  const message = current.messages.find((m) => m.contactIndex === contactIndex);
-  if (!message) return { ok: false, reason: 'unknown-message' };
-  if (message.sesMessageId !== undefined) return { ok: false, reason: 'already', state: current.state };
+  const message = sendingTo(current, contactIndex);
+  if (!message) {
+    return current.messages.some((m) => m.contactIndex === contactIndex)
+      ? { ok: false, reason: 'already', state: current.state }
+      : { ok: false, reason: 'unknown-message' };
+  }
   const iso = at.toISOString();
   const messages = current.messages.map((m) =>
     m === message ? { ...m, sesMessageId, sentAt: iso, delivery: 'sent' as const, deliveryAt: iso } : m,
@@ -227,6 +339,51 @@ export function recordDelivery(
       ],
     },
   };
+}
+
+/**
+ * An operator changes a contact's address (open cases only; not while a send to it is under way).
+ * The audit line names the operator and the contact's index, never an address: the old one stays
+ * only where it is needed, in the messages already sent to it. A stop (complaint) belonged to the
+ * old address and is lifted. The same address again is `already`.
+ */
+export function changeContactAddress(
+  current: ForwardingCase,
+  contactIndex: number,
+  email: string,
+  at: Date,
+  operatorId: string,
+): TransitionResult {
+  if (FINAL_STATES.includes(current.state)) return refused(current, 'change-contact');
+  const contact = current.contacts[contactIndex];
+  if (!contact) return { ok: false, reason: 'unknown-contact' };
+  if (contact.email.toLowerCase() === email.toLowerCase())
+    return { ok: false, reason: 'already', state: current.state };
+  if (sendingTo(current, contactIndex)) return { ok: false, reason: 'send-under-way' };
+  const { stopped, ...rest } = contact;
+  return {
+    ok: true,
+    case: {
+      ...current,
+      contacts: current.contacts.map((c, i) => (i === contactIndex ? { ...rest, email } : c)),
+      audit: [
+        ...current.audit,
+        {
+          at: at.toISOString(),
+          what: 'contact changed',
+          by: { kind: 'operator', operatorId },
+          contactIndex,
+          ...(stopped ? { reason: 'stop-lifted' } : {}),
+        },
+      ],
+    },
+  };
+}
+
+/** Whether a contact is owed the forward at its (changed) address: it has no message, or its latest one is dead. */
+export function contactAwaitsForward(current: ForwardingCase, contactIndex: number): boolean {
+  const latest = current.messages.filter((m) => m.contactIndex === contactIndex).at(-1);
+  return latest === undefined || isDead(latest);
 }
 
 /** The next contact without a message yet, in the directory's order; undefined when none is left. */
@@ -329,16 +486,23 @@ export function applyMailEvent(
   };
 }
 
+/** A message that can no longer reach its contact: refused at the send, or bounced for good / rejected / suppressed. */
+export function isDead(message: CaseMessage): boolean {
+  if (isSending(message)) return false;
+  if (message.sesMessageId === undefined) return message.delivery === 'rejected';
+  return message.tracking !== undefined && requiredAction(message.tracking) === 'next-contact';
+}
+
 /**
  * Whether the case must move on to its next privacy contact: it is still waiting for the tenant
- * (matched or forwarded), it has sent something, and every message SES accepted can no longer reach
- * its contact (permanent bounce, rejection, suppressed address). Derived from the stored state,
- * so a redelivered event finishes a move a crash interrupted.
+ * (matched or forwarded), it has tried someone, and every message tried can no longer reach its
+ * contact (permanent bounce, rejection, suppressed address, refused by SES at the send). Derived
+ * from the stored state, so a redelivered event finishes a move a crash interrupted.
  */
 export function mustMoveToNextContact(current: ForwardingCase): boolean {
   if (current.state !== 'matched' && current.state !== 'forwarded') return false;
   // A send begun and not recorded (a crash, a throttled SES) counts as the move under way: the caller finishes it.
-  const accepted = current.messages.filter((m) => m.sesMessageId !== undefined);
-  if (accepted.length === 0) return false;
-  return accepted.every((m) => m.tracking !== undefined && requiredAction(m.tracking) === 'next-contact');
+  const settled = current.messages.filter((m) => !isSending(m));
+  if (settled.length === 0) return false;
+  return settled.every(isDead);
 }

@@ -1,6 +1,6 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { type ConsumerHandle, type RunConsumerOptions, route, runConsumer } from '@privacy-relay/shared/kafka';
-import { forwardCase, openMatchedCase, type ForwardingDeps } from '../../application/forward-case';
+import { continueForwarding, openMatchedCase, type ForwardingDeps } from '../../application/forward-case';
 import { trackMailEvent } from '../../application/track-mail-event';
 
 /**
@@ -8,7 +8,8 @@ import { trackMailEvent } from '../../application/track-mail-event';
  * it to the tenant's first privacy contact; and `privacy.mail.event.v1`: applies SES's delivery
  * events to the case and moves on to the next privacy contact when the tracking says so.
  * Transient SES errors and version conflicts are retried with backoff by the runner; a mail SES
- * refuses for good is dead-lettered with the reason.
+ * refuses for good is recorded `rejected` on the case, the case moves on to its next privacy
+ * contact, and the event is then dead-lettered with the refusal's code as its reason.
  */
 export function startCaseEventsConsumer(
   options: Omit<RunConsumerOptions, 'routes'>,
@@ -31,7 +32,8 @@ export function startCaseEventsConsumer(
           },
           'case opened',
         );
-        const result = await forwardCase(deps, caseId);
+        // The first forward (or, on a redelivery, whatever a crash left undone).
+        const result = await continueForwarding(deps, forwardingCase);
         options.logger.info({ caseId, requestId, tenantId, ...result }, 'case forwarded');
       }),
       route(EVENTS.mailEventV1, async (event) => {

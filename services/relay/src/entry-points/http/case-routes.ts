@@ -1,0 +1,138 @@
+import { AppError } from '@privacy-relay/shared/errors';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ForwardingDeps } from '../../application/forward-case';
+import { changeContact, resendCase, type OperatorRefusal } from '../../application/operate-case';
+import type { StoredCase } from '../../application/ports';
+import { operatorOf, requireOperator, type OperatorAuthenticator } from './operator-auth';
+
+// `.strict()` everywhere: the operator is whoever the bearer token names, and a field (or query
+// parameter) we do not read is refused rather than silently ignored.
+const caseParams = z.object({ caseId: z.uuid() }).strict();
+const contactParams = z
+  .object({ caseId: z.uuid(), index: z.string().regex(/^\d{1,4}$/, 'must be a contact index (0, 1, …)') })
+  .strict();
+const caseQuery = z.object({ evidence: z.enum(['0', '1']).optional() }).strict();
+const listQuery = z.object({ requestId: z.uuid() }).strict();
+const resendBody = z.object({ contactIndex: z.number().int().min(0).max(9999).optional() }).strict();
+const contactBody = z.object({ email: z.email().max(254) }).strict();
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const unknownFields = result.error.issues.some((issue) => issue.code === 'unrecognized_keys');
+    throw new AppError(
+      unknownFields ? 'UNKNOWN_FIELD' : 'INVALID_INPUT',
+      `${what}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+      { httpStatus: 400 },
+    );
+  }
+  return result.data;
+}
+
+const REFUSALS: Record<OperatorRefusal, { status: number; code: string; message: string }> = {
+  'not-found': { status: 404, code: 'CASE_NOT_FOUND', message: 'No such case' },
+  'contact-not-found': { status: 404, code: 'CONTACT_NOT_FOUND', message: 'The case has no contact at this index' },
+  closed: { status: 409, code: 'CASE_CLOSED', message: 'The case is closed: nothing more is sent or changed' },
+  'contact-stopped': {
+    status: 409,
+    code: 'CONTACT_STOPPED',
+    message: 'This contact complained about our mail: nothing more is sent to it (change its address first)',
+  },
+  'send-under-way': {
+    status: 409,
+    code: 'SEND_UNDER_WAY',
+    message: 'Another send of this case is under way; try again once it is recorded',
+  },
+};
+
+function refuse(outcome: OperatorRefusal): never {
+  const { status, code, message } = REFUSALS[outcome];
+  throw new AppError(code, message, { httpStatus: status });
+}
+
+/** SES's answer to an operator's send, as the route's status: a refusal for good is 422, SES away 503. */
+function sendFailed(error: unknown): never {
+  if (error instanceof AppError && error.code.startsWith('MAIL_')) {
+    if (error.retriable)
+      throw new AppError(
+        error.code,
+        'SES did not take the mail now; the send is recorded as begun: ask again to finish it',
+        { httpStatus: 503, retriable: true },
+      );
+    throw new AppError(
+      error.code,
+      'SES refused the mail for good: the message is recorded as rejected and the case moved on like after a permanent bounce',
+      { httpStatus: 422 },
+    );
+  }
+  throw error;
+}
+
+/** The case as the operator API shows it; the raw SNS notifications only when asked for. */
+function caseView({ case: c, version }: StoredCase, withEvidence: boolean) {
+  const { evidence, contacts, ...rest } = c;
+  return {
+    ...rest,
+    version,
+    contacts: contacts.map((contact, index) => ({ index, ...contact })),
+    ...(withEvidence ? { evidence: evidence ?? [] } : {}),
+  };
+}
+
+/**
+ * The operator's case API: a case with its messages, delivery states, contacts and audit trail; a
+ * request's cases; re-send; change a contact. Every route needs an operator's bearer token
+ * (`requireOperator`); the operator's id comes from it and is what the audit lines name.
+ */
+export function registerCaseRoutes(
+  app: FastifyInstance,
+  deps: ForwardingDeps & { authenticator: OperatorAuthenticator },
+): void {
+  app.addHook('onRequest', requireOperator(deps.authenticator));
+
+  app.get('/v1/cases', async (request) => {
+    const { requestId } = parse(listQuery, request.query, 'query');
+    const cases = await deps.cases.listByRequest(requestId);
+    return {
+      requestId,
+      cases: cases.map(({ case: c }) => ({
+        caseId: c.caseId,
+        tenantId: c.tenantId,
+        state: c.state,
+        deadline: c.deadline,
+        extendedDeadline: c.extendedDeadline,
+      })),
+    };
+  });
+
+  app.get('/v1/cases/:caseId', async (request) => {
+    const { caseId } = parse(caseParams, request.params, 'path');
+    const { evidence } = parse(caseQuery, request.query, 'query');
+    const stored = await deps.cases.find(caseId);
+    if (!stored) refuse('not-found');
+    return caseView(stored, evidence === '1');
+  });
+
+  app.post('/v1/cases/:caseId/resend', async (request) => {
+    const { caseId } = parse(caseParams, request.params, 'path');
+    const { contactIndex } = parse(resendBody, request.body ?? {}, 'body');
+    const operatorId = operatorOf(request);
+    const result = await resendCase(deps, caseId, contactIndex, operatorId).catch(sendFailed);
+    request.log.info({ caseId, contactIndex, operatorId, outcome: result.outcome }, 'operator re-send');
+    if (result.outcome !== 'sent') refuse(result.outcome);
+    return { caseId, ...result };
+  });
+
+  app.put('/v1/cases/:caseId/contacts/:index', async (request) => {
+    const { caseId, index } = parse(contactParams, request.params, 'path');
+    const { email } = parse(contactBody, request.body, 'body');
+    const operatorId = operatorOf(request);
+    const contactIndex = Number(index);
+    const result = await changeContact(deps, caseId, contactIndex, email, operatorId).catch(sendFailed);
+    // Never the address: ids and the outcome only.
+    request.log.info({ caseId, contactIndex, operatorId, outcome: result.outcome }, 'operator changed a contact');
+    if (result.outcome !== 'changed' && result.outcome !== 'unchanged') refuse(result.outcome);
+    return { caseId, contactIndex, ...result };
+  });
+}
