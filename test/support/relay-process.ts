@@ -1,9 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const RELAY_MAIN = join(__dirname, '..', '..', 'services', 'relay', 'dist', 'main.js');
+/** The repository's root, from here or from the compiled copy under test/dist. */
+function repositoryRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'services', 'relay', 'package.json'))) return dir;
+  }
+  throw new Error(`no repository root above ${from}`);
+}
+
+const RELAY_MAIN = join(repositoryRoot(__dirname), 'services', 'relay', 'dist', 'main.js');
 
 export interface RelayProcess {
   readonly pid: number;
