@@ -45,7 +45,9 @@ async function main() {
     const unexplained = result.duplicates.filter((d) => d.windowAtKill === undefined).length;
     console.log(
       `verdict: ${result.unfinished.length === 0 ? 'no request lost' : `${result.unfinished.length} request(s) NOT finished`}; ${
-        unexplained === 0 ? 'every duplicate is the intent-without-id window' : `${unexplained} duplicate(s) NOT explained`
+        unexplained === 0
+          ? 'every duplicate is the intent-without-id window'
+          : `${unexplained} duplicate(s) NOT explained`
       }`,
     );
     if (result.unfinished.length > 0 || unexplained > 0) process.exitCode = 1;

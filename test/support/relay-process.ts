@@ -11,7 +11,8 @@ function repositoryRoot(from: string): string {
   throw new Error(`no repository root above ${from}`);
 }
 
-const RELAY_MAIN = join(repositoryRoot(__dirname), 'services', 'relay', 'dist', 'main.js');
+const serviceMain = (service: 'relay' | 'intake') =>
+  join(repositoryRoot(__dirname), 'services', service, 'dist', 'main.js');
 
 export interface RelayProcess {
   readonly pid: number;
@@ -30,8 +31,18 @@ export interface RelayProcess {
  * consumers run (and whose end would stop it, should this process go away).
  */
 export function startRelayProcess(env: Record<string, string>, onLine?: (line: string) => void): RelayProcess {
-  if (!existsSync(RELAY_MAIN)) throw new Error(`${RELAY_MAIN} is missing: build first (npx tsc -b)`);
-  const child: ChildProcess = spawn(process.execPath, [RELAY_MAIN], {
+  return startServiceProcess('relay', env, onLine);
+}
+
+/** Either built service as a child process, as {@link startRelayProcess} starts the relay. */
+export function startServiceProcess(
+  service: 'relay' | 'intake',
+  env: Record<string, string>,
+  onLine?: (line: string) => void,
+): RelayProcess {
+  const main = serviceMain(service);
+  if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -b)`);
+  const child: ChildProcess = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -51,7 +62,7 @@ export function startRelayProcess(env: Record<string, string>, onLine?: (line: s
       if (message?.type === 'ready') resolve();
     });
     void exited.then(({ code, signal }) =>
-      reject(new Error(`relay exited before it was ready (code ${String(code)}, signal ${String(signal)})`)),
+      reject(new Error(`${service} exited before it was ready (code ${String(code)}, signal ${String(signal)})`)),
     );
   });
   // A caller that only awaits `exited` must not see an unhandled rejection.
