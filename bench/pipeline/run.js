@@ -294,7 +294,29 @@ async function bench(endpoints, postgresUrl) {
 
     let writesPerForward = NaN;
     if (postgresUrl) {
-      await pause(1500);
+      // PostgreSQL's backends (FerretDB's pool stays open) report their counters when idle, within
+      // about 10 s: wait until every collection's inserts reach its document count and nothing
+      // moved for 12 s.
+      const snapshot = () =>
+        JSON.stringify([relayDb, intakeDb].map((database) => [...tableWrites(postgresUrl, database)]));
+      const countsReached = async () => {
+        for (const database of [relayDb, intakeDb]) {
+          for (const [collection, w] of tableWrites(postgresUrl, database)) {
+            if (collection.startsWith('_ferretdb')) continue;
+            if (w.ins < (await mongo.db(database).collection(collection).countDocuments())) return false;
+          }
+        }
+        return true;
+      };
+      const statsDeadline = Date.now() + 90_000;
+      let last = snapshot();
+      let stableSince = Date.now();
+      while (Date.now() < statsDeadline) {
+        await pause(2000);
+        const now = snapshot();
+        if (now !== last) [last, stableSince] = [now, Date.now()];
+        else if (Date.now() - stableSince >= 12_000 && (await countsReached())) break;
+      }
       console.log(
         '\nStore writes per forwarded request (PostgreSQL under FerretDB, pg_stat_user_tables, rows inserted/updated/deleted per collection table):',
       );
