@@ -55,6 +55,12 @@ export const relayConfigSpec = {
     default: 'privacy-relay',
     doc: 'Kafka consumer group of the relay.',
   },
+  kafkaSessionTimeoutMs: {
+    env: 'RELAY_KAFKA_SESSION_TIMEOUT_MS',
+    schema: envSchemas.positiveInt.refine((ms) => ms >= 6000 && ms <= 300_000, 'must be 6000 to 300000'),
+    default: '30000',
+    doc: "How long Kafka's group coordinator waits for a silent relay consumer before it gives its partitions to others. A relay that was killed (not stopped) holds up its replacement's start of work by up to this long; shorter means quicker recovery and more rebalances on a long pause (6000 to 300000, the broker's default bounds).",
+  },
   outboxSweepIntervalMs: {
     env: 'RELAY_OUTBOX_SWEEP_INTERVAL_MS',
     schema: envSchemas.positiveInt,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import type { Logger } from '@privacy-relay/shared/logger';
-import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
+import { type ConsumerHandle, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { SesMailer, type SesMailerOptions } from '@privacy-relay/shared/ses';
@@ -102,7 +102,16 @@ export function createRelayService(
         topicPrefix: config.kafkaTopicPrefix,
         logger,
         metrics: runtime.metrics,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       };
+      // The consumers stop together: each waits for its fetch in flight and its group to let it
+      // go, and one after the other those waits added up past the launcher's 10 s. The first of
+      // their stop hooks to run (the last consumer's, so before the mailer and sweepers they use)
+      // stops them all; the others wait for the same stop.
+      const consumers: ConsumerHandle[] = [];
+      let consumersStopped: Promise<void> | undefined;
+      const stopConsumers = () =>
+        (consumersStopped ??= Promise.all(consumers.map((c) => c.stop())).then(() => undefined));
       const directoryConsumer = await startDirectoryEventsConsumer(
         {
           ...consumerOptions,
@@ -112,7 +121,8 @@ export function createRelayService(
         },
         { repository: directory, index, hasher, positions },
       );
-      runtime.onStop(() => directoryConsumer.stop());
+      consumers.push(directoryConsumer);
+      runtime.onStop(stopConsumers);
       // Decisions (the matcher's, an operator's) whose events could not be published when stored.
       const outboxSweeper = new OutboxSweeper({
         name: 'match-decisions',
@@ -203,13 +213,15 @@ export function createRelayService(
           clock,
         },
       );
-      runtime.onStop(() => consumer.stop());
+      consumers.push(consumer);
+      runtime.onStop(stopConsumers);
       // Its own group: a forward waiting on SES (retried with backoff) holds up no matching.
       const caseConsumer = await startCaseEventsConsumer(
         { ...consumerOptions, groupId: `${config.kafkaGroupId}.forwarding` },
         forwarding,
       );
-      runtime.onStop(() => caseConsumer.stop());
+      consumers.push(caseConsumer);
+      runtime.onStop(stopConsumers);
     },
     stop: () => runtime.stop(),
   };

@@ -43,6 +43,19 @@ export interface RunConsumerOptions {
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Longest a stop waits for the consumer to leave its group (default 10 s). */
   stopTimeoutMs?: number;
+  /**
+   * Longest the broker holds a fetch open while there is nothing to read (KafkaJS's
+   * `maxWaitTimeInMs`, whose own default is 5 s). A stop waits for the fetch in flight, so this
+   * bounds how long an idle consumer takes to stop (default 1 s; a message is handed over as soon as
+   * it arrives whatever this is).
+   */
+  fetchMaxWaitMs?: number;
+  /**
+   * How long the group coordinator waits for a silent member before it gives its partitions to
+   * others (KafkaJS's `sessionTimeout`, default 30 s; the broker allows 6 s to 300 s by default).
+   * A member that was killed holds up its replacement's join by up to this long.
+   */
+  sessionTimeoutMs?: number;
   metrics?: Registry;
 }
 
@@ -93,7 +106,17 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
   ]);
   const retried = counter(options.metrics, 'event_retries_total', 'Retriable handler failures', ['topic']);
 
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  const consumer: Consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: options.fetchMaxWaitMs ?? 1000,
+    ...(options.sessionTimeoutMs
+      ? {
+          sessionTimeout: options.sessionTimeoutMs,
+          heartbeatInterval: Math.min(3000, Math.floor(options.sessionTimeoutMs / 3)),
+        }
+      : {}),
+  });
   const deadLetterProducer: Producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const stopping = new AbortController();
 
