@@ -25,6 +25,8 @@
  */
 const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { setTimeout: pause } = require('node:timers/promises');
 const { MongoClient } = require('mongodb');
@@ -34,6 +36,7 @@ const { KafkaEventPublisher, createKafkaClient, ensureTopics } = require('@priva
 const { createLogger } = require('@privacy-relay/shared/logger');
 const { startServiceProcess } = require('../../test/dist/test/support/relay-process.js');
 const { freePort } = require('../../test/dist/test/support/test-env.js');
+const { TEST_EVIDENCE_SIGNING_KEY } = require('../../test/dist/test/support/relay-env.js');
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -159,6 +162,8 @@ async function bench(endpoints, postgresUrl) {
     RELAY_PUBLIC_URL: 'https://relay.bench.example',
     RELAY_MAIL_FROM: 'relay@relay.test',
     RELAY_PORT: '0',
+    RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
+    RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-bench-evidence', run),
   });
   const intake = startServiceProcess('intake', {
     ...common,
