@@ -221,7 +221,8 @@ describe('Forwarding end to end: form request to acknowledged case, the requeste
       ]).toString(),
     });
     expect(posted.status).toBe(202);
-    const receivedOn = new Date().toISOString().slice(0, 10);
+    // The tenant is in England: the day of receipt is the date in London.
+    const receivedOn = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
 
     // 2. Verified: the link from the mail; its GET changes nothing, its POST confirms.
     const verification = await mailTo(requester, /^Confirm your privacy request/, 'the verification mail');

@@ -5,7 +5,7 @@ import { type ConsumerHandle, KafkaEventPublisher } from '@privacy-relay/shared/
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { SesMailer, type SesMailerOptions } from '@privacy-relay/shared/ses';
-import { dateHolidaysCalendar } from './adapters/holidays/date-holidays-calendar';
+import { dateHolidaysCalendar, jurisdictionTimeZones } from './adapters/holidays/date-holidays-calendar';
 import { MongoCaseRepository } from './adapters/mongo/case-repository';
 import { CheckpointDirectory } from './adapters/evidence/checkpoint-directory';
 import { MongoCaseEvidenceRepository } from './adapters/mongo/case-evidence';
@@ -144,6 +144,7 @@ export function createRelayService(
       });
       runtime.onStop(() => mailer.close());
       const calendars = new Map<string, HolidayCalendar>();
+      const timeZones = new Map<string, readonly string[]>();
       const forwarding: ForwardingDeps = {
         cases,
         requests,
@@ -153,6 +154,11 @@ export function createRelayService(
             let calendar = calendars.get(code);
             if (!calendar) calendars.set(code, (calendar = dateHolidaysCalendar(code)));
             return calendar;
+          },
+          timeZonesOf: (code) => {
+            let zones = timeZones.get(code);
+            if (!zones) timeZones.set(code, (zones = jurisdictionTimeZones(code)));
+            return zones;
           },
         },
         mailer,

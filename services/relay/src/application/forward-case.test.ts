@@ -41,7 +41,10 @@ class InMemoryCases implements CaseRepository {
   }
 }
 
-function setup(mailer: (mail: CaseMail) => Promise<{ messageId: string }>) {
+function setup(
+  mailer: (mail: CaseMail) => Promise<{ messageId: string }>,
+  overrides: { receivedAt?: Date; tenant?: Partial<TenantRecord>; timeZones?: readonly string[] } = {},
+) {
   const cases = new InMemoryCases();
   const sent: CaseMail[] = [];
   const published: Envelope[] = [];
@@ -49,7 +52,7 @@ function setup(mailer: (mail: CaseMail) => Promise<{ messageId: string }>) {
     requestId,
     reference: 'PR-1',
     channel: 'api',
-    receivedAt: new Date('2026-01-31T12:00:00Z'),
+    receivedAt: overrides.receivedAt ?? new Date('2026-01-31T12:00:00Z'),
     requester: { name: 'Ada', email: 'ada@example.org' },
     rights: ['access'],
     text: 'hello',
@@ -66,6 +69,7 @@ function setup(mailer: (mail: CaseMail) => Promise<{ messageId: string }>) {
       { email: 'two@acme.example', role: 'privacy' },
     ],
     regime: 'uk-gdpr',
+    ...overrides.tenant,
   };
   const deps: ForwardingDeps = {
     cases,
@@ -77,7 +81,10 @@ function setup(mailer: (mail: CaseMail) => Promise<{ messageId: string }>) {
       findEarlyVerification: async () => undefined,
     },
     directory: { findTenant: async () => tenant } as unknown as ForwardingDeps['directory'],
-    holidays: { forJurisdiction: () => ({ isPublicHoliday: () => false }) },
+    holidays: {
+      forJurisdiction: () => ({ isPublicHoliday: () => false }),
+      timeZonesOf: () => overrides.timeZones ?? ['Europe/London'],
+    },
     mailer: {
       send: async (mail) => {
         sent.push(mail);
@@ -96,6 +103,27 @@ function setup(mailer: (mail: CaseMail) => Promise<{ messageId: string }>) {
 }
 
 describe('Forwarding a case', () => {
+  it.each([
+    // 05:00 UTC on 10 March is still 9 March in California (21:00 PST): the period starts a day earlier.
+    ['2026-03-10T05:00:00Z', 'ccpa', 'US-CA', ['America/Los_Angeles'], '2026-03-09'],
+    // 23:30 UTC on 31 March is 1 April in Berlin (01:30 CEST): received on the 1st there.
+    ['2026-03-31T23:30:00Z', 'eu-gdpr', 'DE', ['Europe/Berlin'], '2026-04-01'],
+    // 23:30 UTC on 30 June is 1 July in London (BST).
+    ['2026-06-30T23:30:00Z', 'uk-gdpr', 'GB-ENG', ['Europe/London'], '2026-07-01'],
+    // A country over several zones: the earliest local date (the deadline never falls later than anywhere there).
+    ['2026-04-30T23:30:00Z', 'eu-gdpr', 'PT', ['Europe/Lisbon', 'Atlantic/Azores'], '2026-04-30'],
+  ] as const)(
+    'When a request received at %s goes to a %s tenant in %s, then the day of receipt is the local date there',
+    async (receivedAt, regime, jurisdiction, timeZones, receivedOn) => {
+      const { deps, matched } = setup(async () => ({ messageId: 'ses-1' }), {
+        receivedAt: new Date(receivedAt),
+        tenant: { regime, jurisdiction },
+        timeZones,
+      });
+      expect((await openMatchedCase(deps, matched)).case.receivedOn).toBe(receivedOn);
+    },
+  );
+
   it('When a matched event comes twice, then one case is opened, with the deadline from the day of receipt, and one mail goes out', async () => {
     const { deps, sent, published, matched, cases } = setup(async () => ({ messageId: 'ses-1' }));
     expect((await openMatchedCase(deps, matched)).opened).toBe(true);

@@ -17,7 +17,7 @@ import {
   type TenantAction,
   type TransitionResult,
 } from '../domain/case';
-import { computeResponseDeadline, parsePlainDate, resolveJurisdiction } from '../domain/deadline';
+import { computeResponseDeadline, dayOfReceipt, resolveJurisdiction } from '../domain/deadline';
 import type { CaseLinks } from './case-links';
 import { renderForwardMail } from './forward-mail';
 import {
@@ -75,9 +75,8 @@ export async function openMatchedCase(
     throw new AppError('CASE_TENANT_UNKNOWN', `tenant ${tenantId} of case ${caseId} is not in the directory`);
   const jurisdiction = resolveJurisdiction(tenant.regime, tenant.jurisdiction);
   if (!jurisdiction.ok) throw new AppError('CASE_JURISDICTION', `tenant ${tenantId}: ${jurisdiction.message}`);
-  // The day of receipt as a UTC date (the request carries an instant; see docs/forwarding.md).
-  const receivedOn = parsePlainDate(request.receivedAt.toISOString().slice(0, 10));
-  if (!receivedOn) throw new AppError('CASE_RECEIVED_DATE', `request ${requestId} has no usable received date`);
+  // The day of receipt is the local date where the tenant's period is counted (docs/deadlines.md).
+  const receivedOn = dayOfReceipt(request.receivedAt, deps.holidays.timeZonesOf(jurisdiction.code));
   const deadline = computeResponseDeadline(receivedOn, tenant.regime, deps.holidays.forJurisdiction(jurisdiction.code));
   const now = deps.clock.now();
   const by: Actor =

@@ -196,4 +196,6 @@ export interface CaseMailer {
 /** The public holidays of a jurisdiction; throws for a code the holiday library does not know. */
 export interface HolidayCalendars {
   forJurisdiction(code: string): HolidayCalendar;
+  /** The jurisdiction's IANA time zones (several for a country such as PT or ES), for the day of receipt. */
+  timeZonesOf(code: string): readonly string[];
 }

@@ -1,5 +1,5 @@
 import { addDays, isWeekend, parsePlainDate, type HolidayCalendar, type PlainDate } from '../../domain/deadline';
-import { dateHolidaysCalendar, UnknownJurisdictionError } from './date-holidays-calendar';
+import { dateHolidaysCalendar, jurisdictionTimeZones, UnknownJurisdictionError } from './date-holidays-calendar';
 
 // The library's data is pinned (package.json: exact version). These are the days the deadline
 // tables rely on, copied by hand from the published bank-holiday lists (gov.uk) and weekdays
@@ -96,5 +96,20 @@ describe('dateHolidaysCalendar: jurisdiction codes', () => {
   ])('When the code is %p, then it is refused with a clear message', (code, message) => {
     expect(() => dateHolidaysCalendar(code)).toThrow(UnknownJurisdictionError);
     expect(() => dateHolidaysCalendar(code)).toThrow(message);
+  });
+});
+
+describe('Time zones of a jurisdiction', () => {
+  it.each([
+    ['GB-ENG', ['Europe/London']],
+    ['GB-SCT', ['Europe/London']],
+    ['US-CA', ['America/Los_Angeles']],
+    ['DE', ['Europe/Berlin']],
+  ])('When asked for %s, then the library lists %j', (code, zones) => {
+    expect(jurisdictionTimeZones(code)).toEqual(zones);
+  });
+
+  it('When a country spans several zones (PT), then all are listed, mainland first', () => {
+    expect(jurisdictionTimeZones('PT')).toEqual(expect.arrayContaining(['Europe/Lisbon', 'Atlantic/Azores']));
   });
 });

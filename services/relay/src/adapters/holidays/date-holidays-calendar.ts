@@ -88,3 +88,10 @@ function wholeDaysOff(holidays: HolidaysTypes.Holiday[]): ReadonlySet<string> {
   }
   return days;
 }
+
+/** The jurisdiction's IANA time zones as the holiday library lists them (GB-ENG: Europe/London; PT: three). */
+export function jurisdictionTimeZones(code: JurisdictionCode): readonly string[] {
+  const [country = '', region] = code.toUpperCase().split('-');
+  const library = region === undefined ? new Holidays(country) : new Holidays(country, region);
+  return library.getTimezones();
+}

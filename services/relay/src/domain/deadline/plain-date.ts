@@ -73,3 +73,25 @@ export function isWeekend(date: PlainDate): boolean {
   const weekday = new Date(toEpochDay(date) * MS_PER_DAY).getUTCDay();
   return weekday === 0 || weekday === 6;
 }
+
+/** The calendar date of an instant in an IANA time zone (`Europe/London`, `America/Los_Angeles`). */
+export function plainDateIn(instant: Date, timeZone: string): PlainDate {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(instant);
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  return fromParts({ year: part('year'), month: part('month'), day: part('day') });
+}
+
+/**
+ * The day a request was received where the tenant's period is counted: its local date there. Over
+ * several zones (Portugal with the Azores), the earliest of their dates, so that the deadline never
+ * falls later than the law allows anywhere in the jurisdiction; UTC when no zone is known.
+ */
+export function dayOfReceipt(receivedAt: Date, timeZones: readonly string[]): PlainDate {
+  const dates = (timeZones.length > 0 ? timeZones : ['UTC']).map((zone) => plainDateIn(receivedAt, zone));
+  return dates.reduce((earliest, date) => (date < earliest ? date : earliest));
+}
