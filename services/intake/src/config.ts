@@ -78,6 +78,30 @@ export const intakeConfigSpec = {
     default: '72',
     doc: 'A forward older than this is recorded on the status page but not mailed to the requester (so a new consumer group, reading `privacy.case.forwarded.v1` from the start, mails no old cases).',
   },
+  exportConfirmTtlHours: {
+    env: 'INTAKE_EXPORT_CONFIRM_TTL_HOURS',
+    schema: envSchemas.positiveInt,
+    default: '24',
+    doc: "How long the link mailed to confirm a requester's export works (docs/export.md).",
+  },
+  exportTtlHours: {
+    env: 'INTAKE_EXPORT_TTL_HOURS',
+    schema: envSchemas.positiveInt,
+    default: '168',
+    doc: "How long a requester's export can be downloaded through its mailed link; it is deleted (by the sweep) the day after (docs/export.md).",
+  },
+  exportAsksPerEmailPerDay: {
+    env: 'INTAKE_EXPORT_ASKS_PER_EMAIL_PER_DAY',
+    schema: envSchemas.positiveInt,
+    default: '5',
+    doc: 'Export confirmation mails one address gets per day, per intake instance (every spelling of one inbox counted as one). Beyond, the ask gets the same answer and no mail.',
+  },
+  exportSweepIntervalMs: {
+    env: 'INTAKE_EXPORT_SWEEP_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '3600000',
+    doc: 'How often intake deletes the exports past their deletion day (day by day from a stored cursor).',
+  },
   mailRatePerSecond: {
     env: 'INTAKE_MAIL_RATE_PER_SECOND',
     schema: envSchemas.positiveInt,

@@ -26,6 +26,11 @@ import { registerSesEventRoutes } from './entry-points/http/ses-events';
 import { registerSesInboundRoutes } from './entry-points/http/ses-inbound';
 import type { AcceptIncoming } from './entry-points/smtp/receive-email';
 import { startSmtpIntake } from './entry-points/smtp/smtp-intake';
+import { MongoExportStore } from './adapters/mongo/mongo-export-store';
+import { ExportLinks } from './application/export-links';
+import type { Clock } from './application/ports';
+import { deliverExport, sweepExpiredExports, type RequesterExportDeps } from './application/requester-export';
+import { registerExportRoutes } from './entry-points/http/export-routes';
 
 export interface IntakeService extends Service {
   /** The HTTP port actually bound, once started. */
@@ -43,6 +48,8 @@ export interface IntakeUseCases {
 /** What tests replace: SNS's certificate host (unreachable from a test) and the CA it must chain to. */
 export interface IntakeTestSeams {
   sns?: { fetchText?: FetchText; trustedCaPem?: string };
+  /** The clock of the links, the exports and their sweep (tests move it instead of waiting). */
+  clock?: Clock;
 }
 
 /** Wires intake: the ledger and publisher behind `acceptRequest`, and the entry points in front of it. */
@@ -112,7 +119,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         unverifiedRecipientAttempts: config.mailUnverifiedRecipientAttempts,
       });
       runtime.onStop(() => ses.close());
-      const clock = { now: () => new Date() };
+      const clock = seams.clock ?? { now: () => new Date() };
       const links = new RequesterLinks(config.linkSecret, config.publicUrl);
       // The inserts of a keyed request are group-committed (see BatchedInserts): the idempotency
       // key's before the answer, the state's after it, in bigger statements. The mail consumer's
@@ -256,6 +263,60 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         const smtp = await startSmtpIntake({ config, accept: acceptIncoming, limits: submissionLimits, logger });
         runtime.onStop(() => smtp.stop());
       }
+
+      // The requester's export (docs/export.md): asked and confirmed over HTTP, collected by the
+      // relay, assembled, sealed and mailed here from `privacy.export.collected.v1`.
+      const exportLog = logger.child({ component: 'exports' });
+      const exportDeps: RequesterExportDeps = {
+        exports: new MongoExportStore(runtime.mongo),
+        links: new ExportLinks(config.linkSecret, config.publicUrl),
+        mailer: pacedMailer,
+        publisher: { publishExportRequested: (event) => publisher.publish(EVENTS.exportRequestedV1, event) },
+        verifications: storedVerifications,
+        sentMails: mailDeps.sentMails,
+        clock,
+        secret: config.linkSecret,
+        confirmTtlMs: config.exportConfirmTtlHours * 60 * 60 * 1000,
+        exportTtlMs: config.exportTtlHours * 60 * 60 * 1000,
+      };
+      const exportsDelivered = new Counter({
+        name: 'intake_exports_total',
+        help: "privacy.export.collected.v1 events by what became of the requester's export (mailed, nothing-held, already-mailed, stale)",
+        labelNames: ['outcome'],
+        registers: [runtime.metrics],
+      });
+      const exportConsumer = await runConsumer({
+        kafka: runtime.kafka,
+        groupId: `${config.kafkaGroupId}.exports`,
+        topicPrefix: config.kafkaTopicPrefix,
+        logger: exportLog,
+        metrics: runtime.metrics,
+        routes: [
+          route(EVENTS.exportCollectedV1, async (event) => {
+            const outcome = await deliverExport(exportDeps, event);
+            exportsDelivered.inc({ outcome });
+            exportLog.info({ exportId: event.payload.exportId, outcome }, 'export delivered');
+          }),
+        ],
+      });
+      runtime.onStop(() => exportConsumer.stop());
+      const sweepExports = async () => {
+        try {
+          const { deleted } = await sweepExpiredExports(exportDeps);
+          if (deleted > 0) exportLog.info({ deleted }, 'expired exports deleted');
+        } catch (error) {
+          exportLog.warn({ err: error }, 'export sweep failed; the next one catches up');
+        }
+      };
+      const exportSweep = setInterval(() => void sweepExports(), config.exportSweepIntervalMs);
+      exportSweep.unref();
+      runtime.onStop(async () => clearInterval(exportSweep));
+      registerExportRoutes(runtime.http, {
+        export: exportDeps,
+        perAddress: new EmailThrottle(config.exportAsksPerEmailPerDay, 24 * 60 * 60 * 1000),
+        rateLimitPerIpPerMinute: config.rateLimitPerIpPerMinute,
+        logger: exportLog,
+      });
 
       await runtime.listen();
     },

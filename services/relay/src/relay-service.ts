@@ -28,6 +28,7 @@ import { OperatorAuthenticator } from './entry-points/http/operator-auth';
 import { registerCaseRoutes } from './entry-points/http/case-routes';
 import { registerTriageRoutes } from './entry-points/http/triage-routes';
 import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
+import { startExportEventsConsumer } from './entry-points/kafka/export-events-consumer';
 import { startRequestEventsConsumer } from './entry-points/kafka/request-events-consumer';
 
 export interface RelayService extends Service {
@@ -80,7 +81,7 @@ export function createRelayService(
     tenantIndex: index,
     async start() {
       await runtime.connect();
-      const requests = new MongoRelayRequestRepository(runtime.mongo);
+      const requests = new MongoRelayRequestRepository(runtime.mongo, (email) => hasher.hash(email));
       const directory = new MongoTenantDirectoryRepository(runtime.mongo);
       const decisions = new MongoMatchDecisionRepository(runtime.mongo);
       const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
@@ -227,6 +228,13 @@ export function createRelayService(
         forwarding,
       );
       consumers.push(caseConsumer);
+      runtime.onStop(stopConsumers);
+      // The requester's export (docs/export.md): what the relay holds about an address, for intake.
+      const exportConsumer = await startExportEventsConsumer(
+        { ...consumerOptions, groupId: `${config.kafkaGroupId}.exports` },
+        { requests, cases, decisions, publisher, clock },
+      );
+      consumers.push(exportConsumer);
       runtime.onStop(stopConsumers);
     },
     stop: () => runtime.stop(),

@@ -8,6 +8,8 @@ import { caseAcknowledgedV1 } from './case-acknowledged/v1';
 import { caseEscalatedV1 } from './case-escalated/v1';
 import { caseClosedV1 } from './case-closed/v1';
 import { tenantDirectoryChangedV1 } from './tenant-directory-changed/v1';
+import { exportRequestedV1 } from './export-requested/v1';
+import { exportCollectedV1 } from './export-collected/v1';
 
 /**
  * Every event contract in force, by name. A new version is added beside the old one (`...V2`)
@@ -24,6 +26,8 @@ export const EVENTS = {
   caseEscalatedV1,
   caseClosedV1,
   tenantDirectoryChangedV1,
+  exportRequestedV1,
+  exportCollectedV1,
 } as const;
 
 export type EventName = keyof typeof EVENTS;

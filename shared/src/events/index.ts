@@ -12,3 +12,5 @@ export * from './case-acknowledged/v1';
 export * from './case-escalated/v1';
 export * from './case-closed/v1';
 export * from './tenant-directory-changed/v1';
+export * from './export-requested/v1';
+export * from './export-collected/v1';

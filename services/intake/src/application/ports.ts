@@ -1,4 +1,12 @@
-import type { Channel, Deadline, RequestReceivedV1, RequestVerifiedV1, Right } from '@privacy-relay/shared/events';
+import type {
+  Channel,
+  Deadline,
+  ExportRequestedV1,
+  RequestReceivedV1,
+  RequestVerifiedV1,
+  Right,
+} from '@privacy-relay/shared/events';
+import type { SealedExport } from '../domain/export-sealing';
 
 /** Now. Injected so that tests move time instead of waiting. */
 export interface Clock {
@@ -168,4 +176,39 @@ export type AcknowledgementMail = 'receipt' | 'verification';
 export interface AcknowledgementMailLog {
   sentOf(requestId: string): Promise<ReadonlySet<AcknowledgementMail>>;
   recordSent(requestId: string, mail: AcknowledgementMail, at: Date): Promise<void>;
+}
+
+/**
+ * A requester's export as intake keeps it until it expires: sealed (AES-256-GCM) under a key that
+ * only the mailed link carries, or the fact that nothing was held. Keyed by export id.
+ */
+export interface StoredExport {
+  exportId: string;
+  /** Absent when nothing was held (the mail said so; there is nothing to download). */
+  sealed?: SealedExport | undefined;
+  expiresAt: Date;
+  /** When SES took the mail with the link (a redelivered collection mails nothing then). */
+  mailedAt?: Date | undefined;
+}
+
+/**
+ * The exports, one document each. Deleted by day: each carries the day after its expiry
+ * (`YYYY-MM-DD`), swept by equality from a durable cursor (FerretDB v1 has no TTL index and
+ * pushes only equality down).
+ */
+export interface ExportStore {
+  find(exportId: string): Promise<StoredExport | undefined>;
+  /** Stores the export, replacing one not mailed yet (a redelivery re-seals under a new key); false when it was mailed. */
+  saveUnlessMailed(entry: StoredExport, deleteOn: string): Promise<boolean>;
+  markMailed(exportId: string, at: Date): Promise<void>;
+  /** Deletes the exports due for deletion on `day`; how many. */
+  deleteDueOn(day: string): Promise<number>;
+  /** The last day swept completely (none yet: undefined). */
+  sweptThrough(): Promise<string | undefined>;
+  recordSweptThrough(day: string): Promise<void>;
+}
+
+/** Publishes `privacy.export.requested.v1`; resolves once Kafka holds it (retriable AppError when down). */
+export interface ExportRequestPublisher {
+  publishExportRequested(event: ExportRequestedV1): Promise<void>;
 }

@@ -21,6 +21,12 @@ export interface RelayRequestRepository {
   findById(requestId: string): Promise<RelayRequest | undefined>;
 }
 
+/** The requests held for one requester address, for their export (equality lookups, never a scan). */
+export interface RequesterRequestFinder {
+  /** Every request stored with this address (case ignored), oldest first. */
+  findByRequester(email: string): Promise<RelayRequest[]>;
+}
+
 /** Now, injected so tests move time instead of waiting. */
 export interface Clock {
   now(): Date;

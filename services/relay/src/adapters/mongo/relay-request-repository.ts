@@ -5,6 +5,11 @@ import type { RelayRequest } from '../../domain/relay-request';
 
 interface RelayRequestDocument extends Omit<RelayRequest, 'requestId'> {
   _id: string;
+  /**
+   * Keyed hash (the counterparty HMAC) of the requester's canonical address: the requester's
+   * export finds their requests by equality on it. Absent on requests stored before it was kept.
+   */
+  requesterEmailKey?: string;
 }
 
 const relayRequestSchema = new Schema<RelayRequestDocument>(
@@ -23,11 +28,14 @@ const relayRequestSchema = new Schema<RelayRequestDocument>(
     status: { type: String, required: true },
     verifiedAt: Date,
     sourceEventId: { type: String, required: true },
+    requesterEmailKey: String,
   },
   { collection: 'requests', versionKey: false, timestamps: true },
 );
-// Serves the requester's "everything you hold about me" export (PRODUCT.md, Retention).
+// Serve the requester's "everything you hold about me" export (docs/export.md): equality on the
+// keyed hash of the canonical address, and on the address as stored for requests kept before the hash.
 relayRequestSchema.index({ 'requester.email': 1 });
+relayRequestSchema.index({ requesterEmailKey: 1 });
 
 interface EarlyVerificationDocument {
   _id: string;
@@ -44,7 +52,11 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
   private readonly model: Model<RelayRequestDocument>;
   private readonly earlyVerifications: Model<EarlyVerificationDocument>;
 
-  constructor(connection: Connection) {
+  constructor(
+    connection: Connection,
+    /** The keyed hash stored with each request for the export's lookup (none kept without it). */
+    private readonly requesterKeyOf?: (email: string) => string,
+  ) {
     this.model = connection.model<RelayRequestDocument>('RelayRequest', relayRequestSchema);
     this.earlyVerifications = connection.model<EarlyVerificationDocument>('EarlyVerification', earlyVerificationSchema);
   }
@@ -60,7 +72,24 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
 
   async insertIfAbsent(request: RelayRequest): Promise<boolean> {
     const { requestId, ...rest } = request;
-    return createIfAbsent(this.model, { _id: requestId, ...rest });
+    const key = this.requesterKeyOf?.(request.requester.email);
+    return createIfAbsent(this.model, { _id: requestId, ...rest, ...(key ? { requesterEmailKey: key } : {}) });
+  }
+
+  async findByRequester(email: string): Promise<RelayRequest[]> {
+    // Equality lookups only (no scan): the keyed hash, and the address as given and in lower case
+    // for requests stored before the hash was kept.
+    const filters: object[] = [...new Set([email, email.trim().toLowerCase()])].map((address) => ({
+      'requester.email': address,
+    }));
+    if (this.requesterKeyOf) filters.unshift({ requesterEmailKey: this.requesterKeyOf(email) });
+    const found = new Map<string, RelayRequest>();
+    for (const filter of filters) {
+      for (const document of await this.model.find(filter).lean<RelayRequestDocument[]>()) {
+        if (!found.has(document._id)) found.set(document._id, toRequest(document));
+      }
+    }
+    return [...found.values()].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
   }
 
   async markVerified(requestId: string, verifiedAt: Date): Promise<boolean> {
@@ -70,10 +99,14 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
 
   async findById(requestId: string): Promise<RelayRequest | undefined> {
     const document = await this.model.findById(requestId).lean<RelayRequestDocument>();
-    if (!document) return undefined;
-    const { _id, ...rest } = document as RelayRequestDocument & { createdAt?: Date; updatedAt?: Date };
-    delete (rest as { createdAt?: Date }).createdAt;
-    delete (rest as { updatedAt?: Date }).updatedAt;
-    return { requestId: _id, ...rest };
+    return document ? toRequest(document) : undefined;
   }
+}
+
+function toRequest(document: RelayRequestDocument): RelayRequest {
+  const { _id, ...rest } = document as RelayRequestDocument & { createdAt?: Date; updatedAt?: Date };
+  delete (rest as { createdAt?: Date }).createdAt;
+  delete (rest as { updatedAt?: Date }).updatedAt;
+  delete rest.requesterEmailKey;
+  return { requestId: _id, ...rest };
 }
