@@ -169,7 +169,7 @@ describe('notifyForward: the requester is told which customer got the request, a
       },
       { correlationId: requestId },
     );
-    const keys = { verificationTtlMs: 72 * 3600_000, links: deps.links };
+    const keys = { verificationTtlMs: 72 * 3600_000, secret: 'unit-test-secret-0123456789abcdef012345' };
     forwards.records.set(requestId, requestStateFor(received, keys));
     // A forged (or mis-keyed) event: another requester's address for this request.
     expect(await notifyForward(deps, forwarded({ requesterEmail: 'mallory@evil.example' }))).toBe('not-mailed');
