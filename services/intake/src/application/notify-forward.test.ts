@@ -177,9 +177,9 @@ describe('notifyForward: the requester is told which customer got the request, a
     expect(warned).toEqual([`address-mismatch ${JSON.stringify({ requestId, caseId })}`]);
     expect(forwards.records.get(requestId)?.forwards).toHaveLength(1);
     // The requester's own address (in any case) is mailed.
-    expect(
-      await notifyForward(deps, forwarded({ caseId: otherCaseId, requesterEmail: 'ada@EXAMPLE.org' })),
-    ).toBe('mailed');
+    expect(await notifyForward(deps, forwarded({ caseId: otherCaseId, requesterEmail: 'ada@EXAMPLE.org' }))).toBe(
+      'mailed',
+    );
     expect(sent.map((m) => m.to)).toEqual(['ada@EXAMPLE.org']);
   });
 
