@@ -86,7 +86,11 @@ describe('Forwarding under attack: the operator case API, admin links, not ours'
     // b's case, acknowledged by nobody: every cross-case and cross-action attempt changed nothing.
     expect((await storedCase(b.caseId))?.data.state).toBe('forwarded');
     expect((await storedCase(a.caseId))?.data.state).toBe('acknowledged');
+    // An operator reads the case: the requester's name and address are in no log line.
+    expect((await operator('GET', `/v1/cases/${a.caseId}?evidence=1`)).status).toBe(200);
     await eventually(async () => (logLines.some((l) => l.includes('admin link used')) ? true : undefined));
+    expect(logLines.join('\n')).not.toContain(`ada-${h.unique}`);
+    expect(logLines.join('\n')).not.toContain('Example</b>');
     const secrets = [a.links, b.links].flatMap((links) => Object.values(links)).map(macOf);
     for (const line of logLines) for (const secret of secrets) expect(line).not.toContain(secret);
     expect(logLines.join('\n')).not.toContain('/case-links/' + a.caseId);
