@@ -10,6 +10,7 @@ import type {
   SubmissionCounter,
   VerificationRecord,
 } from './ports';
+import { requesterKeyOf } from './requester-links';
 import type { WriteBehindVerificationStore } from './write-behind-states';
 
 export interface AcceptRequestDeps {
@@ -150,7 +151,10 @@ async function isRetry(deps: AcceptRequestDeps, incoming: IncomingRequest): Prom
  * Built from the event, so that whoever holds the event (the request path, or the mail consumer for
  * a made-up key or an event that landed after its caller gave up) writes the same record.
  */
-export function requestStateFor(event: RequestReceivedV1, keys: { verificationTtlMs: number }): VerificationRecord {
+export function requestStateFor(
+  event: RequestReceivedV1,
+  keys: { verificationTtlMs: number; secret: string },
+): VerificationRecord {
   const { requestId, reference, channel, rights, verification } = event.payload;
   const receivedAt = new Date(event.payload.receivedAt);
   const pending = verification.status === 'pending';
@@ -166,6 +170,7 @@ export function requestStateFor(event: RequestReceivedV1, keys: { verificationTt
       : {}),
     codeAttempts: 0,
     expiresAt: verificationExpiry(receivedAt, keys.verificationTtlMs),
+    requesterKey: requesterKeyOf(keys.secret, event.payload.requester.email),
   };
 }
 

@@ -1,5 +1,6 @@
 import { isRetriableError } from '@privacy-relay/shared/errors';
 import { EVENTS, type CaseForwardedV1Payload } from '@privacy-relay/shared/events';
+import { requestStateFor } from './accept-request';
 import { notifyForward, type NotifyForwardDeps } from './notify-forward';
 import type { OutgoingMail, RequestForward, RequestForwardLog, VerificationRecord } from './ports';
 import { RequesterLinks } from './requester-links';
@@ -149,6 +150,37 @@ describe('notifyForward: the requester is told which customer got the request, a
     expect(mail?.html).toContain('Evil &lt;script&gt;x&lt;/script&gt;');
     expect(mail?.html).not.toContain('<script>');
     expect(mail?.text.split('\n').some((line) => line.startsWith('Bcc:'))).toBe(false);
+  });
+
+  it('When a forwarded event names an address other than the requester intake received the request from, then nothing is mailed to it (and the forward is recorded)', async () => {
+    const { deps, forwards, sent, warned } = harness('missing');
+    // The state as intake stores it from its own received event (the requester: ada@example.org).
+    const received = EVENTS.requestReceivedV1.create(
+      {
+        requestId,
+        reference: 'PR-AAAA-BBBB',
+        idempotencyKey: `test:${requestId}`,
+        channel: 'api',
+        receivedAt: '2026-03-02T09:00:00.000Z',
+        requester: { name: 'Ada Example', email: 'Ada@Example.org' },
+        rights: ['access'],
+        text: 'Please send me a copy of my data.',
+        verification: { status: 'verified', method: 'ses-verdicts' },
+      },
+      { correlationId: requestId },
+    );
+    const keys = { verificationTtlMs: 72 * 3600_000, secret: 'unit-test-secret-0123456789abcdef012345' };
+    forwards.records.set(requestId, requestStateFor(received, keys));
+    // A forged (or mis-keyed) event: another requester's address for this request.
+    expect(await notifyForward(deps, forwarded({ requesterEmail: 'mallory@evil.example' }))).toBe('not-mailed');
+    expect(sent).toEqual([]);
+    expect(warned).toEqual([`address-mismatch ${JSON.stringify({ requestId, caseId })}`]);
+    expect(forwards.records.get(requestId)?.forwards).toHaveLength(1);
+    // The requester's own address (in any case) is mailed.
+    expect(await notifyForward(deps, forwarded({ caseId: otherCaseId, requesterEmail: 'ada@EXAMPLE.org' }))).toBe(
+      'mailed',
+    );
+    expect(sent.map((m) => m.to)).toEqual(['ada@EXAMPLE.org']);
   });
 
   it('When the event carries no customer name or no requester address (an older producer), then the tenant id stands in, or nothing is mailed', async () => {

@@ -14,7 +14,7 @@ export interface NotifyForwardDeps {
   /** Told (ids only) about a forward of a request that is not verified here: nothing is recorded or mailed. */
   onUnverified?(ids: { requestId: string; caseId: string }): void;
   /** Told (ids only) about a forward recorded without a mail: too old, or no address in the event. */
-  onNotMailed?(ids: { requestId: string; caseId: string }, reason: 'stale' | 'no-address'): void;
+  onNotMailed?(ids: { requestId: string; caseId: string }, reason: 'stale' | 'no-address' | 'address-mismatch'): void;
   onMailSent?(): void;
 }
 
@@ -63,6 +63,12 @@ export async function notifyForward(deps: NotifyForwardDeps, event: CaseForwarde
   const recorded = stored ?? forward;
   if (!requesterEmail) {
     deps.onNotMailed?.({ requestId, caseId }, 'no-address');
+    return 'not-mailed';
+  }
+  // The event names the address; intake mails only the requester it received the request from
+  // (a forged or mis-keyed event must not send this request's status link anywhere else).
+  if (record.requesterKey !== undefined && !deps.links.isRequester(record.requesterKey, requesterEmail)) {
+    deps.onNotMailed?.({ requestId, caseId }, 'address-mismatch');
     return 'not-mailed';
   }
   if (deps.clock.now().getTime() - recorded.forwardedAt.getTime() > deps.noticeMaxAgeMs) {

@@ -97,6 +97,11 @@ export interface VerificationRecord {
    * stored and its event waits in the outbox ("confirming" on the pages).
    */
   verifiedEventPublishedAt?: Date | undefined;
+  /**
+   * A keyed hash of the requester's address (`requesterKeyOf`, never the address): the forward
+   * notice goes only to the address that hashes to it. Absent on records stored before it was kept.
+   */
+  requesterKey?: string | undefined;
   /** The customers the request went to (one per case), oldest first; only ever on a verified request. */
   forwards?: RequestForward[] | undefined;
 }

@@ -1,4 +1,14 @@
+import { createHmac } from 'node:crypto';
 import { signToken, verifyToken, type TokenCheck } from '@privacy-relay/shared/tokens';
+
+/**
+ * The keyed hash intake keeps of a requester's address (the link secret keys it, so the stored
+ * value says nothing without it): what a later mail to "the requester" is checked against.
+ * Addresses compare without regard to case.
+ */
+export function requesterKeyOf(secret: string, email: string): string {
+  return createHmac('sha256', secret).update(`requester\n${email.trim().toLowerCase()}`).digest('base64url');
+}
 
 /** What intake signs: the form, the verification link, the status link. */
 export type TokenPurpose = 'form' | 'verify' | 'status';
@@ -39,6 +49,11 @@ export class RequesterLinks {
 
   verifyUrl(requestId: string, expiresAt: Date): string {
     return `${this.publicUrl}/verify/${this.verifyToken(requestId, expiresAt)}`;
+  }
+
+  /** Whether `email` is the requester whose keyed hash is `requesterKey`. */
+  isRequester(requesterKey: string, email: string): boolean {
+    return requesterKeyOf(this.secret, email) === requesterKey;
   }
 
   check(token: string, purpose: TokenPurpose, now: Date): TokenCheck {

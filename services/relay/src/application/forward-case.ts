@@ -1,6 +1,7 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type CaseMatchedV1, type Envelope } from '@privacy-relay/shared/events';
 import {
+  FINAL_STATES,
   applyTenantAction,
   isSending,
   markNoContactLeft,
@@ -172,6 +173,9 @@ export async function sendRecordedIntent(
   target: number,
 ): Promise<ForwardOutcome> {
   const { caseId } = stored.case;
+  // A case closed after the intent was recorded (the tenant said "not ours" or "done" while SES
+  // was away) gets nothing more: finishing that send would mail a tenant that is out of it.
+  if (FINAL_STATES.includes(stored.case.state)) return { outcome: 'closed' };
   const now = deps.clock.now();
   const request = await deps.requests.findById(stored.case.requestId);
   if (!request) throw new AppError('CASE_REQUEST_UNKNOWN', `request of case ${caseId} is not stored`);

@@ -99,6 +99,7 @@ export async function changeContact(
 function sent(result: ForwardOutcome): ResendOutcome {
   // sendRecordedIntent answers `already-sent` only when a concurrent writer recorded this very send.
   if (result.outcome === 'sent') return result;
+  if (result.outcome === 'closed') return { outcome: 'closed' };
   return { outcome: 'send-under-way' };
 }
 

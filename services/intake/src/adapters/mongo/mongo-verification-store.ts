@@ -25,6 +25,7 @@ interface VerificationDocument extends Partial<OutboxFields> {
   codeAttempts: number;
   expiresAt: Date;
   verifiedEventPublishedAt?: Date;
+  requesterKey?: string;
   /**
    * The request's forwards by case id: a map rather than an array, so that adding one and marking
    * its notice sent are plain `$set`s of one path (no positional operators, which FerretDB v1 lacks).
@@ -49,6 +50,7 @@ const verificationSchema = new Schema<VerificationDocument>(
     codeAttempts: { type: Number, required: true },
     expiresAt: { type: Date, required: true },
     verifiedEventPublishedAt: Date,
+    requesterKey: String,
     forwards: Schema.Types.Mixed,
     ...outboxSchemaFields,
   },
@@ -87,6 +89,7 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
       codeAttempts: record.codeAttempts,
       expiresAt: record.expiresAt,
       verifiedEventPublishedAt: record.verifiedEventPublishedAt,
+      ...(record.requesterKey ? { requesterKey: record.requesterKey } : {}),
       outboxPending: false,
     });
     return { created: outcome === 'inserted' };
@@ -182,6 +185,7 @@ function toRecord(document: VerificationDocument): VerificationRecord {
     codeAttempts: document.codeAttempts,
     expiresAt: document.expiresAt,
     verifiedEventPublishedAt: document.verifiedEventPublishedAt,
+    ...(document.requesterKey ? { requesterKey: document.requesterKey } : {}),
     forwards: forwardsOf(document),
   };
 }

@@ -49,13 +49,26 @@ ${body}
 `;
 }
 
-function send(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+/**
+ * Every link page: not cached, no referrer, never framed by another site (a framed "Not ours"
+ * button could be clicked through a decoy), no script, style or subresource, and the form may
+ * post back only to this origin.
+ */
+function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
-    .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('referrer-policy', 'no-referrer')
-    .send(page(title, `<p>${escapeHtml(message)}</p>`));
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header(
+      'content-security-policy',
+      "default-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    );
+}
+
+function send(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+  return pageHeaders(reply.status(status)).send(page(title, `<p>${escapeHtml(message)}</p>`));
 }
 
 const INVALID =
@@ -87,21 +100,17 @@ export function registerAdminLinkRoutes(
     const link = check(request.params);
     if (!link) return send(reply, 403, 'Link not valid', INVALID);
     const what = WHAT[link.action];
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .send(
-        page(
-          what.title,
-          // No action: the form posts back to the URL the page was opened from, wherever the
-          // public URL's prefix puts it (and the token is not written into the page again).
-          `<p>${escapeHtml(what.question)}</p>
+    return pageHeaders(reply).send(
+      page(
+        what.title,
+        // No action: the form posts back to the URL the page was opened from, wherever the
+        // public URL's prefix puts it (and the token is not written into the page again).
+        `<p>${escapeHtml(what.question)}</p>
 <form method="post">
 <p><button type="submit">${escapeHtml(what.button)}</button></p>
 </form>`,
-        ),
-      );
+      ),
+    );
   });
 
   app.post('/case-links/:caseId/:action/:token', async (request, reply) => {
