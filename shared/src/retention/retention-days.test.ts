@@ -45,7 +45,7 @@ describe('Retention due days', () => {
     ]);
     expect(daysToSweep('2026-05-28', '2026-06-02', 2)).toEqual(['2026-05-29', '2026-05-30']);
     expect(daysToSweep('2026-06-02', '2026-06-02', 400)).toEqual([]);
-    expect(daysToSweep(undefined, '2026-06-02', 3)).toEqual(['2026-05-31', '2026-06-01', '2026-06-02']);
+    expect(daysToSweep(undefined, '2026-06-02', 3)).toEqual(['2026-06-02']);
     expect(utcDay(new Date('2026-06-02T23:59:59Z'))).toBe('2026-06-02');
   });
 });

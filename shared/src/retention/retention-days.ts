@@ -50,11 +50,12 @@ export function retentionDaysAfter(
 
 /**
  * The days a sweep covers: from the day after `lastSwept` (the cursor) through `today`, at most
- * `maxDays` of them (the rest are left for the next sweep). Without a cursor (the first sweep),
- * the `maxDays` days ending today.
+ * `maxDays` of them (the rest are left for the next sweep). Without a cursor (the first sweep of a
+ * collection), today only: every due day is set at least a day after the write that set it, so no
+ * document stored since retention exists is due before its first sweep.
  */
 export function daysToSweep(lastSwept: string | undefined, today: string, maxDays: number): string[] {
-  const first = lastSwept === undefined ? addDays(today, 1 - maxDays) : addDays(lastSwept, 1);
+  const first = lastSwept === undefined ? today : addDays(lastSwept, 1);
   const days: string[] = [];
   for (let day = first; day <= today && days.length < maxDays; day = addDays(day, 1)) days.push(day);
   return days;

@@ -83,15 +83,19 @@ export class RetentionSweep {
   private async sweepPhase(target: RetentionTarget, phase: RetentionPhase): Promise<RetentionSweepReport> {
     const key = `${target.name}.${phase}`;
     const report: RetentionSweepReport = { target: target.name, phase, daysSwept: 0, examined: 0, applied: 0 };
-    let cursor = await this.options.cursors.lastSwept(key);
+    const cursor = await this.options.cursors.lastSwept(key);
+    let lastComplete: string | undefined;
     for (const day of daysToSweep(cursor, utcDay(this.options.clock.now()), this.maxDays)) {
-      const complete = await this.sweepDay(target, phase, day, report);
-      if (!complete) return { ...report, stoppedAt: day };
-      // Another instance moved the cursor first: it is sweeping the same days, leave them to it.
-      if (!(await this.options.cursors.advance(key, cursor, day))) return report;
-      cursor = day;
+      if (!(await this.sweepDay(target, phase, day, report))) {
+        report.stoppedAt = day;
+        break;
+      }
+      lastComplete = day;
       report.daysSwept += 1;
     }
+    // One cursor write per sweep, past the last day done completely. A crash before it only means
+    // those days are swept again (harmless); another instance having moved it first: it swept them too.
+    if (lastComplete !== undefined) await this.options.cursors.advance(key, cursor, lastComplete);
     return report;
   }
 
