@@ -78,7 +78,12 @@ export class RequestRetention implements RetentionTarget {
   }
 
   /** The day the request is due instead, when a case of it (or triage) still needs it. */
-  private async laterDay(phase: RetentionPhase, day: string, requestId: string, now: Date): Promise<string | undefined> {
+  private async laterDay(
+    phase: RetentionPhase,
+    day: string,
+    requestId: string,
+    now: Date,
+  ): Promise<string | undefined> {
     const latest = await this.deps.cases.latestDaysOfRequest(requestId);
     const caseDay = phase === 'minimise' ? latest.minimiseOn : latest.deleteOn;
     if (caseDay !== undefined && caseDay > day) return caseDay;

@@ -18,10 +18,10 @@ import {
   recordSent,
   type ForwardingCase,
   type TransitionResult,
-} from '@privacy-relay/relay/domain/case';
+} from '@privacy-relay/relay/domain/case/forwarding-case';
 import { keyIdOf, publicKeyPem } from '@privacy-relay/relay/domain/evidence/checkpoint';
 import { parseEd25519PrivateKey } from '@privacy-relay/relay/domain/evidence/signing-key';
-import { hashCounterpartyEmail } from '@privacy-relay/relay/domain/matching';
+import { hashCounterpartyEmail } from '@privacy-relay/relay/domain/matching/counterparty-hash';
 import mongoose, { type Connection } from 'mongoose';
 import { TEST_EVIDENCE_SIGNING_KEY } from '../../../../test/support/relay-env';
 import {
@@ -105,7 +105,7 @@ describe('Retention in the relay (moved clock, real store)', () => {
     await requests.insertIfAbsent({
       requestId,
       reference: 'PR-AAAA-BBBB',
-      channel: 'form',
+      channel: 'api',
       receivedAt: at,
       requester: { name: 'Ada Example', email },
       rights: ['access'],

@@ -174,7 +174,10 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
         // Minimising chains its own audit line under the salt, then drops the salt (docs/evidence.md).
         ...(evidenceSalt !== undefined && !minimising ? { evidenceSalt } : {}),
         retention: minimising
-          ? { deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn, minimisedAt: at }
+          ? {
+              deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn,
+              minimisedAt: at,
+            }
           : retentionDaysAfter(at, this.retention),
       },
       ...(minimising ? { $unset: { evidenceSalt: 1 } } : {}),
@@ -202,7 +205,11 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
 
   async latestDaysOfRequest(requestId: string): Promise<{ minimiseOn?: string; deleteOn?: string }> {
     const documents = await this.model.find({ requestId }, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>[]>();
-    const latest = (days: (string | undefined)[]) => days.filter((d) => d !== undefined).sort().at(-1);
+    const latest = (days: (string | undefined)[]) =>
+      days
+        .filter((d) => d !== undefined)
+        .sort()
+        .at(-1);
     const minimiseOn = latest(documents.map((d) => d.retention?.minimiseOn));
     const deleteOn = latest(documents.map((d) => d.retention?.deleteOn));
     return { ...(minimiseOn ? { minimiseOn } : {}), ...(deleteOn ? { deleteOn } : {}) };

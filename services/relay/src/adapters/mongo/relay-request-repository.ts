@@ -111,7 +111,10 @@ export class MongoRelayRequestRepository implements RelayRequestRepository, Requ
 
   async postpone(requestId: string, phase: RetentionPhase, day: string, to: string): Promise<boolean> {
     const field = RETENTION_FIELD[phase];
-    const result = await this.model.collection.updateOne({ _id: requestId as never, [field]: day }, { $set: { [field]: to } });
+    const result = await this.model.collection.updateOne(
+      { _id: requestId as never, [field]: day },
+      { $set: { [field]: to } },
+    );
     return result.modifiedCount === 1;
   }
 

@@ -1,4 +1,11 @@
-import { changeContactAddress, openCase, recordResendIntent, recordSendIntent, recordSent, type ForwardingCase } from './forwarding-case';
+import {
+  changeContactAddress,
+  openCase,
+  recordResendIntent,
+  recordSendIntent,
+  recordSent,
+  type ForwardingCase,
+} from './forwarding-case';
 import { MINIMISED, MINIMISED_AUDIT_WHAT, minimiseCase } from './minimise-case';
 
 const at = new Date('2026-03-02T09:00:00Z');
