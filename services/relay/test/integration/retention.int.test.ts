@@ -375,10 +375,7 @@ describe('Retention in the relay (moved clock, real store)', () => {
     expect(readFileSync(bundleFile, 'utf8')).not.toContain('privacy@acme.example');
 
     const publicKeyFile = join(dir, 'platform-key.pem');
-    require('node:fs').writeFileSync(
-      publicKeyFile,
-      createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }),
-    );
+    writeFileSync(publicKeyFile, createPublicKey(signingKey).export({ type: 'spki', format: 'pem' }));
     const out: string[] = [];
     const verifyErr: string[] = [];
     const code = await runEvidenceVerify(bundleFile, {
