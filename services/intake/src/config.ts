@@ -266,6 +266,25 @@ export const intakeConfigSpec = {
     default: String(1024 * 1024),
     doc: 'Largest SNS notification body `POST /v1/inbound/ses` accepts (SES puts up to 150 KB of mail in it); larger gets 413.',
   },
+  // --- retention ---
+  retentionMinimiseAfterDays: {
+    env: 'INTAKE_RETENTION_MINIMISE_AFTER_DAYS',
+    schema: envSchemas.positiveInt,
+    default: '183',
+    doc: "Days after a request's last activity in intake at which intake minimises its record of it (docs/retention.md). A change applies from each record's next activity.",
+  },
+  retentionDeleteAfterDays: {
+    env: 'INTAKE_RETENTION_DELETE_AFTER_DAYS',
+    schema: envSchemas.positiveInt,
+    default: '2192',
+    doc: "Days after a request's last activity in intake at which intake deletes its records of it (its idempotency key: after its receipt). A change applies from each record's next activity.",
+  },
+  retentionSweepIntervalMs: {
+    env: 'INTAKE_RETENTION_SWEEP_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '3600000',
+    doc: 'How often each intake instance runs the retention sweep (it covers every day since the last sweep, so a longer interval only delays).',
+  },
 } satisfies ConfigSpec;
 
 export type IntakeConfig = ConfigOf<typeof intakeConfigSpec>;

@@ -1,6 +1,7 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher, route, runConsumer } from '@privacy-relay/shared/kafka';
 import type { Logger } from '@privacy-relay/shared/logger';
+import { MongoRetentionCursorStore, RetentionSweep, RetentionSweeper } from '@privacy-relay/shared/retention';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -17,6 +18,7 @@ import { mailAcknowledgement, type MailAcknowledgementDeps } from './application
 import { notifyForward, type NotifyForwardDeps } from './application/notify-forward';
 import type { FetchText } from './adapters/sns/sns-signature-verifier';
 import { RequesterLinks } from './application/requester-links';
+import { VerificationRetention } from './application/retention';
 import { WriteBehindVerificationStore } from './application/write-behind-states';
 import type { VerifyDeps } from './application/verify-request';
 import type { IntakeConfig } from './config';
@@ -125,7 +127,15 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
       // key's before the answer, the state's after it, in bigger statements. The mail consumer's
       // state inserts (keys nobody can repeat) go at once: its mails wait for them.
       const groupCommit = { windowMs: config.dbGroupCommitWindowMs };
-      const storedVerifications = new MongoVerificationStore(runtime.mongo, { windowMs: config.stateWriteWindowMs });
+      const retentionPolicy = {
+        minimiseAfterDays: config.retentionMinimiseAfterDays,
+        deleteAfterDays: config.retentionDeleteAfterDays,
+      };
+      const storedVerifications = new MongoVerificationStore(
+        runtime.mongo,
+        { windowMs: config.stateWriteWindowMs },
+        retentionPolicy,
+      );
       const verifications = new WriteBehindVerificationStore(storedVerifications, (error) => {
         stateWritesFailed.inc();
         logger.warn(
@@ -211,9 +221,23 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
       });
       outboxSweeper.start();
       runtime.onStop(() => outboxSweeper.stop());
+      const ledger = new MongoRequestLedger(runtime.mongo, config.linkSecret, groupCommit, retentionPolicy);
+      // Retention: records minimised, then deleted, counted from the request's last activity here.
+      const retentionSweeper = new RetentionSweeper({
+        sweep: new RetentionSweep({
+          targets: [new VerificationRetention(storedVerifications), ledger],
+          cursors: new MongoRetentionCursorStore(runtime.mongo),
+          clock,
+          logger,
+        }),
+        intervalMs: config.retentionSweepIntervalMs,
+        logger,
+      });
+      retentionSweeper.start();
+      runtime.onStop(() => retentionSweeper.stop());
       const useCases: IntakeUseCases = {
         accept: {
-          ledger: new MongoRequestLedger(runtime.mongo, config.linkSecret, groupCommit),
+          ledger,
           publisher: new KafkaReceivedRequestPublisher(publisher),
           clock,
           // Random (v4), not time-ordered: a request id must not tell when or in what order requests came.

@@ -142,6 +142,25 @@ export const relayConfigSpec = {
     default: '60000',
     doc: 'How often the relay signs a checkpoint of the case audit chains that grew since the last one (nothing is written when none grew).',
   },
+  // --- retention ---
+  retentionMinimiseAfterDays: {
+    env: 'RELAY_RETENTION_MINIMISE_AFTER_DAYS',
+    schema: envSchemas.positiveInt,
+    default: '183',
+    doc: "Days after a case's (or request's) last activity at which the relay minimises its personal data (docs/retention.md). A change applies from each record's next activity.",
+  },
+  retentionDeleteAfterDays: {
+    env: 'RELAY_RETENTION_DELETE_AFTER_DAYS',
+    schema: envSchemas.positiveInt,
+    default: '2192',
+    doc: "Days after a case's (or request's) last activity at which the relay deletes it (six years by default). A change applies from each record's next activity.",
+  },
+  retentionSweepIntervalMs: {
+    env: 'RELAY_RETENTION_SWEEP_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '3600000',
+    doc: 'How often each relay instance runs the retention sweep (it covers every day since the last sweep, so a longer interval only delays).',
+  },
 } satisfies ConfigSpec;
 
 export type RelayConfig = ConfigOf<typeof relayConfigSpec>;

@@ -3,6 +3,7 @@ import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { type ConsumerHandle, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
+import { MongoRetentionCursorStore, RetentionSweep, RetentionSweeper } from '@privacy-relay/shared/retention';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { SesMailer, type SesMailerOptions } from '@privacy-relay/shared/ses';
 import { dateHolidaysCalendar, jurisdictionTimeZones } from './adapters/holidays/date-holidays-calendar';
@@ -12,6 +13,7 @@ import { MongoCaseEvidenceRepository } from './adapters/mongo/case-evidence';
 import { keyIdOf, publicKeyPem } from './domain/evidence/checkpoint';
 import { EvidenceCheckpointer } from './entry-points/evidence-checkpointer';
 import { CaseLinks } from './application/case-links';
+import { CaseRetention, RequestRetention } from './application/retention';
 import type { ForwardingDeps } from './application/forward-case';
 import type { HolidayCalendar } from './domain/deadline';
 import { registerAdminLinkRoutes } from './entry-points/http/admin-link-routes';
@@ -81,7 +83,11 @@ export function createRelayService(
     tenantIndex: index,
     async start() {
       await runtime.connect();
-      const requests = new MongoRelayRequestRepository(runtime.mongo, (email) => hasher.hash(email));
+      const retentionPolicy = {
+        minimiseAfterDays: config.retentionMinimiseAfterDays,
+        deleteAfterDays: config.retentionDeleteAfterDays,
+      };
+      const requests = new MongoRelayRequestRepository(runtime.mongo, (email) => hasher.hash(email), retentionPolicy);
       const directory = new MongoTenantDirectoryRepository(runtime.mongo);
       const decisions = new MongoMatchDecisionRepository(runtime.mongo);
       const publisher = new KafkaEventPublisher(runtime.kafka, { topicPrefix: config.kafkaTopicPrefix, logger });
@@ -135,7 +141,7 @@ export function createRelayService(
       outboxSweeper.start();
       runtime.onStop(() => outboxSweeper.stop());
       // Forwarding: cases, their SES mails and their admin links.
-      const cases = new MongoCaseRepository(runtime.mongo);
+      const cases = new MongoCaseRepository(runtime.mongo, retentionPolicy);
       const mailer = new SesMailer({
         from: config.mailFrom,
         region: config.awsRegion,
@@ -192,6 +198,22 @@ export function createRelayService(
       );
       checkpointer.start();
       runtime.onStop(() => checkpointer.stop());
+      // Retention: personal data minimised, then records deleted, counted from their last activity.
+      const retentionSweeper = new RetentionSweeper({
+        sweep: new RetentionSweep({
+          targets: [
+            new CaseRetention(cases),
+            new RequestRetention({ requests, cases, decisions, hasher, policy: retentionPolicy }),
+          ],
+          cursors: new MongoRetentionCursorStore(runtime.mongo),
+          clock,
+          logger,
+        }),
+        intervalMs: config.retentionSweepIntervalMs,
+        logger,
+      });
+      retentionSweeper.start();
+      runtime.onStop(() => retentionSweeper.stop());
       // Admin links: public, no operator credential (the signed token is one), so a scope of their own.
       await runtime.http.register(async (linkScope) => registerAdminLinkRoutes(linkScope, forwarding));
       // Operator routes in a scope of their own: their authentication hook leaves /healthz,

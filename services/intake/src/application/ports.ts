@@ -106,6 +106,16 @@ export interface VerificationRecord {
   forwards?: RequestForward[] | undefined;
 }
 
+/** The request records intake keeps, under retention (docs/retention.md): read by equality on a due day. */
+export interface VerificationRetentionStore {
+  /** Ids of up to `limit` records whose `phase` is due on `day`. */
+  due(phase: 'minimise' | 'delete', day: string, limit: number): Promise<string[]>;
+  /** Drops the customers' names from its forwards and its published events, if still due on `day`. */
+  minimiseIfDue(requestId: string, day: string, at: Date): Promise<boolean>;
+  /** Deletes the record and its acknowledgement mails' record, if still due on `day`. */
+  deleteIfDue(requestId: string, day: string): Promise<boolean>;
+}
+
 /**
  * One case of the request forwarded to a customer, as the requester is told of it: the customer's
  * name (the directory's, not personal data) and the legal deadline.

@@ -4,6 +4,7 @@ import type {
   EnvelopeOf,
   TenantDirectoryChangedV1Payload,
 } from '@privacy-relay/shared/events';
+import type { RetentionPhase } from '@privacy-relay/shared/retention';
 import type { ForwardingCase } from '../domain/case';
 import type { HolidayCalendar } from '../domain/deadline';
 import type { TenantExclusion, TriageCandidate } from '../domain/triage';
@@ -171,9 +172,41 @@ export interface CaseRepository {
     expectedVersion: number,
     events: readonly Envelope[],
     at: Date,
+    write?: CaseWrite,
   ): Promise<readonly Envelope[] | false>;
   /** Kafka holds `events`: the outbox is done, unless newer events were added meanwhile. */
   markPublished(caseId: string, events: readonly Envelope[]): Promise<void>;
+}
+
+/**
+ * Why a case is written. Activity (the default) moves its retention days (docs/retention.md);
+ * retention's own minimising keeps the day of deletion, drops the case's salt, and happens only
+ * while the case is still due to be minimised on `dueOn`.
+ */
+export type CaseWrite = { kind: 'activity' } | { kind: 'minimise'; dueOn: string };
+
+/** The cases retention reads and deletes: by equality on a due day (docs/retention.md). */
+export interface CaseRetentionStore {
+  /** Ids of up to `limit` cases whose `phase` is due on `day`. */
+  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]>;
+  /** Deletes the case if its deletion is still due on `day`; true when it did. */
+  deleteIfDue(caseId: string, day: string): Promise<boolean>;
+  /** The latest due days among a request's cases (undefined: it has none, or none left to minimise). */
+  latestDaysOfRequest(requestId: string): Promise<{ minimiseOn?: string; deleteOn?: string }>;
+}
+
+/** The relay's requests under retention (a request and what is keyed by its id: its match decision, an early verification). */
+export interface RequestRetentionStore {
+  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]>;
+  /** Moves the request's `phase` from `day` to the later `to` (its cases are still active); false when it changed meanwhile. */
+  postpone(requestId: string, phase: RetentionPhase, day: string, to: string): Promise<boolean>;
+  /**
+   * Drops the requester's name and email, the company named and the free text, keeping
+   * `requesterEmailKey` (for a later lookup), if still due on `day`; true when it did.
+   */
+  minimiseIfDue(requestId: string, day: string, requesterEmailKey: string | undefined, at: Date): Promise<boolean>;
+  /** Deletes the request, its match decision and early verification, if still due on `day`. */
+  deleteIfDue(requestId: string, day: string): Promise<boolean>;
 }
 
 /** One mail to one recipient, with SES message tags (`[A-Za-z0-9_-]` only) tying its events to the case. */

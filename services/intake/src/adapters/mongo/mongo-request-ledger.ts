@@ -1,5 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
+import {
+  DEFAULT_RETENTION_POLICY,
+  retentionDaysAfter,
+  type RetentionPolicy,
+  type RetentionTarget,
+} from '@privacy-relay/shared/retention';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { LedgerEntry, RequestLedger } from '../../application/ports';
 
@@ -11,6 +17,8 @@ interface LedgerDocument {
   receivedAt: Date;
   contentDigest?: string;
   createdAt: Date;
+  /** Deleted on this day (YYYY-MM-DD); a ledger entry holds no personal data to minimise (keyed hashes only). */
+  retention?: { deleteOn: string };
 }
 
 // The idempotency key (keyed hash of it) is the primary key: two concurrent claims of one key
@@ -24,16 +32,21 @@ const ledgerSchema = new Schema<LedgerDocument>(
     receivedAt: { type: Date, required: true },
     contentDigest: String,
     createdAt: { type: Date, required: true },
+    retention: { deleteOn: String },
   },
   { collection: 'request_ledger', versionKey: false },
 );
+// Retention's sweep deletes by `{ 'retention.deleteOn': day }` (an equality; docs/retention.md).
+ledgerSchema.index({ 'retention.deleteOn': 1 });
 
 /**
  * The ledger: one insert per key before publishing, group-committed; never updated (an update is a
  * read-modify-write, and FerretDB v1 serializes those per collection in our build). Whether the
  * key's event is on Kafka is told by the request's state (see `acceptRequest`), not here.
  */
-export class MongoRequestLedger implements RequestLedger {
+export class MongoRequestLedger implements RequestLedger, RetentionTarget {
+  readonly name = 'request_ledger';
+  readonly phases = ['delete'] as const;
   private readonly claims: Model<LedgerDocument>;
   private readonly claimInserts: BatchedInserts<LedgerDocument>;
 
@@ -42,6 +55,8 @@ export class MongoRequestLedger implements RequestLedger {
     /** Keys the stored form of idempotency keys (an email's Message-ID names hosts and people). */
     private readonly secret: string,
     groupCommit: BatchedInsertsOptions = {},
+    /** Entries are deleted `deleteAfterDays` after the request was received (they are never updated). */
+    private readonly retention: RetentionPolicy = DEFAULT_RETENTION_POLICY,
   ) {
     this.claims = connection.model<LedgerDocument>('RequestLedgerEntry', ledgerSchema);
     // The driver's collection directly: mongoose's document layer is not needed on this path.
@@ -58,6 +73,7 @@ export class MongoRequestLedger implements RequestLedger {
       receivedAt: entry.receivedAt,
       contentDigest: entry.contentDigest,
       createdAt: new Date(),
+      retention: { deleteOn: retentionDaysAfter(entry.receivedAt, this.retention).deleteOn },
     });
     if (outcome === 'inserted') return { entry, created: true };
 
@@ -78,6 +94,19 @@ export class MongoRequestLedger implements RequestLedger {
 
   async has(idempotencyKey: string): Promise<boolean> {
     return (await this.claims.exists({ _id: this.storedKey(idempotencyKey) })) !== null;
+  }
+
+  async due(_phase: 'minimise' | 'delete', day: string, limit: number): Promise<string[]> {
+    const documents = await this.claims.collection
+      .find({ 'retention.deleteOn': day }, { projection: { _id: 1 }, limit })
+      .toArray();
+    return documents.map((d) => String(d._id));
+  }
+
+  /** Deletes the entry if still due on `day` (a request sent again with the same key after that is a new request). */
+  async apply(_phase: 'minimise' | 'delete', day: string, id: string): Promise<'done' | 'skipped'> {
+    const result = await this.claims.deleteOne({ _id: id, 'retention.deleteOn': day });
+    return result.deletedCount === 1 ? 'done' : 'skipped';
   }
 
   private storedKey(idempotencyKey: string): string {

@@ -1,12 +1,20 @@
 import type { Channel, RequestVerifiedV1, Right } from '@privacy-relay/shared/events';
 import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
 import { MongoOutbox, outboxSchemaFields, pendingOutbox, type OutboxFields } from '@privacy-relay/shared/outbox';
+import {
+  DEFAULT_RETENTION_POLICY,
+  retentionDaysAfter,
+  type RetentionDays,
+  type RetentionPhase,
+  type RetentionPolicy,
+} from '@privacy-relay/shared/retention';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type {
   RequestForward,
   RequestForwardLog,
   VerificationMethod,
   VerificationRecord,
+  VerificationRetentionStore,
   VerificationStore,
 } from '../../application/ports';
 
@@ -31,7 +39,14 @@ interface VerificationDocument extends Partial<OutboxFields> {
    * its notice sent are plain `$set`s of one path (no positional operators, which FerretDB v1 lacks).
    */
   forwards?: Record<string, StoredForward>;
+  /** Retention's due days, moved by the request's activity here (docs/retention.md). */
+  retention?: RetentionDays;
 }
+
+const RETENTION_FIELD: Record<RetentionPhase, string> = {
+  minimise: 'retention.minimiseOn',
+  delete: 'retention.deleteOn',
+};
 
 type StoredVerification = VerificationDocument & { createdAt: Date; updatedAt: Date };
 
@@ -53,11 +68,15 @@ const verificationSchema = new Schema<VerificationDocument>(
     requesterKey: String,
     forwards: Schema.Types.Mixed,
     ...outboxSchemaFields,
+    retention: { minimiseOn: String, deleteOn: String, minimisedAt: Date },
   },
   { collection: 'verifications', versionKey: false, timestamps: true },
 );
+// Retention's sweep: equalities on one due day (docs/retention.md).
+verificationSchema.index({ 'retention.minimiseOn': 1 });
+verificationSchema.index({ 'retention.deleteOn': 1 });
 
-export class MongoVerificationStore implements VerificationStore, RequestForwardLog {
+export class MongoVerificationStore implements VerificationStore, RequestForwardLog, VerificationRetentionStore {
   private readonly model: Model<VerificationDocument>;
   private readonly creates: BatchedInserts<StoredVerification>;
   private readonly deferrableCreates: BatchedInserts<StoredVerification>;
@@ -65,7 +84,12 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
   readonly outbox: MongoOutbox;
 
   /** `deferrableGroupCommit`: how creates nobody waits for are grouped (others go at once). */
-  constructor(connection: Connection, deferrableGroupCommit: BatchedInsertsOptions = {}) {
+  constructor(
+    private readonly connection: Connection,
+    deferrableGroupCommit: BatchedInsertsOptions = {},
+    /** When the request's record here is minimised and deleted, counted from its last activity. */
+    private readonly retention: RetentionPolicy = DEFAULT_RETENTION_POLICY,
+  ) {
     this.model = connection.model<VerificationDocument>('Verification', verificationSchema);
     this.creates = new BatchedInserts(this.model.collection);
     this.deferrableCreates = new BatchedInserts(this.model.collection, deferrableGroupCommit);
@@ -91,6 +115,7 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
       verifiedEventPublishedAt: record.verifiedEventPublishedAt,
       ...(record.requesterKey ? { requesterKey: record.requesterKey } : {}),
       outboxPending: false,
+      retention: retentionDaysAfter(record.receivedAt, this.retention),
     });
     return { created: outcome === 'inserted' };
   }
@@ -104,7 +129,15 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     // The state change and the event it owes Kafka in one single-document update.
     const result = await this.model.updateOne(
       { _id: requestId, status: 'pending' },
-      { $set: { status: 'verified', verifiedAt: at, method, ...pendingOutbox([event], at) } },
+      {
+        $set: {
+          status: 'verified',
+          verifiedAt: at,
+          method,
+          ...pendingOutbox([event], at),
+          retention: retentionDaysAfter(at, this.retention),
+        },
+      },
     );
     return result.modifiedCount === 1;
   }
@@ -139,7 +172,9 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     // _id equality is pushed down; status and $exists are checked on that one document).
     const result = await this.model.updateOne(
       { _id: requestId, status: 'verified', [path]: { $exists: false } },
-      { $set: { [path]: withoutUndefined(stored) } },
+      {
+        $set: { [path]: withoutUndefined(stored), retention: retentionDaysAfter(forward.forwardedAt, this.retention) },
+      },
     );
     const document = await this.model.findById(requestId).lean<VerificationDocument>();
     if (!document) return { outcome: 'unknown' };
@@ -150,8 +185,47 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
   async markNoticeSent(requestId: string, caseId: string, at: Date): Promise<void> {
     await this.model.updateOne(
       { _id: requestId, [forwardPath(caseId)]: { $exists: true } },
-      { $set: { [`${forwardPath(caseId)}.noticeSentAt`]: at } },
+      { $set: { [`${forwardPath(caseId)}.noticeSentAt`]: at, retention: retentionDaysAfter(at, this.retention) } },
     );
+  }
+
+  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
+    const documents = await this.model.collection
+      .find({ [RETENTION_FIELD[phase]]: day }, { projection: { _id: 1 }, limit })
+      .toArray();
+    return documents.map((d) => String(d._id));
+  }
+
+  async minimiseIfDue(requestId: string, day: string, at: Date): Promise<boolean> {
+    const guard = { _id: requestId, [RETENTION_FIELD.minimise]: day };
+    const document = await this.model.findOne(guard, { forwards: 1, outboxPending: 1 }).lean<VerificationDocument>();
+    if (!document) return false;
+    // Which customers the request went to is what a record here says about the person: the
+    // customers' names go, the case ids and dates stay. Published events are not needed any more.
+    const forwards = Object.fromEntries(
+      Object.entries(document.forwards ?? {}).map(([caseId, { tenantName: _name, ...rest }]) => [caseId, rest]),
+    );
+    const result = await this.model.collection.updateOne(
+      { ...guard, _id: requestId as never },
+      {
+        $set: {
+          'retention.minimisedAt': at,
+          ...(document.forwards ? { forwards } : {}),
+          ...(document.outboxPending ? {} : { outbox: [] }),
+        },
+        $unset: { [RETENTION_FIELD.minimise]: 1 },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async deleteIfDue(requestId: string, day: string): Promise<boolean> {
+    if (!(await this.model.exists({ _id: requestId, [RETENTION_FIELD.delete]: day }))) return false;
+    // Keyed by the request id: the record of its acknowledgement mails goes first (a crash in
+    // between leaves the request due for the next sweep).
+    await this.connection.collection<{ _id: string }>('acknowledgement_mails').deleteOne({ _id: requestId });
+    const result = await this.model.deleteOne({ _id: requestId, [RETENTION_FIELD.delete]: day });
+    return result.deletedCount === 1;
   }
 }
 

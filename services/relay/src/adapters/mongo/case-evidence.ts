@@ -52,7 +52,8 @@ export function evidenceFieldsOnUpdate(
   next: ForwardingCase,
 ): Partial<CaseEvidenceFields> {
   const chain = stored.auditChain ?? [];
-  if (stored.evidenceSalt !== undefined && chain.length >= next.audit.length) return {};
+  // A chained case without a salt was minimised (retention): nothing new to chain, nothing to re-salt.
+  if ((stored.evidenceSalt !== undefined || chain.length > 0) && chain.length >= next.audit.length) return {};
   return chained(next, stored.evidenceSalt ?? newCaseSalt(), chain);
 }
 

@@ -1,8 +1,15 @@
 import type { Envelope } from '@privacy-relay/shared/events';
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
 import { MongoOutbox, outboxSchemaFields, type OutboxEvent, type OutboxFields } from '@privacy-relay/shared/outbox';
+import {
+  DEFAULT_RETENTION_POLICY,
+  retentionDaysAfter,
+  type RetentionDays,
+  type RetentionPhase,
+  type RetentionPolicy,
+} from '@privacy-relay/shared/retention';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { CaseRepository, StoredCase } from '../../application/ports';
+import type { CaseRepository, CaseRetentionStore, CaseWrite, StoredCase } from '../../application/ports';
 import type { ForwardingCase } from '../../domain/case';
 import {
   CASE_EVIDENCE_PROJECTION,
@@ -25,6 +32,8 @@ interface CaseDocument extends OutboxFields, Partial<CaseEvidenceFields> {
   tenantId: string;
   state: ForwardingCase['state'];
   data: Omit<ForwardingCase, 'caseId'>;
+  /** Retention's due days, moved by every activity (docs/retention.md); absent on cases stored before. */
+  retention?: RetentionDays;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -41,6 +50,7 @@ const caseSchema = new Schema<CaseDocument>(
     data: { type: Schema.Types.Mixed, required: true },
     ...outboxSchemaFields,
     ...caseEvidenceSchemaFields,
+    retention: { minimiseOn: String, deleteOn: String, minimisedAt: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -51,6 +61,15 @@ const caseSchema = new Schema<CaseDocument>(
 // filter down to PostgreSQL (explain: filterPushdown true) but plans it as a sequential scan of the
 // collection's table (a jsonb containment its btree index does not serve); MongoDB uses the index.
 caseSchema.index({ requestId: 1 });
+// Retention's sweep reads `{ 'retention.minimiseOn': day }` and `{ 'retention.deleteOn': day }`,
+// equalities on one day (docs/retention.md).
+caseSchema.index({ 'retention.minimiseOn': 1 });
+caseSchema.index({ 'retention.deleteOn': 1 });
+
+const RETENTION_FIELD: Record<RetentionPhase, string> = {
+  minimise: 'retention.minimiseOn',
+  delete: 'retention.deleteOn',
+};
 
 function toStored(document: CaseDocument): StoredCase {
   return { case: { caseId: document._id, ...document.data }, version: document.version };
@@ -67,12 +86,16 @@ function batchOf(events: readonly { id: string }[]): string {
   return events.at(-1)?.id ?? '';
 }
 
-export class MongoCaseRepository implements CaseRepository {
+export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   private readonly model: Model<CaseDocument>;
   /** Cases whose events are not all on Kafka yet, for the sweeper. */
   readonly outbox: MongoOutbox;
 
-  constructor(connection: Connection) {
+  constructor(
+    connection: Connection,
+    /** When a case's personal data is minimised and the case deleted, counted from its last activity. */
+    private readonly retention: RetentionPolicy = DEFAULT_RETENTION_POLICY,
+  ) {
     this.model = connection.model<CaseDocument>('Case', caseSchema);
     this.outbox = new MongoOutbox(this.model);
   }
@@ -100,6 +123,7 @@ export class MongoCaseRepository implements CaseRepository {
       outboxBatch: '',
       outboxQueuedAt: at,
       ...evidenceFieldsOnCreate(forwardingCase),
+      retention: retentionDaysAfter(at, this.retention),
       createdAt: at,
       updatedAt: at,
     });
@@ -110,14 +134,20 @@ export class MongoCaseRepository implements CaseRepository {
     expectedVersion: number,
     events: readonly Envelope[],
     at: Date,
+    write: CaseWrite = { kind: 'activity' },
   ): Promise<readonly Envelope[] | false> {
+    // Retention's minimising acts only on a case still due that day (activity meanwhile moved it).
+    const guard = {
+      _id: next.caseId,
+      version: expectedVersion,
+      ...(write.kind === 'minimise' ? { [RETENTION_FIELD.minimise]: write.dueOn } : {}),
+    };
     // Events still pending stay ahead of the new ones: the outbox only ever grows until published.
     const current = await this.model
-      .findOne(
-        { _id: next.caseId, version: expectedVersion },
-        { outbox: 1, outboxPending: 1, outboxQueuedAt: 1, ...CASE_EVIDENCE_PROJECTION },
-      )
-      .lean<Pick<CaseDocument, 'outbox' | 'outboxPending' | 'outboxQueuedAt' | 'evidenceSalt' | 'auditChain'>>();
+      .findOne(guard, { outbox: 1, outboxPending: 1, outboxQueuedAt: 1, retention: 1, ...CASE_EVIDENCE_PROJECTION })
+      .lean<
+        Pick<CaseDocument, 'outbox' | 'outboxPending' | 'outboxQueuedAt' | 'evidenceSalt' | 'auditChain' | 'retention'>
+      >();
     if (!current) return false;
     const fresh: OutboxEvent[] = events.map((e) => ({ eventType: e.type, envelope: JSON.stringify(e) }));
     const keep = current.outboxPending ? current.outbox : [];
@@ -130,25 +160,58 @@ export class MongoCaseRepository implements CaseRepository {
             outboxBatch: batchOf(events),
             outboxQueuedAt: current.outboxPending ? (current.outboxQueuedAt ?? at) : at,
           };
-    const result = await this.model.updateOne(
-      { _id: next.caseId, version: expectedVersion },
-      {
-        $set: {
-          version: expectedVersion + 1,
-          state: next.state,
-          data: dataOf(next),
-          updatedAt: at,
-          ...outboxFields,
-          // The audit chain grows in the same guarded update as the audit lines it covers.
-          ...evidenceFieldsOnUpdate(current, next),
-        },
+    // The audit chain grows in the same guarded update as the audit lines it covers.
+    const { evidenceSalt, ...chainFields } = evidenceFieldsOnUpdate(current, next);
+    const minimising = write.kind === 'minimise';
+    const result = await this.model.updateOne(guard, {
+      $set: {
+        version: expectedVersion + 1,
+        state: next.state,
+        data: dataOf(next),
+        updatedAt: at,
+        ...outboxFields,
+        ...chainFields,
+        // Minimising chains its own audit line under the salt, then drops the salt (docs/evidence.md).
+        ...(evidenceSalt !== undefined && !minimising ? { evidenceSalt } : {}),
+        retention: minimising
+          ? {
+              deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn,
+              minimisedAt: at,
+            }
+          : retentionDaysAfter(at, this.retention),
       },
-    );
+      ...(minimising ? { $unset: { evidenceSalt: 1 } } : {}),
+    });
     if (result.modifiedCount === 0) return false;
     return events.length === 0 ? [] : [...keep, ...fresh].map((e) => JSON.parse(e.envelope) as Envelope);
   }
 
   async markPublished(caseId: string, events: readonly Envelope[]): Promise<void> {
     await this.outbox.markPublished(caseId, batchOf(events), new Date());
+  }
+
+  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
+    const documents = await this.model
+      .find({ [RETENTION_FIELD[phase]]: day }, { _id: 1 })
+      .limit(limit)
+      .lean<Pick<CaseDocument, '_id'>[]>();
+    return documents.map((d) => d._id);
+  }
+
+  async deleteIfDue(caseId: string, day: string): Promise<boolean> {
+    const result = await this.model.deleteOne({ _id: caseId, [RETENTION_FIELD.delete]: day });
+    return result.deletedCount === 1;
+  }
+
+  async latestDaysOfRequest(requestId: string): Promise<{ minimiseOn?: string; deleteOn?: string }> {
+    const documents = await this.model.find({ requestId }, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>[]>();
+    const latest = (days: (string | undefined)[]) =>
+      days
+        .filter((d) => d !== undefined)
+        .sort()
+        .at(-1);
+    const minimiseOn = latest(documents.map((d) => d.retention?.minimiseOn));
+    const deleteOn = latest(documents.map((d) => d.retention?.deleteOn));
+    return { ...(minimiseOn ? { minimiseOn } : {}), ...(deleteOn ? { deleteOn } : {}) };
   }
 }

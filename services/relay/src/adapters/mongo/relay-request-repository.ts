@@ -1,16 +1,31 @@
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import {
+  DEFAULT_RETENTION_POLICY,
+  retentionDaysAfter,
+  type RetentionDays,
+  type RetentionPhase,
+  type RetentionPolicy,
+} from '@privacy-relay/shared/retention';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { RelayRequestRepository } from '../../application/ports';
+import type { RelayRequestRepository, RequestRetentionStore } from '../../application/ports';
 import type { RelayRequest } from '../../domain/relay-request';
 
 interface RelayRequestDocument extends Omit<RelayRequest, 'requestId'> {
   _id: string;
   /**
    * Keyed hash (the counterparty HMAC) of the requester's canonical address: the requester's
-   * export finds their requests by equality on it. Absent on requests stored before it was kept.
+   * export finds their requests by equality on it, also once retention dropped the address.
+   * Absent on requests stored before it was kept.
    */
   requesterEmailKey?: string;
+  /** Retention's due days, moved by the request's own writes (docs/retention.md). */
+  retention?: RetentionDays;
 }
+
+const RETENTION_FIELD: Record<RetentionPhase, string> = {
+  minimise: 'retention.minimiseOn',
+  delete: 'retention.deleteOn',
+};
 
 const relayRequestSchema = new Schema<RelayRequestDocument>(
   {
@@ -29,9 +44,13 @@ const relayRequestSchema = new Schema<RelayRequestDocument>(
     verifiedAt: Date,
     sourceEventId: { type: String, required: true },
     requesterEmailKey: String,
+    retention: { minimiseOn: String, deleteOn: String, minimisedAt: Date },
   },
   { collection: 'requests', versionKey: false, timestamps: true },
 );
+// Retention's sweep: equalities on one due day (docs/retention.md).
+relayRequestSchema.index({ 'retention.minimiseOn': 1 });
+relayRequestSchema.index({ 'retention.deleteOn': 1 });
 // Serve the requester's "everything you hold about me" export (docs/export.md): equality on the
 // keyed hash of the canonical address, and on the address as stored for requests kept before the hash.
 relayRequestSchema.index({ 'requester.email': 1 });
@@ -48,14 +67,16 @@ const earlyVerificationSchema = new Schema<EarlyVerificationDocument>(
   { collection: 'early_verifications', versionKey: false },
 );
 
-export class MongoRelayRequestRepository implements RelayRequestRepository {
+export class MongoRelayRequestRepository implements RelayRequestRepository, RequestRetentionStore {
   private readonly model: Model<RelayRequestDocument>;
   private readonly earlyVerifications: Model<EarlyVerificationDocument>;
 
   constructor(
-    connection: Connection,
+    private readonly connection: Connection,
     /** The keyed hash stored with each request for the export's lookup (none kept without it). */
     private readonly requesterKeyOf?: (email: string) => string,
+    /** Counted from the request's receipt and its verification (its cases have their own). */
+    private readonly retention: RetentionPolicy = DEFAULT_RETENTION_POLICY,
   ) {
     this.model = connection.model<RelayRequestDocument>('RelayRequest', relayRequestSchema);
     this.earlyVerifications = connection.model<EarlyVerificationDocument>('EarlyVerification', earlyVerificationSchema);
@@ -73,7 +94,12 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
   async insertIfAbsent(request: RelayRequest): Promise<boolean> {
     const { requestId, ...rest } = request;
     const key = this.requesterKeyOf?.(request.requester.email);
-    return createIfAbsent(this.model, { _id: requestId, ...rest, ...(key ? { requesterEmailKey: key } : {}) });
+    return createIfAbsent(this.model, {
+      _id: requestId,
+      ...rest,
+      ...(key ? { requesterEmailKey: key } : {}),
+      retention: retentionDaysAfter(request.receivedAt, this.retention),
+    });
   }
 
   async findByRequester(email: string): Promise<RelayRequest[]> {
@@ -93,8 +119,55 @@ export class MongoRelayRequestRepository implements RelayRequestRepository {
   }
 
   async markVerified(requestId: string, verifiedAt: Date): Promise<boolean> {
-    const result = await this.model.updateOne({ _id: requestId }, { $set: { status: 'verified', verifiedAt } });
+    const result = await this.model.updateOne(
+      { _id: requestId },
+      { $set: { status: 'verified', verifiedAt, retention: retentionDaysAfter(verifiedAt, this.retention) } },
+    );
     return result.matchedCount > 0;
+  }
+
+  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
+    const documents = await this.model.collection
+      .find({ [RETENTION_FIELD[phase]]: day }, { projection: { _id: 1 }, limit })
+      .toArray();
+    return documents.map((d) => String(d._id));
+  }
+
+  async postpone(requestId: string, phase: RetentionPhase, day: string, to: string): Promise<boolean> {
+    const field = RETENTION_FIELD[phase];
+    const result = await this.model.collection.updateOne(
+      { _id: requestId as never, [field]: day },
+      { $set: { [field]: to } },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async minimiseIfDue(
+    requestId: string,
+    day: string,
+    requesterEmailKey: string | undefined,
+    at: Date,
+  ): Promise<boolean> {
+    // Through the driver: a minimised request no longer has the fields the schema requires.
+    const result = await this.model.collection.updateOne(
+      { _id: requestId as never, [RETENTION_FIELD.minimise]: day },
+      {
+        $set: { 'retention.minimisedAt': at, ...(requesterEmailKey ? { requesterEmailKey } : {}) },
+        $unset: { requester: 1, company: 1, text: 1, otherRightText: 1, [RETENTION_FIELD.minimise]: 1 },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  async deleteIfDue(requestId: string, day: string): Promise<boolean> {
+    const due = await this.model.exists({ _id: requestId, [RETENTION_FIELD.delete]: day });
+    if (!due) return false;
+    // What is keyed by the request id goes first: a crash in between leaves the request due, and
+    // the next sweep deletes the rest.
+    await this.earlyVerifications.deleteOne({ _id: requestId });
+    await this.connection.collection<{ _id: string }>('match_decisions').deleteOne({ _id: requestId });
+    const result = await this.model.deleteOne({ _id: requestId, [RETENTION_FIELD.delete]: day });
+    return result.deletedCount === 1;
   }
 
   async findById(requestId: string): Promise<RelayRequest | undefined> {

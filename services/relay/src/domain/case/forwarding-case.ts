@@ -27,7 +27,8 @@ export type Actor =
   | { kind: 'operator'; operatorId: string }
   | { kind: 'admin-link' }
   | { kind: 'relay' }
-  | { kind: 'mail-event'; eventId: string };
+  | { kind: 'mail-event'; eventId: string }
+  | { kind: 'retention' };
 
 export interface CaseContact {
   email: string;
