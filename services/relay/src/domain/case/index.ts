@@ -1,1 +1,2 @@
 export * from './forwarding-case';
+export * from './extend-deadline';
