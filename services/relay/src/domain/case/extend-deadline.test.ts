@@ -13,6 +13,7 @@ import {
   openCase,
   recordSendIntent,
   recordSent,
+  type Actor,
   type ForwardingCase,
   type TransitionResult,
 } from './forwarding-case';
@@ -51,8 +52,12 @@ function matched(): ForwardingCase {
 
 const forwarded = (): ForwardingCase => ok(recordSent(matched(), 0, 'ses-1', at));
 
-const extend = (c: ForwardingCase, today: string, reason = 'Twelve years of records in three systems.', by = admin) =>
-  extendDeadline(c, { reason, today, at: onExtension, by });
+const extend = (
+  c: ForwardingCase,
+  today: string,
+  reason = 'Twelve years of records in three systems.',
+  by: Actor = admin,
+) => extendDeadline(c, { reason, today, at: onExtension, by });
 
 describe('Extending a case’s deadline (once, before the original deadline, with a reason)', () => {
   it('When a forwarded case is extended before its deadline, then its deadline is the extended one, the original is kept, and one audit line names who and carries the reason as `text` (salted-hashed in the chain)', () => {

@@ -42,11 +42,9 @@ export function extendDeadline(
 ): ExtensionResult {
   const checked = checkExtensionReason(input.reason);
   if (!checked.ok) return { ok: false, reason: 'invalid-reason', problem: checked.problem };
-  if (current.extension) return { ok: false, reason: 'already', extension: current.extension };
-  if (!EXTENDABLE_FROM.includes(current.state)) return { ok: false, reason: 'not-allowed', from: current.state };
+  const refusal = extensionRefusal(current, input.today);
+  if (refusal) return refusal;
   const original = originalDeadlineOf(current);
-  // Plain YYYY-MM-DD dates compare as strings.
-  if (input.today > original) return { ok: false, reason: 'deadline-passed', deadline: original, today: input.today };
   const iso = input.at.toISOString();
   const extension: CaseExtension = {
     at: iso,
@@ -68,6 +66,21 @@ export function extendDeadline(
       ],
     },
   };
+}
+
+export type ExtensionRefusal = Extract<ExtensionResult, { reason: 'already' | 'not-allowed' | 'deadline-passed' }>;
+
+/**
+ * Why the case cannot be extended today (whatever the reason given), or undefined when it can:
+ * what the admin link's page says before it offers the form.
+ */
+export function extensionRefusal(current: ForwardingCase, today: string): ExtensionRefusal | undefined {
+  if (current.extension) return { ok: false, reason: 'already', extension: current.extension };
+  if (!EXTENDABLE_FROM.includes(current.state)) return { ok: false, reason: 'not-allowed', from: current.state };
+  const original = originalDeadlineOf(current);
+  // Plain YYYY-MM-DD dates compare as strings.
+  if (today > original) return { ok: false, reason: 'deadline-passed', deadline: original, today };
+  return undefined;
 }
 
 /** The deadline in force (the extended one once extended): what reminders and the deadline warning follow. */
