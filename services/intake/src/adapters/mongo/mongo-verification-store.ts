@@ -3,15 +3,20 @@ import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/share
 import { MongoOutbox, outboxSchemaFields, pendingOutbox, type OutboxFields } from '@privacy-relay/shared/outbox';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type {
+  ForwardExtension,
   RequestForward,
+  RequestExtensionLog,
   RequestForwardLog,
   VerificationMethod,
   VerificationRecord,
   VerificationStore,
 } from '../../application/ports';
 
-/** A forward as stored, under its case id in `forwards`. */
-type StoredForward = Omit<RequestForward, 'caseId'>;
+/**
+ * A forward as stored, under its case id in `forwards`. Its extension may come before it (another
+ * topic): until the forward's own event is recorded, the entry holds only `extension`.
+ */
+type StoredForward = Partial<Omit<RequestForward, 'caseId'>>;
 
 interface VerificationDocument extends Partial<OutboxFields> {
   _id: string;
@@ -55,7 +60,7 @@ const verificationSchema = new Schema<VerificationDocument>(
   { collection: 'verifications', versionKey: false, timestamps: true },
 );
 
-export class MongoVerificationStore implements VerificationStore, RequestForwardLog {
+export class MongoVerificationStore implements VerificationStore, RequestForwardLog, RequestExtensionLog {
   private readonly model: Model<VerificationDocument>;
   private readonly creates: BatchedInserts<StoredVerification>;
   private readonly deferrableCreates: BatchedInserts<StoredVerification>;
@@ -130,13 +135,18 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     requestId: string,
     forward: RequestForward,
   ): Promise<{ outcome: 'recorded' | 'known'; record: VerificationRecord } | { outcome: 'unverified' | 'unknown' }> {
-    const { caseId, ...stored } = forward;
+    const { caseId, extension: _extension, ...stored } = forward;
     const path = forwardPath(caseId);
     // One conditional single-document update: only a verified request, only once per case (the
-    // _id equality is pushed down; status and $exists are checked on that one document).
+    // _id equality is pushed down; status and $exists are checked on that one document). Field by
+    // field, so that an extension recorded before the forward stays beside it.
     const result = await this.model.updateOne(
-      { _id: requestId, status: 'verified', [path]: { $exists: false } },
-      { $set: { [path]: withoutUndefined(stored) } },
+      { _id: requestId, status: 'verified', [`${path}.forwardedAt`]: { $exists: false } },
+      {
+        $set: Object.fromEntries(
+          Object.entries(withoutUndefined(stored)).map(([field, value]) => [`${path}.${field}`, value]),
+        ),
+      },
     );
     const document = await this.model.findById(requestId).lean<VerificationDocument>();
     if (!document) return { outcome: 'unknown' };
@@ -148,6 +158,36 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     await this.model.updateOne(
       { _id: requestId, [forwardPath(caseId)]: { $exists: true } },
       { $set: { [`${forwardPath(caseId)}.noticeSentAt`]: at } },
+    );
+  }
+
+  async recordExtension(
+    requestId: string,
+    caseId: string,
+    extension: ForwardExtension,
+  ): Promise<
+    | { outcome: 'recorded' | 'known'; record: VerificationRecord; stored: ForwardExtension }
+    | { outcome: 'unverified' | 'unknown' }
+  > {
+    const path = `${forwardPath(caseId)}.extension`;
+    // As recordForward: one conditional single-document update, only on a verified request, once per case.
+    const result = await this.model.updateOne(
+      { _id: requestId, status: 'verified', [path]: { $exists: false } },
+      { $set: { [path]: withoutUndefined(extension) } },
+    );
+    const document = await this.model.findById(requestId).lean<VerificationDocument>();
+    if (!document) return { outcome: 'unknown' };
+    if (document.status !== 'verified') return { outcome: 'unverified' };
+    const stored = document.forwards?.[caseId]?.extension;
+    if (!stored) return { outcome: 'unknown' };
+    return { outcome: result.modifiedCount === 1 ? 'recorded' : 'known', record: toRecord(document), stored };
+  }
+
+  async markExtensionNoticeSent(requestId: string, caseId: string, at: Date): Promise<void> {
+    const path = `${forwardPath(caseId)}.extension`;
+    await this.model.updateOne(
+      { _id: requestId, [path]: { $exists: true } },
+      { $set: { [`${path}.noticeSentAt`]: at } },
     );
   }
 }
@@ -164,9 +204,12 @@ function withoutUndefined<T extends object>(value: T): T {
 
 function forwardsOf(document: VerificationDocument): RequestForward[] | undefined {
   if (!document.forwards) return undefined;
-  return Object.entries(document.forwards)
+  const forwards = Object.entries(document.forwards)
+    // An entry holding only an extension (its forward's event not handled yet) is not a forward yet.
+    .filter((entry): entry is [string, Omit<RequestForward, 'caseId'>] => entry[1].forwardedAt !== undefined)
     .map(([caseId, stored]) => ({ caseId, ...stored }))
     .sort((a, b) => a.forwardedAt.getTime() - b.forwardedAt.getTime() || a.caseId.localeCompare(b.caseId));
+  return forwards.length > 0 ? forwards : undefined;
 }
 
 function toRecord(document: VerificationDocument): VerificationRecord {
