@@ -15,6 +15,7 @@ import { PacedMailer } from './adapters/ses/paced-mailer';
 import { SesMailer } from '@privacy-relay/shared/ses';
 import { acceptRequest, type AcceptRequestDeps } from './application/accept-request';
 import { mailAcknowledgement, type MailAcknowledgementDeps } from './application/mail-acknowledgement';
+import { notifyExtension, type NotifyExtensionDeps } from './application/notify-extension';
 import { notifyForward, type NotifyForwardDeps } from './application/notify-forward';
 import type { FetchText } from './adapters/sns/sns-signature-verifier';
 import { RequesterLinks } from './application/requester-links';
@@ -92,6 +93,13 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
   const forwardNotices = new Counter({
     name: 'intake_forward_notices_total',
     help: "privacy.case.forwarded.v1 events by what the requester's notice became (mailed, already-mailed, not-mailed, unverified)",
+    labelNames: ['outcome'],
+    registers: [runtime.metrics],
+  });
+
+  const extensionNotices = new Counter({
+    name: 'intake_extension_notices_total',
+    help: "privacy.case.extended.v1 events by what the requester's notice became (mailed, already-mailed, not-mailed, unverified)",
     labelNames: ['outcome'],
     registers: [runtime.metrics],
   });
@@ -183,7 +191,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
       // The requester's notice of each forward, in a group of its own: a notice waiting for a
       // state not stored yet (retried in order) or for SES holds up no receipt, and the reverse.
       const forwardLog = logger.child({ component: 'forward-notices' });
-      const noticeDeps: NotifyForwardDeps = {
+      const noticeDeps: NotifyForwardDeps & NotifyExtensionDeps = {
         forwards: storedVerifications,
         mailer: pacedMailer,
         clock,
@@ -201,6 +209,11 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         routes: [
           route(EVENTS.caseForwardedV1, async (event) => {
             forwardNotices.inc({ outcome: await notifyForward(noticeDeps, event) });
+          }),
+          // A case's deadline extension, in the same group (DECISIONS.md 8): recorded beside its
+          // forward whichever of the two events comes first, mailed once.
+          route(EVENTS.caseExtendedV1, async (event) => {
+            extensionNotices.inc({ outcome: await notifyExtension(noticeDeps, event) });
           }),
         ],
       });

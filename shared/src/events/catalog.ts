@@ -7,6 +7,7 @@ import { mailEventV1 } from './mail-event/v1';
 import { caseAcknowledgedV1 } from './case-acknowledged/v1';
 import { caseEscalatedV1 } from './case-escalated/v1';
 import { caseClosedV1 } from './case-closed/v1';
+import { caseExtendedV1 } from './case-extended/v1';
 import { tenantDirectoryChangedV1 } from './tenant-directory-changed/v1';
 import { exportRequestedV1 } from './export-requested/v1';
 import { exportCollectedV1 } from './export-collected/v1';
@@ -25,6 +26,7 @@ export const EVENTS = {
   caseAcknowledgedV1,
   caseEscalatedV1,
   caseClosedV1,
+  caseExtendedV1,
   tenantDirectoryChangedV1,
   exportRequestedV1,
   exportCollectedV1,

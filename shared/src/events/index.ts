@@ -11,6 +11,7 @@ export * from './mail-event/v1';
 export * from './case-acknowledged/v1';
 export * from './case-escalated/v1';
 export * from './case-closed/v1';
+export * from './case-extended/v1';
 export * from './tenant-directory-changed/v1';
 export * from './export-requested/v1';
 export * from './export-collected/v1';

@@ -20,7 +20,7 @@ export interface NotifyForwardDeps {
 
 export type NotifyForwardOutcome = 'mailed' | 'already-mailed' | 'not-mailed' | 'unverified';
 
-const REGIME_LABELS: Record<Regime, string> = {
+export const REGIME_LABELS: Record<Regime, string> = {
   'uk-gdpr': 'UK GDPR',
   'eu-gdpr': 'the GDPR',
   ccpa: 'the CCPA / CPRA',

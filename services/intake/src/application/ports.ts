@@ -75,8 +75,10 @@ export interface Mailer {
 export type VerificationMethod = 'email-link' | 'ses-verdicts' | 'smtp-policy';
 
 /**
- * Intake's verification state of one request. Holds no personal data: what the status page shows
- * (reference, received date, rights, state) and the count of wrong codes (the code is derived from
+ * Intake's verification state of one request. Holds no personal data of the requester's: what the
+ * status page shows (reference, received date, rights, state, the customers it went to and, once a
+ * customer extended the deadline, the reason it gave — free text that may hold personal data) and
+ * the count of wrong codes (the code is derived from
  * the request id with the link secret, never stored).
  */
 export interface VerificationRecord {
@@ -129,6 +131,23 @@ export interface RequestForward {
   deadline: Deadline;
   /** When SES took the requester's notice of this forward (a redelivery mails nothing then). */
   noticeSentAt?: Date | undefined;
+  /** The case's one deadline extension (`privacy.case.extended.v1`), as the requester is told of it. */
+  extension?: ForwardExtension | undefined;
+}
+
+/**
+ * A case's deadline extension as intake keeps it for the requester: the new deadline, the one it
+ * replaced and the reason given. The reason is the tenant's (or an operator's) free text and may
+ * hold personal data: it is shown to the requester (escaped) and never logged.
+ */
+export interface ForwardExtension {
+  extendedAt: Date;
+  /** The deadline now (YYYY-MM-DD). */
+  dueOn: string;
+  previousDueOn: string;
+  reason: string;
+  /** When SES took the requester's notice of the extension (a redelivery mails nothing then). */
+  noticeSentAt?: Date | undefined;
 }
 
 /**
@@ -146,6 +165,26 @@ export interface RequestForwardLog {
   ): Promise<{ outcome: 'recorded' | 'known'; record: VerificationRecord } | { outcome: 'unverified' | 'unknown' }>;
   /** SES took the requester's notice of this case. */
   markNoticeSent(requestId: string, caseId: string, at: Date): Promise<void>;
+}
+
+/** The extensions recorded beside the forwards on a request's state, each once per case. */
+export interface RequestExtensionLog {
+  /**
+   * Adds the case's extension to the request's state unless it holds one (a case is extended
+   * once). Only a verified request takes one. It does not wait for the case's forward: the two
+   * events travel on different topics, so either may come first; a forward not recorded yet is
+   * filled in beside it when its event comes. With the state as stored.
+   */
+  recordExtension(
+    requestId: string,
+    caseId: string,
+    extension: ForwardExtension,
+  ): Promise<
+    | { outcome: 'recorded' | 'known'; record: VerificationRecord; stored: ForwardExtension }
+    | { outcome: 'unverified' | 'unknown' }
+  >;
+  /** SES took the requester's notice of this case's extension. */
+  markExtensionNoticeSent(requestId: string, caseId: string, at: Date): Promise<void>;
 }
 
 /**

@@ -93,6 +93,12 @@ describe('Retention in intake (moved clock, real store)', () => {
       forwardedAt: at,
       deadline: { regime: 'uk-gdpr', dueOn: '2026-02-12', extendableTo: '2026-04-12' },
     });
+    await store.recordExtension(requestId, caseId, {
+      extendedAt: at,
+      dueOn: '2026-04-12',
+      previousDueOn: '2026-02-12',
+      reason: 'Ada Lovelace asked for her whole archive',
+    });
     return { requestId, caseId, key };
   }
 
@@ -109,6 +115,9 @@ describe('Retention in intake (moved clock, real store)', () => {
 
     const after = (await stored(old.requestId))!;
     expect(JSON.stringify(after)).not.toContain('Acme Forwarding');
+    // The customer's reason for an extension is free text that may name anyone.
+    expect(JSON.stringify(after)).not.toContain('Lovelace');
+    expect(after).toHaveProperty(`forwards.${old.caseId}.extension.dueOn`, '2026-04-12');
     expect(after).toMatchObject({ _id: old.requestId, reference: 'PR-AAAA-BBBB', status: 'verified', outbox: [] });
     expect(after).toHaveProperty(`forwards.${old.caseId}.tenantId`, 'acme');
     expect(after).toHaveProperty(`forwards.${old.caseId}.deadline.dueOn`, '2026-02-12');

@@ -3,6 +3,11 @@ import type { TenantAction } from '../domain/case';
 
 export const TENANT_ACTIONS: readonly TenantAction[] = ['acknowledge', 'done', 'not-ours'];
 
+/** What an admin link does: one of the tenant's actions, or extending the deadline (once, with a reason). */
+export type CaseLinkAction = TenantAction | 'extend';
+
+export const CASE_LINK_ACTIONS: readonly CaseLinkAction[] = [...TENANT_ACTIONS, 'extend'];
+
 export type CaseLinkCheck =
   | { ok: true }
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'wrong-purpose' | 'expired' | 'wrong-binding' | 'other-case' };
@@ -19,7 +24,7 @@ export class CaseLinks {
     private readonly ttlMs: number,
   ) {}
 
-  linkFor(caseId: string, action: TenantAction, now: Date): string {
+  linkFor(caseId: string, action: CaseLinkAction, now: Date): string {
     const token = signToken(this.secret, {
       purpose: purposeOf(action),
       subject: caseId,
@@ -28,7 +33,7 @@ export class CaseLinks {
     return `${this.publicUrl}/case-links/${caseId}/${action}/${token}`;
   }
 
-  check(caseId: string, action: TenantAction, token: string, now: Date): CaseLinkCheck {
+  check(caseId: string, action: CaseLinkAction, token: string, now: Date): CaseLinkCheck {
     const result = verifyToken(this.secret, token, { purpose: purposeOf(action), now });
     if (!result.ok) return result;
     if (result.claims.subject !== caseId) return { ok: false, reason: 'other-case' };
@@ -36,6 +41,6 @@ export class CaseLinks {
   }
 }
 
-function purposeOf(action: TenantAction): string {
+function purposeOf(action: CaseLinkAction): string {
   return `case-${action}`;
 }

@@ -183,6 +183,7 @@ export async function sendRecordedIntent(
     acknowledge: deps.links.linkFor(caseId, 'acknowledge', now),
     done: deps.links.linkFor(caseId, 'done', now),
     'not-ours': deps.links.linkFor(caseId, 'not-ours', now),
+    extend: deps.links.linkFor(caseId, 'extend', now),
   };
   const content = renderForwardMail(stored.case, request, links);
   const contact = stored.case.contacts[target];
@@ -356,7 +357,7 @@ async function save(
 }
 
 /** Publishes what the outbox holds after an update (ours and any left pending before); on failure the sweeper does later. */
-async function publish(
+export async function publish(
   deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'onPublishFailed'>,
   caseId: string,
   events: readonly Envelope[],

@@ -1,4 +1,4 @@
-import { openCase } from '../domain/case';
+import { extendDeadline, openCase } from '../domain/case';
 import type { RelayRequest } from '../domain/relay-request';
 import { renderForwardMail } from './forward-mail';
 
@@ -19,6 +19,7 @@ const links = {
   acknowledge: 'https://relay.example/case-links/c/acknowledge/t',
   done: 'https://relay.example/case-links/c/done/t',
   'not-ours': 'https://relay.example/case-links/c/not-ours/t',
+  extend: 'https://relay.example/case-links/c/extend/t',
 };
 const request = (name: string, otherRightText?: string): RelayRequest => ({
   requestId: forwardingCase.requestId,
@@ -72,5 +73,27 @@ describe('the forward mail', () => {
       ]);
       expect(lines).toEqual(expect.arrayContaining(forged.map((line) => `> ${line}`)));
     }
+  });
+
+  it('When a case is forwarded, then the mail offers a fourth link: extending the deadline once, to the extended date', () => {
+    const mail = renderForwardMail(forwardingCase, request('Ada'), links);
+    expect(mail.text).toContain(
+      `- Extend the deadline once, to 2026-06-02, with a reason the requester is told: ${links.extend}`,
+    );
+    expect(mail.html).toContain(`<a href="${links.extend}">Extend the deadline once, to 2026-06-02`);
+  });
+
+  it('When the case was extended, then a later mail (a re-send) gives the extended deadline and the one it replaced', () => {
+    const sent = { ...forwardingCase, state: 'forwarded' as const };
+    const extended = extendDeadline(sent, {
+      reason: 'Complex.',
+      today: '2026-03-20',
+      at: new Date('2026-03-20T10:00:00Z'),
+      by: { kind: 'admin-link' },
+    });
+    if (!extended.ok) throw new Error('not extended');
+    const mail = renderForwardMail(extended.case, request('Ada'), links);
+    expect(mail.text).toContain('Legal deadline (uk-gdpr): 2026-06-02 (extended from 2026-04-02)');
+    expect(mail.subject).toContain('answer by 2026-06-02');
   });
 });

@@ -1,6 +1,7 @@
 import { escapeHtml } from '@privacy-relay/shared/html';
 import type { RIGHTS } from '@privacy-relay/shared/events';
-import type { ForwardingCase, TenantAction } from '../domain/case';
+import type { ForwardingCase } from '../domain/case';
+import type { CaseLinkAction } from './case-links';
 import type { RelayRequest } from '../domain/relay-request';
 
 const RIGHT_LABELS: Record<(typeof RIGHTS)[number], string> = {
@@ -14,11 +15,21 @@ const RIGHT_LABELS: Record<(typeof RIGHTS)[number], string> = {
   other: 'other',
 };
 
-const ACTION_LABELS: Record<TenantAction, string> = {
-  acknowledge: 'Acknowledge: we have it and are working on it',
-  done: 'Mark done: we have answered the requester',
-  'not-ours': 'Not ours: we do not hold this person’s data',
-};
+function actionLabels(forwardingCase: ForwardingCase): Record<CaseLinkAction, string> {
+  return {
+    acknowledge: 'Acknowledge: we have it and are working on it',
+    done: 'Mark done: we have answered the requester',
+    'not-ours': 'Not ours: we do not hold this person’s data',
+    extend: `Extend the deadline once, to ${forwardingCase.extendedDeadline}, with a reason the requester is told`,
+  };
+}
+
+/** "2026-04-02 (extendable to 2026-06-02)", or, once extended, "2026-06-02 (extended from 2026-04-02)". */
+function deadlineText(forwardingCase: ForwardingCase): string {
+  return forwardingCase.originalDeadline
+    ? `${forwardingCase.deadline} (extended from ${forwardingCase.originalDeadline})`
+    : `${forwardingCase.deadline} (extendable to ${forwardingCase.extendedDeadline})`;
+}
 
 // eslint-disable-next-line no-control-regex
 const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
@@ -58,8 +69,10 @@ export interface ForwardMailContent {
 export function renderForwardMail(
   forwardingCase: ForwardingCase,
   request: RelayRequest,
-  links: Readonly<Record<TenantAction, string>>,
+  links: Readonly<Record<CaseLinkAction, string>>,
 ): ForwardMailContent {
+  const labels = actionLabels(forwardingCase);
+  const actions = Object.keys(labels) as CaseLinkAction[];
   const rights = request.rights.map((right) => RIGHT_LABELS[right] ?? right);
   const rightsText = rights.join(', ');
   const received = request.receivedAt.toISOString().slice(0, 10);
@@ -73,13 +86,13 @@ Requester: ${oneLine(request.requester.name)} <${oneLine(request.requester.email
 Rights: ${rightsText}${other}
 Received: ${received}
 Reference: ${oneLine(request.reference)}
-Legal deadline (${forwardingCase.regime}): ${forwardingCase.deadline} (extendable to ${forwardingCase.extendedDeadline})
+Legal deadline (${forwardingCase.regime}): ${deadlineText(forwardingCase)}
 
 What they wrote:
 ${quoted(request.text || '(nothing)')}
 
 Please tell us what you do with it (each link opens a page with a button):
-${(Object.keys(ACTION_LABELS) as TenantAction[]).map((action) => `- ${ACTION_LABELS[action]}: ${links[action]}`).join('\n')}
+${actions.map((action) => `- ${labels[action]}: ${links[action]}`).join('\n')}
 `;
   const e = escapeHtml;
   const html = `<!doctype html>
@@ -92,15 +105,13 @@ ${(Object.keys(ACTION_LABELS) as TenantAction[]).map((action) => `- ${ACTION_LAB
 ${request.otherRightText ? `<dt>Other right asked for</dt><dd>${e(request.otherRightText)}</dd>` : ''}
 <dt>Received</dt><dd>${e(received)}</dd>
 <dt>Reference</dt><dd>${e(request.reference)}</dd>
-<dt>Legal deadline (${e(forwardingCase.regime)})</dt><dd>${e(forwardingCase.deadline)} (extendable to ${e(forwardingCase.extendedDeadline)})</dd>
+<dt>Legal deadline (${e(forwardingCase.regime)})</dt><dd>${e(deadlineText(forwardingCase))}</dd>
 </dl>
 <h2>What they wrote</h2>
 <pre style="white-space: pre-wrap">${e(request.text || '(nothing)')}</pre>
 <h2>What you do with it</h2>
 <ul>
-${(Object.keys(ACTION_LABELS) as TenantAction[])
-  .map((action) => `<li><a href="${e(links[action])}">${e(ACTION_LABELS[action])}</a></li>`)
-  .join('\n')}
+${actions.map((action) => `<li><a href="${e(links[action])}">${e(labels[action])}</a></li>`).join('\n')}
 </ul>
 </body></html>
 `;

@@ -36,7 +36,7 @@ describe('Forwarding a matched case through real Kafka, the database and the SES
     const links = [...text.matchAll(/https:\/\/relay\.example\/case-links\/\S+/g)].map((m) => m[0]);
     const acknowledge = links.find((link) => link.includes(`/case-links/${caseId}/acknowledge/`));
     expect(acknowledge).toBeDefined();
-    expect(links).toHaveLength(3);
+    expect(links).toHaveLength(4); // acknowledge, done, not ours, extend
 
     const forwarded = await eventually(async () => {
       const stored = await storedCase(caseId);

@@ -10,7 +10,9 @@ import {
 } from '@privacy-relay/shared/retention';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type {
+  ForwardExtension,
   RequestForward,
+  RequestExtensionLog,
   RequestForwardLog,
   VerificationMethod,
   VerificationRecord,
@@ -18,8 +20,11 @@ import type {
   VerificationStore,
 } from '../../application/ports';
 
-/** A forward as stored, under its case id in `forwards`. */
-type StoredForward = Omit<RequestForward, 'caseId'>;
+/**
+ * A forward as stored, under its case id in `forwards`. Its extension may come before it (another
+ * topic): until the forward's own event is recorded, the entry holds only `extension`.
+ */
+type StoredForward = Partial<Omit<RequestForward, 'caseId'>>;
 
 interface VerificationDocument extends Partial<OutboxFields> {
   _id: string;
@@ -76,7 +81,9 @@ const verificationSchema = new Schema<VerificationDocument>(
 verificationSchema.index({ 'retention.minimiseOn': 1 });
 verificationSchema.index({ 'retention.deleteOn': 1 });
 
-export class MongoVerificationStore implements VerificationStore, RequestForwardLog, VerificationRetentionStore {
+export class MongoVerificationStore
+  implements VerificationStore, RequestForwardLog, RequestExtensionLog, VerificationRetentionStore
+{
   private readonly model: Model<VerificationDocument>;
   private readonly creates: BatchedInserts<StoredVerification>;
   private readonly deferrableCreates: BatchedInserts<StoredVerification>;
@@ -166,14 +173,20 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     requestId: string,
     forward: RequestForward,
   ): Promise<{ outcome: 'recorded' | 'known'; record: VerificationRecord } | { outcome: 'unverified' | 'unknown' }> {
-    const { caseId, ...stored } = forward;
+    const { caseId, extension: _extension, ...stored } = forward;
     const path = forwardPath(caseId);
     // One conditional single-document update: only a verified request, only once per case (the
-    // _id equality is pushed down; status and $exists are checked on that one document).
+    // _id equality is pushed down; status and $exists are checked on that one document). Field by
+    // field, so that an extension recorded before the forward stays beside it.
     const result = await this.model.updateOne(
-      { _id: requestId, status: 'verified', [path]: { $exists: false } },
+      { _id: requestId, status: 'verified', [`${path}.forwardedAt`]: { $exists: false } },
       {
-        $set: { [path]: withoutUndefined(stored), retention: retentionDaysAfter(forward.forwardedAt, this.retention) },
+        $set: {
+          ...Object.fromEntries(
+            Object.entries(withoutUndefined(stored)).map(([field, value]) => [`${path}.${field}`, value]),
+          ),
+          retention: retentionDaysAfter(forward.forwardedAt, this.retention),
+        },
       },
     );
     const document = await this.model.findById(requestId).lean<VerificationDocument>();
@@ -201,9 +214,13 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     const document = await this.model.findOne(guard, { forwards: 1, outboxPending: 1 }).lean<VerificationDocument>();
     if (!document) return false;
     // Which customers the request went to is what a record here says about the person: the
-    // customers' names go, the case ids and dates stay. Published events are not needed any more.
+    // customers' names and reasons go, the case ids and dates stay. Published events are not needed any more.
     const forwards = Object.fromEntries(
-      Object.entries(document.forwards ?? {}).map(([caseId, { tenantName: _name, ...rest }]) => [caseId, rest]),
+      Object.entries(document.forwards ?? {}).map(([caseId, { tenantName: _name, extension, ...rest }]) => [
+        caseId,
+        // An extension's reason is the customer's free text, which may name anyone: it goes too.
+        extension ? { ...rest, extension: { ...extension, reason: '(minimised)' } } : rest,
+      ]),
     );
     const result = await this.model.collection.updateOne(
       { ...guard, _id: requestId as never },
@@ -227,6 +244,41 @@ export class MongoVerificationStore implements VerificationStore, RequestForward
     const result = await this.model.deleteOne({ _id: requestId, [RETENTION_FIELD.delete]: day });
     return result.deletedCount === 1;
   }
+
+  async recordExtension(
+    requestId: string,
+    caseId: string,
+    extension: ForwardExtension,
+  ): Promise<
+    | { outcome: 'recorded' | 'known'; record: VerificationRecord; stored: ForwardExtension }
+    | { outcome: 'unverified' | 'unknown' }
+  > {
+    const path = `${forwardPath(caseId)}.extension`;
+    // As recordForward: one conditional single-document update, only on a verified request, once per case.
+    const result = await this.model.updateOne(
+      { _id: requestId, status: 'verified', [path]: { $exists: false } },
+      {
+        $set: {
+          [path]: withoutUndefined(extension),
+          retention: retentionDaysAfter(extension.extendedAt, this.retention),
+        },
+      },
+    );
+    const document = await this.model.findById(requestId).lean<VerificationDocument>();
+    if (!document) return { outcome: 'unknown' };
+    if (document.status !== 'verified') return { outcome: 'unverified' };
+    const stored = document.forwards?.[caseId]?.extension;
+    if (!stored) return { outcome: 'unknown' };
+    return { outcome: result.modifiedCount === 1 ? 'recorded' : 'known', record: toRecord(document), stored };
+  }
+
+  async markExtensionNoticeSent(requestId: string, caseId: string, at: Date): Promise<void> {
+    const path = `${forwardPath(caseId)}.extension`;
+    await this.model.updateOne(
+      { _id: requestId, [path]: { $exists: true } },
+      { $set: { [`${path}.noticeSentAt`]: at } },
+    );
+  }
 }
 
 /** Case ids are UUIDs (no dots, no `$`): safe as one path segment; anything else is refused. */
@@ -241,9 +293,12 @@ function withoutUndefined<T extends object>(value: T): T {
 
 function forwardsOf(document: VerificationDocument): RequestForward[] | undefined {
   if (!document.forwards) return undefined;
-  return Object.entries(document.forwards)
+  const forwards = Object.entries(document.forwards)
+    // An entry holding only an extension (its forward's event not handled yet) is not a forward yet.
+    .filter((entry): entry is [string, Omit<RequestForward, 'caseId'>] => entry[1].forwardedAt !== undefined)
     .map(([caseId, stored]) => ({ caseId, ...stored }))
     .sort((a, b) => a.forwardedAt.getTime() - b.forwardedAt.getTime() || a.caseId.localeCompare(b.caseId));
+  return forwards.length > 0 ? forwards : undefined;
 }
 
 function toRecord(document: VerificationDocument): VerificationRecord {

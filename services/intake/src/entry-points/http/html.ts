@@ -187,8 +187,14 @@ ${codeForm}`,
   );
 }
 
-/** "Forwarded to <customer> on <date>; they must answer by <deadline> (extendable to …)". */
+/**
+ * "Forwarded to <customer> on <date>; they must answer by <deadline> (extendable to …)", or once
+ * extended, "…; extended to <deadline> (from …) under …: <the reason>" (escaped, its lines kept).
+ */
 function forwardItem(forward: RequestForward): string {
   const { dueOn, extendableTo, regime } = forward.deadline;
+  const { extension } = forward;
+  if (extension)
+    return `<li>Forwarded to <strong>${escapeHtml(customerNameOf(forward))}</strong> on ${escapeHtml(dayOf(forward.forwardedAt))}; extended to <strong>${escapeHtml(extension.dueOn)}</strong> (from ${escapeHtml(extension.previousDueOn)}) under ${escapeHtml(REGIME_LABELS[regime])}: <q>${escapeHtml(extension.reason).replace(/\r\n|\n|\r/g, '<br>')}</q></li>`;
   return `<li>Forwarded to <strong>${escapeHtml(customerNameOf(forward))}</strong> on ${escapeHtml(dayOf(forward.forwardedAt))}; they must answer by <strong>${escapeHtml(dueOn)}</strong> (extendable to ${escapeHtml(extendableTo)}) under ${escapeHtml(REGIME_LABELS[regime])}.</li>`;
 }

@@ -73,6 +73,23 @@ export interface AuditLine {
   occurredAt?: string;
   /** Why, as a code (never free text or an address): e.g. SES's refusal of a send. */
   reason?: string;
+  /** For an extension: the deadline it set (YYYY-MM-DD). */
+  deadline?: string;
+  /**
+   * Free text its author gave (today only an extension's reason). May hold personal data: the
+   * hash chain keeps it only as a salted hash (key `text`, docs/evidence.md), logs never.
+   */
+  text?: string;
+}
+
+/** The one extension of a case's deadline: when, by whom, why, from which deadline to which. */
+export interface CaseExtension {
+  at: string;
+  by: Actor;
+  /** The reason as given (trimmed), told to the requester. */
+  reason: string;
+  from: string;
+  to: string;
 }
 
 /** An SNS notification exactly as posted (signature included), kept as evidence of a delivery fact. */
@@ -102,8 +119,17 @@ export interface ForwardingCase {
   jurisdiction: string;
   /** The day of receipt (YYYY-MM-DD) the deadline is counted from. */
   receivedOn: string;
+  /**
+   * The deadline in force: the legal deadline, or, once the case was extended, the extended one.
+   * Whatever follows the deadline (the escalation ladder, the requester's notices) reads this.
+   */
   deadline: string;
+  /** The deadline if extended, computed with the first one from the day of receipt. */
   extendedDeadline: string;
+  /** The first deadline, kept once an extension replaced it in `deadline`. */
+  originalDeadline?: string;
+  /** Set by the case's one extension (`extendDeadline`). */
+  extension?: CaseExtension;
   /** The tenant's privacy contacts at creation, in the directory's order. */
   contacts: CaseContact[];
   messages: CaseMessage[];

@@ -1,2 +1,3 @@
 export * from './forwarding-case';
 export * from './minimise-case';
+export * from './extend-deadline';

@@ -6,6 +6,7 @@ import {
   recordSent,
   type ForwardingCase,
 } from './forwarding-case';
+import { extendDeadline } from './extend-deadline';
 import { MINIMISED, MINIMISED_AUDIT_WHAT, minimiseCase } from './minimise-case';
 
 const at = new Date('2026-03-02T09:00:00Z');
@@ -47,6 +48,19 @@ function forwardedCase(): ForwardingCase {
 }
 
 describe('Minimising a case (retention)', () => {
+  it('When an extended case is minimised, then the reason its admin gave (free text) is gone from the extension and the audit trail', () => {
+    const extended = extendDeadline(forwardedCase(), {
+      reason: 'Ada Lovelace asked for ten years of records',
+      today: '2026-03-02',
+      at,
+      by: { kind: 'admin-link' },
+    });
+    if (!extended.ok) throw new Error(JSON.stringify(extended));
+    const after = minimiseCase(extended.case, new Date('2026-09-01T03:00:00Z'));
+    expect(JSON.stringify(after)).not.toContain('Lovelace');
+    expect(after.extension).toMatchObject({ reason: MINIMISED, to: extended.case.extension?.to });
+  });
+
   it('When a case is minimised, then no address, operator id or raw notification is left, and ids, states, dates and SES ids stay', () => {
     const before = forwardedCase();
     const after = minimiseCase(before, new Date('2026-09-01T03:00:00Z'));

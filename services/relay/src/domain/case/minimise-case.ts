@@ -1,4 +1,4 @@
-import type { ForwardingCase } from './forwarding-case';
+import type { Actor, ForwardingCase } from './forwarding-case';
 
 /** What a minimised case says in place of an address or an operator's id. */
 export const MINIMISED = '(minimised)';
@@ -11,7 +11,7 @@ const EMAIL_IN_TEXT = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+\.[^\s@"'<>(),;:]+/g;
 
 /**
  * The case with its personal data gone (docs/retention.md): contacts' and messages' addresses,
- * operators' ids and any address inside an audit line become `MINIMISED`, the raw SNS
+ * operators' ids, an extension's reason and any address inside an audit line become `MINIMISED`, the raw SNS
  * notifications go (the chain keeps their digests); ids, states, dates, SES message ids,
  * deliveries and the audit lines' shape stay, and one audit line says retention did it.
  * Minimising a minimised case changes nothing (no second line).
@@ -22,6 +22,9 @@ export function minimiseCase(current: ForwardingCase, at: Date): ForwardingCase 
   return {
     ...rest,
     contacts: current.contacts.map((contact) => ({ ...contact, email: MINIMISED })),
+    ...(current.extension
+      ? { extension: { ...current.extension, reason: MINIMISED, by: minimisedActor(current.extension.by) } }
+      : {}),
     messages: current.messages.map((message) => ({
       ...message,
       email: MINIMISED,
@@ -31,11 +34,17 @@ export function minimiseCase(current: ForwardingCase, at: Date): ForwardingCase 
       ...current.audit.map((line) => ({
         ...line,
         what: line.what.replace(EMAIL_IN_TEXT, MINIMISED),
-        by: line.by.kind === 'operator' ? { kind: 'operator' as const, operatorId: MINIMISED } : line.by,
+        by: minimisedActor(line.by),
+        // Free text (an extension's reason) may name anyone: the chain keeps only its salted hash.
+        ...(line.text !== undefined ? { text: MINIMISED } : {}),
       })),
       { at: at.toISOString(), what: MINIMISED_AUDIT_WHAT, by: { kind: 'retention' } },
     ],
   };
+}
+
+function minimisedActor(by: Actor): Actor {
+  return by.kind === 'operator' ? { kind: 'operator', operatorId: MINIMISED } : by;
 }
 
 function isMinimised(c: ForwardingCase): boolean {

@@ -1,3 +1,4 @@
 export * from './compute-response-deadline';
 export * from './jurisdiction';
 export * from './plain-date';
+export * from './today-in';

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { CaseLinks } from '../../application/case-links';
-import type { CaseRepository } from '../../application/ports';
+import type { CaseRepository, RelayRequestRepository } from '../../application/ports';
 import { registerAdminLinkRoutes } from './admin-link-routes';
 
 const SECRET = 'unit-test-relay-link-secret-0123456789abcdef';
@@ -16,6 +16,7 @@ describe('the admin-link page', () => {
     await app.register(async (scope) =>
       registerAdminLinkRoutes(scope, {
         cases,
+        requests: { findById: async () => undefined } as unknown as RelayRequestRepository,
         publisher: { publish: async () => {} },
         clock: { now: () => now },
         links,

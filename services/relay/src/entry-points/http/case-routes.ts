@@ -1,7 +1,9 @@
 import { AppError } from '@privacy-relay/shared/errors';
+import { EXTENSION_REASON_MAX } from '@privacy-relay/shared/events';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ForwardingDeps } from '../../application/forward-case';
+import { extendCase } from '../../application/extend-case';
 import { changeContact, resendCase, type OperatorRefusal } from '../../application/operate-case';
 import type { StoredCase } from '../../application/ports';
 import { operatorOf, requireOperator, type OperatorAuthenticator } from './operator-auth';
@@ -16,6 +18,8 @@ const caseQuery = z.object({ evidence: z.enum(['0', '1']).optional() }).strict()
 const listQuery = z.object({ requestId: z.uuid() }).strict();
 const resendBody = z.object({ contactIndex: z.number().int().min(0).max(9999).optional() }).strict();
 const contactBody = z.object({ email: z.email().max(254) }).strict();
+// Bounds and trimming are the domain's (checkExtensionReason): one rule for the API and the admin link.
+const extensionBody = z.object({ reason: z.string().max(10_000) }).strict();
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
@@ -102,6 +106,7 @@ export function registerCaseRoutes(
         state: c.state,
         deadline: c.deadline,
         extendedDeadline: c.extendedDeadline,
+        ...(c.originalDeadline ? { originalDeadline: c.originalDeadline } : {}),
       })),
     };
   });
@@ -134,5 +139,48 @@ export function registerCaseRoutes(
     request.log.info({ caseId, contactIndex, operatorId, outcome: result.outcome }, 'operator changed a contact');
     if (result.outcome !== 'changed' && result.outcome !== 'unchanged') refuse(result.outcome);
     return { caseId, contactIndex, ...result };
+  });
+
+  app.post('/v1/cases/:caseId/extension', async (request) => {
+    const { caseId } = parse(caseParams, request.params, 'path');
+    const { reason } = parse(extensionBody, request.body, 'body');
+    const operatorId = operatorOf(request);
+    const result = await extendCase(deps, caseId, reason, { kind: 'operator', operatorId });
+    // Never the reason (free text): ids and the outcome only.
+    request.log.info({ caseId, operatorId, outcome: result.outcome }, 'operator extension');
+    switch (result.outcome) {
+      case 'extended': {
+        const { deadline, originalDeadline, extension } = result.case;
+        return { caseId, outcome: 'extended', deadline, originalDeadline, extendedAt: extension?.at };
+      }
+      case 'invalid-reason':
+        throw new AppError(
+          'INVALID_INPUT',
+          result.problem === 'empty'
+            ? 'body: reason must not be empty'
+            : `body: reason must be at most ${EXTENSION_REASON_MAX} characters`,
+          { httpStatus: 400 },
+        );
+      case 'already':
+        throw new AppError(
+          'ALREADY_EXTENDED',
+          `The deadline was already extended (to ${result.extension.to}, at ${result.extension.at}); a case is extended once`,
+          { httpStatus: 409 },
+        );
+      case 'deadline-passed':
+        throw new AppError(
+          'DEADLINE_PASSED',
+          `The original deadline (${result.deadline}) has passed in the case's jurisdiction: it can no longer be extended`,
+          { httpStatus: 409 },
+        );
+      case 'not-allowed':
+        if (result.case.state === 'matched')
+          throw new AppError('NOT_FORWARDED', 'The case has not reached the tenant yet: nothing to extend', {
+            httpStatus: 409,
+          });
+        return refuse('closed');
+      case 'not-found':
+        return refuse('not-found');
+    }
   });
 }
