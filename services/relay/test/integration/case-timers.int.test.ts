@@ -109,7 +109,7 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     ]);
   });
 
-  it('When a claim expires while its fire still runs and another sweep takes over, then the idempotent effect happens once and only the newer claim completes the timer', async () => {
+  it('When a claim expires while its fire still runs and another sweep takes over, then the idempotent effect happens once and the stale claim cannot complete the timer, even when it finishes first', async () => {
     const db = await database('timerslease');
     const connection = await db.connect();
     const clock = movableClock('2026-11-30T10:00:00Z');
@@ -125,30 +125,35 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     await Cases.create({ _id: 'lease-case', firedSteps: [], effects: 0 });
     const applyEffect = (timer: DueTimer) =>
       Cases.updateOne({ _id: timer.caseId, firedSteps: { $ne: timer.step } }, { $push: { firedSteps: timer.step }, $inc: { effects: 1 } });
-    let resume: () => void = () => undefined;
-    let started: () => void = () => undefined;
-    const firstStarted = new Promise<void>((resolve) => (started = resolve));
+    /** A fire that starts, then waits until the test lets it go on. */
+    function heldFire() {
+      let resume: () => void = () => undefined;
+      let started: () => void = () => undefined;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const fire: FireTimer = async (timer) => {
+        started();
+        await new Promise<void>((resolve) => (resume = resolve));
+        await applyEffect(timer);
+      };
+      return { fire, running, resume: () => resume() };
+    }
+    const stalled = heldFire();
+    const takingOver = heldFire();
     clock.set('2026-11-30T10:01:00Z');
-    const stalled = sweepDueTimers(
-      {
-        store,
-        clock,
-        fire: async (timer) => {
-          started();
-          await new Promise<void>((resolve) => (resume = resolve));
-          await applyEffect(timer);
-        },
-      },
-      options,
-    );
-    await firstStarted;
+    const stalledSweep = sweepDueTimers({ store, clock, fire: stalled.fire }, options);
+    await stalled.running;
+    // Its lease (60 s) runs out; another sweep claims the timer and starts firing it.
     clock.set('2026-11-30T10:02:00Z');
-    const takeover = await sweepDueTimers({ store, clock, fire: async (timer) => void (await applyEffect(timer)) }, options);
-    resume();
-    const late = await stalled;
+    const takeoverSweep = sweepDueTimers({ store, clock, fire: takingOver.fire }, options);
+    await takingOver.running;
+    // The stalled fire finishes first: its effect lands, its completion is refused.
+    stalled.resume();
+    const late = await stalledSweep;
+    takingOver.resume();
+    const takeover = await takeoverSweep;
 
-    expect(takeover).toMatchObject({ fired: 1, lostClaims: 0 });
     expect(late).toMatchObject({ fired: 0, lostClaims: 1 });
+    expect(takeover).toMatchObject({ fired: 1, lostClaims: 0 });
     expect(await Cases.findById('lease-case').lean()).toMatchObject({ firedSteps: ['reminder'], effects: 1 });
     expect(await store.timers.findById('lease-case:reminder').lean()).toMatchObject({ state: 'fired', fence: 2 });
   });
