@@ -1,4 +1,12 @@
-import { canClaim, caseTimerId, claimed, dueBucketOf, holdsClaim, unclaimedOutcome, type CaseTimer } from '../domain/timer';
+import {
+  canClaim,
+  caseTimerId,
+  claimed,
+  dueBucketOf,
+  holdsClaim,
+  unclaimedOutcome,
+  type CaseTimer,
+} from '../domain/timer';
 import type { CaseTimerStore, ClaimResult, DueTimer, ScheduleOutcome } from './case-timer-ports';
 import { sweepDueTimers, type SweepDueTimersOptions } from './sweep-due-timers';
 
@@ -66,7 +74,13 @@ class MemoryTimerStore implements CaseTimerStore {
     if (!timer || !holdsClaim(timer, fence)) return false;
     const dueBucket = dueBucketOf(retryAt);
     this.dueLists.set(dueBucket, [...(this.dueLists.get(dueBucket) ?? []), timerId]);
-    this.timers.set(timerId, { ...timer, dueAt: retryAt, dueBucket, claimUntil: new Date(0), attempts: timer.attempts + 1 });
+    this.timers.set(timerId, {
+      ...timer,
+      dueAt: retryAt,
+      dueBucket,
+      claimUntil: new Date(0),
+      attempts: timer.attempts + 1,
+    });
     return true;
   }
 }
@@ -142,7 +156,10 @@ describe('sweepDueTimers', () => {
     );
     await new Promise((resolve) => setImmediate(resolve));
     clock.set('2026-11-30T10:02:00Z');
-    const takeover = await sweepDueTimers({ store, clock, fire: async (timer) => void fences.push(timer.fence) }, options);
+    const takeover = await sweepDueTimers(
+      { store, clock, fire: async (timer) => void fences.push(timer.fence) },
+      options,
+    );
     expect(takeover).toMatchObject({ fired: 1, lostClaims: 0 });
     release();
     expect(await slow).toMatchObject({ fired: 0, lostClaims: 1, lastSwept: '2026-11-30T09:59' });
@@ -173,7 +190,9 @@ describe('sweepDueTimers', () => {
 
     clock.set('2026-11-30T10:03:00Z');
     const fired: DueTimer[] = [];
-    expect(await sweepDueTimers({ store, clock, fire: async (timer) => void fired.push(timer) }, options)).toMatchObject({
+    expect(
+      await sweepDueTimers({ store, clock, fire: async (timer) => void fired.push(timer) }, options),
+    ).toMatchObject({
       fired: 1,
       lastSwept: '2026-11-30T10:02',
     });
@@ -185,7 +204,11 @@ describe('sweepDueTimers', () => {
     const clock = movableClock('2026-11-30T13:00:00Z');
     store.cursor = '2026-11-30T09:59';
     for (let minute = 0; minute < 180; minute += 1) {
-      await store.schedule(`case-${minute}`, 'reminder', new Date(Date.parse('2026-11-30T10:00:15Z') + minute * 60_000));
+      await store.schedule(
+        `case-${minute}`,
+        'reminder',
+        new Date(Date.parse('2026-11-30T10:00:15Z') + minute * 60_000),
+      );
     }
     const fired = new Set<string>();
     const deps = { store, clock, fire: async (timer: DueTimer) => void fired.add(timer.timerId) };

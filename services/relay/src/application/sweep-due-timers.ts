@@ -48,7 +48,11 @@ function dueTimerOf(timer: CaseTimer): DueTimer {
   };
 }
 
-async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, async () => {
     while (next < items.length) {
@@ -94,7 +98,12 @@ export async function sweepDueTimers(deps: SweepDueTimersDeps, options: SweepDue
       } catch (error) {
         deps.onFireFailed?.(due, error);
         const now = clock.now();
-        const moved = await store.retryLater(timerId, due.fence, new Date(now.getTime() + retryDelayMs(due.attempts + 1)), now);
+        const moved = await store.retryLater(
+          timerId,
+          due.fence,
+          new Date(now.getTime() + retryDelayMs(due.attempts + 1)),
+          now,
+        );
         if (moved) report.failed += 1;
         else lostClaim();
         return;

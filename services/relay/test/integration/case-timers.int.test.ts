@@ -2,12 +2,7 @@ import { MongoCaseTimerStore } from '@privacy-relay/relay/adapters/mongo/case-ti
 import type { DueTimer, FireTimer } from '@privacy-relay/relay/application/case-timer-ports';
 import { sweepDueTimers, type SweepDueTimersOptions } from '@privacy-relay/relay/application/sweep-due-timers';
 import { Schema, type Connection } from 'mongoose';
-import {
-  connectTestDatabase,
-  discardTestDatabase,
-  testLogger,
-  testNamespace,
-} from '../../../../test/support/test-env';
+import { connectTestDatabase, discardTestDatabase, testLogger, testNamespace } from '../../../../test/support/test-env';
 
 /** A clock the test moves; every store and sweep of a test reads the same one. */
 function movableClock(at: string) {
@@ -19,7 +14,8 @@ const options: SweepDueTimersOptions = { leaseMs: 60_000, maxBuckets: 60, firstS
 const logger = testLogger('case-timers');
 
 async function inBatches<T>(items: readonly T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let start = 0; start < items.length; start += size) await Promise.all(items.slice(start, start + size).map(work));
+  for (let start = 0; start < items.length; start += size)
+    await Promise.all(items.slice(start, start + size).map(work));
 }
 
 describe('Durable case timers on the MongoDB-compatible store', () => {
@@ -82,7 +78,9 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     clock.set('2026-11-30T10:01:05Z');
     // The dead sweeper: it closed the bucket and claimed the first timer, then was killed.
     await store.closeBucket('2026-11-30T10:00');
-    expect(await store.claim('claim-case-1:reminder', '2026-11-30T10:00', clock.now(), 60_000)).toMatchObject({ claimed: true });
+    expect(await store.claim('claim-case-1:reminder', '2026-11-30T10:00', clock.now(), 60_000)).toMatchObject({
+      claimed: true,
+    });
 
     // A restarted relay: a new connection, a new store.
     const restarted = new MongoCaseTimerStore(await db.connect(), clock);
@@ -124,7 +122,10 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     );
     await Cases.create({ _id: 'lease-case', firedSteps: [], effects: 0 });
     const applyEffect = (timer: DueTimer) =>
-      Cases.updateOne({ _id: timer.caseId, firedSteps: { $ne: timer.step } }, { $push: { firedSteps: timer.step }, $inc: { effects: 1 } });
+      Cases.updateOne(
+        { _id: timer.caseId, firedSteps: { $ne: timer.step } },
+        { $push: { firedSteps: timer.step }, $inc: { effects: 1 } },
+      );
     /** A fire that starts, then waits until the test lets it go on. */
     function heldFire() {
       let resume: () => void = () => undefined;
@@ -168,12 +169,16 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     await store.schedule('other-case', 'reminder', new Date('2026-11-30T10:00:20Z'), {});
 
     expect(await store.cancelForCase('cancel-case')).toBe(2);
-    expect(await store.schedule('cancel-case', 'platform-team', new Date('2026-11-30T10:00:30Z'), {})).toBe('cancelled');
+    expect(await store.schedule('cancel-case', 'platform-team', new Date('2026-11-30T10:00:30Z'), {})).toBe(
+      'cancelled',
+    );
     expect(await store.cancelForCase('cancel-case')).toBe(0);
 
     clock.set('2026-11-30T10:05:00Z');
     const fires: string[] = [];
-    expect(await sweepDueTimers({ store, clock, fire: async (timer) => void fires.push(timer.timerId) }, options)).toMatchObject({
+    expect(
+      await sweepDueTimers({ store, clock, fire: async (timer) => void fires.push(timer.timerId) }, options),
+    ).toMatchObject({
       fired: 1,
       lastSwept: '2026-11-30T10:04',
     });
@@ -189,16 +194,26 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     const clock = movableClock('2026-11-30T10:00:00Z');
     const store = new MongoCaseTimerStore(await db.connect(), clock);
     await store.recordSwept('2026-11-30T09:59');
-    expect(await store.schedule('move-case', 'reminder', new Date('2026-11-30T10:00:30Z'), { rung: 1 })).toBe('scheduled');
-    expect(await store.schedule('move-case', 'reminder', new Date('2026-11-30T10:00:30Z'), { rung: 1 })).toBe('unchanged');
+    expect(await store.schedule('move-case', 'reminder', new Date('2026-11-30T10:00:30Z'), { rung: 1 })).toBe(
+      'scheduled',
+    );
+    expect(await store.schedule('move-case', 'reminder', new Date('2026-11-30T10:00:30Z'), { rung: 1 })).toBe(
+      'unchanged',
+    );
     expect(await store.schedule('move-case', 'reminder', new Date('2026-11-30T10:03:30Z'), { rung: 2 })).toBe('moved');
     const fires: DueTimer[] = [];
     const fire: FireTimer = async (timer) => void fires.push(timer);
 
     clock.set('2026-11-30T10:03:00Z');
-    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({ fired: 0, lastSwept: '2026-11-30T10:02' });
+    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({
+      fired: 0,
+      lastSwept: '2026-11-30T10:02',
+    });
     clock.set('2026-11-30T10:04:00Z');
-    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({ fired: 1, lastSwept: '2026-11-30T10:03' });
+    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({
+      fired: 1,
+      lastSwept: '2026-11-30T10:03',
+    });
     expect(fires).toMatchObject([{ timerId: 'move-case:reminder', payload: { rung: 2 } }]);
     expect(await store.schedule('move-case', 'reminder', new Date('2026-11-30T10:09:00Z'), { rung: 3 })).toBe('fired');
   });
@@ -210,12 +225,18 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     await store.recordSwept('2026-11-30T09:59');
     const fires: string[] = [];
     const fire: FireTimer = async (timer) => void fires.push(timer.timerId);
-    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({ fired: 0, lastSwept: '2026-11-30T10:04' });
+    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({
+      fired: 0,
+      lastSwept: '2026-11-30T10:04',
+    });
 
     expect(await store.schedule('late-case', 'reminder', new Date('2026-11-30T10:01:00Z'), {})).toBe('scheduled');
     expect(await store.timers.findById('late-case:reminder').lean()).toMatchObject({ dueBucket: '2026-11-30T10:05' });
     clock.set('2026-11-30T10:06:00Z');
-    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({ fired: 1, lastSwept: '2026-11-30T10:05' });
+    expect(await sweepDueTimers({ store, clock, fire }, options)).toMatchObject({
+      fired: 1,
+      lastSwept: '2026-11-30T10:05',
+    });
     expect(fires).toEqual(['late-case:reminder']);
   });
 
@@ -226,18 +247,27 @@ describe('Durable case timers on the MongoDB-compatible store', () => {
     await before.recordSwept('2026-11-30T09:59');
     const steps = Array.from({ length: 180 }, (_, minute) => minute);
     await inBatches(steps, 20, (minute) =>
-      before.schedule(`catchup-case-${minute}`, 'reminder', new Date(Date.parse('2026-11-30T10:00:15Z') + minute * 60_000), {}),
+      before.schedule(
+        `catchup-case-${minute}`,
+        'reminder',
+        new Date(Date.parse('2026-11-30T10:00:15Z') + minute * 60_000),
+        {},
+      ),
     );
     const fires: string[] = [];
     const fire: FireTimer = async (timer) => void fires.push(timer.timerId);
     clock.set('2026-11-30T10:30:00Z');
-    expect(await sweepDueTimers({ store: before, clock, fire }, options)).toMatchObject({ fired: 30, lastSwept: '2026-11-30T10:29' });
+    expect(await sweepDueTimers({ store: before, clock, fire }, options)).toMatchObject({
+      fired: 30,
+      lastSwept: '2026-11-30T10:29',
+    });
 
     // Down from 10:30 to 13:00; a new instance with a new connection comes up.
     clock.set('2026-11-30T13:00:00Z');
     const after = new MongoCaseTimerStore(await db.connect(), clock);
     const reports = [];
-    for (let sweep = 0; sweep < 4; sweep += 1) reports.push(await sweepDueTimers({ store: after, clock, fire }, options));
+    for (let sweep = 0; sweep < 4; sweep += 1)
+      reports.push(await sweepDueTimers({ store: after, clock, fire }, options));
     expect(reports.map((report) => [report.buckets.length, report.fired, report.lastSwept])).toEqual([
       [60, 60, '2026-11-30T11:29'],
       [60, 60, '2026-11-30T12:29'],

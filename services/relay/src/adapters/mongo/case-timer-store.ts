@@ -204,7 +204,10 @@ export class MongoCaseTimerStore implements CaseTimerStore {
 
   async recordSwept(bucket: string): Promise<void> {
     for (let attempt = 0; attempt < MAX_RACES; attempt += 1) {
-      const moved = await this.lists.updateOne({ _id: CURSOR_ID, lastSwept: { $lt: bucket } }, { $set: { lastSwept: bucket } });
+      const moved = await this.lists.updateOne(
+        { _id: CURSOR_ID, lastSwept: { $lt: bucket } },
+        { $set: { lastSwept: bucket } },
+      );
       if (moved.matchedCount === 1) return;
       try {
         await this.lists.create({ _id: CURSOR_ID, lastSwept: bucket });

@@ -1,4 +1,12 @@
-import { canClaim, caseTimerId, claimed, holdsClaim, retryDelayMs, unclaimedOutcome, type CaseTimer } from './case-timer';
+import {
+  canClaim,
+  caseTimerId,
+  claimed,
+  holdsClaim,
+  retryDelayMs,
+  unclaimedOutcome,
+  type CaseTimer,
+} from './case-timer';
 
 const now = new Date('2026-11-30T10:06:10Z');
 const timer: CaseTimer = {

@@ -37,7 +37,8 @@ const STEP_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** The id of a case's timer for one step (`step`: lower-case letters, digits and dashes). */
 export function caseTimerId(caseId: string, step: string): string {
   if (!STEP_PATTERN.test(step)) throw new RangeError(`not a timer step name: ${step}`);
-  if (caseId.length === 0 || caseId.includes(':')) throw new RangeError('a case id for a timer must be non-empty, without ":"');
+  if (caseId.length === 0 || caseId.includes(':'))
+    throw new RangeError('a case id for a timer must be non-empty, without ":"');
   return `${caseId}:${step}`;
 }
 
@@ -61,7 +62,11 @@ export function holdsClaim(timer: CaseTimer, fence: number): boolean {
  * must come back: `done` — fired, cancelled, moved to another bucket, or never written (a
  * schedule that stopped between listing it and writing it); `busy` — someone else's claim holds it.
  */
-export function unclaimedOutcome(timer: CaseTimer | undefined, bucket: string, now: Date): 'done' | 'busy' | 'claimable' {
+export function unclaimedOutcome(
+  timer: CaseTimer | undefined,
+  bucket: string,
+  now: Date,
+): 'done' | 'busy' | 'claimable' {
   if (!timer || timer.state !== 'pending' || timer.dueBucket !== bucket) return 'done';
   return canClaim(timer, bucket, now) ? 'claimable' : 'busy';
 }

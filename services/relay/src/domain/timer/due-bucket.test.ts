@@ -21,9 +21,7 @@ describe('Due buckets', () => {
 
   it('When buckets are compared as text, then they sort as their times do', () => {
     const times = ['2026-11-30T10:05', '2026-11-30T09:59', '2027-01-01T00:00', '2026-12-01T00:00'];
-    expect([...times].sort()).toEqual(
-      [...times].sort((a, b) => bucketStart(a).getTime() - bucketStart(b).getTime()),
-    );
+    expect([...times].sort()).toEqual([...times].sort((a, b) => bucketStart(a).getTime() - bucketStart(b).getTime()));
   });
 
   it('When it is 10:06:00 or later, then the 10:05 bucket has ended; at 10:05:59.999 it has not', () => {
@@ -42,6 +40,10 @@ describe('Due buckets', () => {
       '2026-11-30T09:03',
     ]);
     // Never swept: the lookback before the last ended bucket, then that one.
-    expect(bucketsToSweep(undefined, now, options)).toEqual(['2026-11-30T10:03', '2026-11-30T10:04', '2026-11-30T10:05']);
+    expect(bucketsToSweep(undefined, now, options)).toEqual([
+      '2026-11-30T10:03',
+      '2026-11-30T10:04',
+      '2026-11-30T10:05',
+    ]);
   });
 });

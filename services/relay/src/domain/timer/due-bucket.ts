@@ -19,7 +19,8 @@ export function dueBucketOf(at: Date): string {
 export function bucketStart(bucket: string): Date {
   if (!BUCKET_PATTERN.test(bucket)) throw new RangeError(`not a due bucket: ${bucket}`);
   const start = new Date(`${bucket}:00.000Z`);
-  if (Number.isNaN(start.getTime()) || dueBucketOf(start) !== bucket) throw new RangeError(`not a due bucket: ${bucket}`);
+  if (Number.isNaN(start.getTime()) || dueBucketOf(start) !== bucket)
+    throw new RangeError(`not a due bucket: ${bucket}`);
   return start;
 }
 
