@@ -190,12 +190,22 @@ async function clearDue(store: MongoCaseTimerStore, round: number): Promise<void
   }
 }
 
+interface PlanNode {
+  'Node Type'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** The plan's nodes down to the scan (`Gather → Parallel Seq Scan`), with the index a scan uses. */
 function planNode(explained: unknown): string {
-  const plan = (explained as { queryPlanner?: { Plan?: { 'Node Type'?: string; 'Index Name'?: string } } }).queryPlanner
-    ?.Plan;
-  return plan
-    ? `${plan['Node Type'] ?? '?'}${plan['Index Name'] ? ` (${plan['Index Name'].replace(/_[0-9a-f]{8}/g, '')})` : ''}`
-    : 'n/a';
+  const names: string[] = [];
+  let node = (explained as { queryPlanner?: { Plan?: PlanNode } }).queryPlanner?.Plan;
+  while (node) {
+    const index = node['Index Name'] ? ` (${node['Index Name'].replace(/_[0-9a-f]{8}/g, '')})` : '';
+    names.push(`${node['Node Type'] ?? '?'}${index}`);
+    node = node.Plans?.[0];
+  }
+  return names.length > 0 ? names.join(' → ') : 'n/a';
 }
 
 interface Result {
