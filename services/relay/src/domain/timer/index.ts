@@ -1,0 +1,2 @@
+export * from './case-timer';
+export * from './due-bucket';
