@@ -1,4 +1,4 @@
-import { escapeHtml } from '@privacy-relay/shared/html';
+import { SITE_STYLE_CSP_SOURCE, escapeHtml, htmlPage } from '@privacy-relay/shared/html';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { TENANT_ACTIONS, type CaseLinks } from '../../application/case-links';
@@ -32,30 +32,25 @@ const WHAT: Record<TenantAction, { title: string; question: string; button: stri
   },
 };
 
+/** Token-reached pages: the shared document, kept out of search engines. */
 function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} — Privacy Relay</title>
-</head>
-<body><main><h1>${escapeHtml(title)}</h1>
-${body}
-</main></body>
-</html>
-`;
+  return htmlPage({ title, body, noindex: true });
 }
 
-function send(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+/** Nothing but the page's own inline stylesheet and its own form: no script, no frame, no other origin. */
+const CSP = `default-src 'none'; style-src ${SITE_STYLE_CSP_SOURCE}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
+function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
-    .status(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('referrer-policy', 'no-referrer')
-    .send(page(title, `<p>${escapeHtml(message)}</p>`));
+    .header('content-security-policy', CSP)
+    .header('x-content-type-options', 'nosniff');
+}
+
+function send(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+  return pageHeaders(reply.status(status)).send(page(title, `<p>${escapeHtml(message)}</p>`));
 }
 
 const INVALID =
@@ -87,21 +82,17 @@ export function registerAdminLinkRoutes(
     const link = check(request.params);
     if (!link) return send(reply, 403, 'Link not valid', INVALID);
     const what = WHAT[link.action];
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .send(
-        page(
-          what.title,
-          // No action: the form posts back to the URL the page was opened from, wherever the
-          // public URL's prefix puts it (and the token is not written into the page again).
-          `<p>${escapeHtml(what.question)}</p>
+    return pageHeaders(reply).send(
+      page(
+        what.title,
+        // No action: the form posts back to the URL the page was opened from, wherever the
+        // public URL's prefix puts it (and the token is not written into the page again).
+        `<p>${escapeHtml(what.question)}</p>
 <form method="post">
-<p><button type="submit">${escapeHtml(what.button)}</button></p>
+<div class="actions"><button type="submit">${escapeHtml(what.button)}</button></div>
 </form>`,
-        ),
-      );
+      ),
+    );
   });
 
   app.post('/case-links/:caseId/:action/:token', async (request, reply) => {
