@@ -61,6 +61,9 @@ describeInBrowser("People's pages in a browser: the requester's form and status,
       expect(response?.status()).toBe(200);
       expect(await heading(page)).toBe('Ask a company about your personal data');
       await expectGoodPage(page, 'home');
+      // Keyboard focus shows: a ring of at least 2 px around the focused element.
+      await page.keyboard.press('Tab');
+      expect(await focusRing(page)).toEqual({ element: 'a', visible: true });
       await page.getByRole('link', { name: 'Make a request' }).click();
       expect(page.url()).toBe(`${stack.intakeUrl}/request`);
       expect(await heading(page)).toBe('Make a data-protection request');
@@ -81,6 +84,8 @@ describeInBrowser("People's pages in a browser: the requester's form and status,
       await page.waitForLoadState();
       await expectGoodPage(page, 'request-form-errors');
 
+      expect(await page.locator('#name-error').innerText()).toBe('Enter your name');
+      expect(await page.locator('#email-error').innerText()).toBe('Enter your email address');
       for (const field of ['name', 'email'] as const) {
         const input = page.locator(`#${field}`);
         const error = page.locator(`#${field}-error`);
@@ -197,6 +202,20 @@ describeInBrowser("People's pages in a browser: the requester's form and status,
     },
   );
 });
+
+/** The focused element's tag and whether an outline of at least 2 px is drawn around it. */
+function focusRing(page: Page): Promise<{ element: string; visible: boolean }> {
+  return page.locator(':focus').evaluate((element: unknown) => {
+    const { getComputedStyle } = globalThis as unknown as {
+      getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string };
+    };
+    const style = getComputedStyle(element);
+    return {
+      element: (element as { tagName: string }).tagName.toLowerCase(),
+      visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+    };
+  });
+}
 
 async function boxOf(locator: Locator): Promise<{ x: number; y: number; width: number; height: number }> {
   const box = await locator.boundingBox();

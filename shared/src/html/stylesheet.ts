@@ -16,7 +16,7 @@ export const SITE_CSS = `
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;background:#fff;color:var(--ink);font:1rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;overflow-wrap:break-word}
 .site{border-bottom:4px solid var(--accent);padding:.75rem 1rem}
-.site p{margin:0 auto;max-width:42rem;font-weight:700}
+.site p{margin:0 auto;max-width:40rem;font-weight:700}
 .site a{color:var(--ink);text-decoration:none}
 main{display:block;margin:0 auto;max-width:42rem;padding:1rem 1rem 3rem}
 h1{font-size:1.75rem;line-height:1.25;margin:.75rem 0 1rem}

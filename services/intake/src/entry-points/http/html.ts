@@ -49,12 +49,21 @@ const FIELD_LABELS: Record<Exclude<FormField, 'formToken'>, string> = {
   regimeHint: 'Which law applies, if you know (optional)',
 };
 
+/** The schema's messages said the way a person filling in the form would say them. */
+function plainMessage(field: FormField | 'general', message: string, values: FormValues): string {
+  if (field === 'name' && !values.name.trim()) return 'Enter your name';
+  if (field === 'email' && !values.email.trim()) return 'Enter your email address';
+  const tooLong = /^Too big: expected string to have <=(\d+) characters$/.exec(message);
+  if (tooLong) return `Use at most ${tooLong[1]} characters`;
+  return message;
+}
+
 export function requestFormPage(input: FormPageInput): string {
   const { values } = input;
   const byField = new Map<FormField | 'general', string[]>();
   for (const issue of input.issues ?? []) {
     const field = formFieldOf(issue.path) ?? 'general';
-    byField.set(field, [...(byField.get(field) ?? []), issue.message]);
+    byField.set(field, [...(byField.get(field) ?? []), plainMessage(field, issue.message, values)]);
   }
   // The message sits between a field's label and the field, and the field points at it, so a
   // screen reader reads it with the field; the summary on top links to each field in turn.
