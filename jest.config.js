@@ -47,5 +47,16 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeouts.ts'],
       slowTestThreshold: 60,
     },
+    {
+      // Debian's Chromium driven by playwright-core against intake and relay on the same servers;
+      // skipped with a message where /usr/bin/chromium is missing (never in CI: .ci/run installs it).
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser.test.ts'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeouts.ts'],
+      slowTestThreshold: 120,
+    },
   ],
 };

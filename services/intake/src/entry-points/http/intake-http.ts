@@ -27,7 +27,16 @@ import {
 } from '../../domain/request-form';
 import { signToken, verifyToken } from '@privacy-relay/shared/tokens';
 import { addressKey, type SubmissionLimits } from './email-throttle';
-import { acceptedPage, confirmPage, messagePage, receivedStatusPage, requestFormPage, statusPage } from './html';
+import { SITE_STYLE_CSP_SOURCE } from '@privacy-relay/shared/html';
+import {
+  acceptedPage,
+  confirmPage,
+  homePage,
+  messagePage,
+  receivedStatusPage,
+  requestFormPage,
+  statusPage,
+} from './html';
 import { apiDocsPage, openApiDocument } from './openapi';
 
 export interface IntakeHttpDeps {
@@ -55,7 +64,7 @@ const CSRF_COOKIE_VALUE = /^[A-Za-z0-9_-]{22}$/;
 const HTML = 'text/html; charset=utf-8';
 
 /**
- * Registers the web form, the JSON API, the OpenAPI document, the verification and status pages,
+ * Registers the landing page, the web form, the JSON API, the OpenAPI document, the verification and status pages,
  * and the plugins they need (form bodies, security headers, per-IP rate limits). Call before listen.
  */
 export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpDeps): Promise<void> {
@@ -75,6 +84,8 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
         frameAncestors: ["'none'"],
         objectSrc: ["'none'"],
         baseUri: ["'none'"],
+        // The pages' one stylesheet is written inline; its hash allows it and nothing else.
+        styleSrc: [SITE_STYLE_CSP_SOURCE],
       },
     },
     referrerPolicy: { policy: 'no-referrer' },
@@ -100,6 +111,10 @@ export async function registerIntakeHttp(app: FastifyInstance, deps: IntakeHttpD
       new AppError('RATE_LIMITED', `Too many requests; try again in ${context.after}`, { httpStatus: 429 }),
   });
   const limited = { rateLimit: { max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000 } };
+
+  // --- Landing page ---
+  const landing = homePage();
+  app.get('/', async (_request, reply) => sendHtml(reply, 200, landing));
 
   // --- OpenAPI document and UI ---
   const document = openApiDocument(deps.publicUrl);

@@ -1,4 +1,4 @@
-import { escapeHtml } from '@privacy-relay/shared/html';
+import { SITE_STYLE_CSP_SOURCE, escapeHtml, htmlPage } from '@privacy-relay/shared/html';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { EXTENSION_REASON_MAX } from '@privacy-relay/shared/events';
@@ -49,28 +49,18 @@ const WHAT: Record<TenantAction, { title: string; question: string; button: stri
   },
 };
 
+/** Token-reached pages: the shared document, kept out of search engines. */
 function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} — Privacy Relay</title>
-</head>
-<body><main><h1>${escapeHtml(title)}</h1>
-${body}
-</main></body>
-</html>
-`;
+  return htmlPage({ title, body, noindex: true });
 }
 
 /**
  * Every link page: not cached, no referrer, never framed by another site (a framed "Not ours"
- * button could be clicked through a decoy), no script, style or subresource, and the form may
- * post back only to this origin.
+ * button could be clicked through a decoy), no script, nothing but its own inline stylesheet, and
+ * the form may post back only to this origin.
  */
+const CSP = `default-src 'none'; style-src ${SITE_STYLE_CSP_SOURCE}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
 function pageHeaders(reply: FastifyReply): FastifyReply {
   return reply
     .header('content-type', 'text/html; charset=utf-8')
@@ -78,10 +68,7 @@ function pageHeaders(reply: FastifyReply): FastifyReply {
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
-    .header(
-      'content-security-policy',
-      "default-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    );
+    .header('content-security-policy', CSP);
 }
 
 function send(reply: FastifyReply, status: number, title: string, message: string, more = ''): FastifyReply {
@@ -180,7 +167,7 @@ export function registerAdminLinkRoutes(
         // public URL's prefix puts it (and the token is not written into the page again).
         `<p>${escapeHtml(what.question)}</p>
 <form method="post">
-<p><button type="submit">${escapeHtml(what.button)}</button></p>
+<div class="actions"><button type="submit">${escapeHtml(what.button)}</button></div>
 </form>`,
       ),
     );
