@@ -6,6 +6,7 @@ import type { ForwardingDeps } from '../../application/forward-case';
 import { extendCase } from '../../application/extend-case';
 import { changeContact, resendCase, type OperatorRefusal } from '../../application/operate-case';
 import type { StoredCase } from '../../application/ports';
+import { parseInput } from './parse-input';
 import { operatorOf, requireOperator, type OperatorAuthenticator } from './operator-auth';
 
 // `.strict()` everywhere: the operator is whoever the bearer token names, and a field (or query
@@ -20,19 +21,6 @@ const resendBody = z.object({ contactIndex: z.number().int().min(0).max(9999).op
 const contactBody = z.object({ email: z.email().max(254) }).strict();
 // Bounds and trimming are the domain's (checkExtensionReason): one rule for the API and the admin link.
 const extensionBody = z.object({ reason: z.string().max(10_000) }).strict();
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const unknownFields = result.error.issues.some((issue) => issue.code === 'unrecognized_keys');
-    throw new AppError(
-      unknownFields ? 'UNKNOWN_FIELD' : 'INVALID_INPUT',
-      `${what}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      { httpStatus: 400 },
-    );
-  }
-  return result.data;
-}
 
 const REFUSALS: Record<OperatorRefusal, { status: number; code: string; message: string }> = {
   'not-found': { status: 404, code: 'CASE_NOT_FOUND', message: 'No such case' },
@@ -96,7 +84,7 @@ export function registerCaseRoutes(
   app.addHook('onRequest', requireOperator(deps.authenticator));
 
   app.get('/v1/cases', async (request) => {
-    const { requestId } = parse(listQuery, request.query, 'query');
+    const { requestId } = parseInput(listQuery, request.query, 'query');
     const cases = await deps.cases.listByRequest(requestId);
     return {
       requestId,
@@ -112,16 +100,16 @@ export function registerCaseRoutes(
   });
 
   app.get('/v1/cases/:caseId', async (request) => {
-    const { caseId } = parse(caseParams, request.params, 'path');
-    const { evidence } = parse(caseQuery, request.query, 'query');
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const { evidence } = parseInput(caseQuery, request.query, 'query');
     const stored = await deps.cases.find(caseId);
     if (!stored) refuse('not-found');
     return caseView(stored, evidence === '1');
   });
 
   app.post('/v1/cases/:caseId/resend', async (request) => {
-    const { caseId } = parse(caseParams, request.params, 'path');
-    const { contactIndex } = parse(resendBody, request.body ?? {}, 'body');
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const { contactIndex } = parseInput(resendBody, request.body ?? {}, 'body');
     const operatorId = operatorOf(request);
     const result = await resendCase(deps, caseId, contactIndex, operatorId).catch(sendFailed);
     request.log.info({ caseId, contactIndex, operatorId, outcome: result.outcome }, 'operator re-send');
@@ -130,8 +118,8 @@ export function registerCaseRoutes(
   });
 
   app.put('/v1/cases/:caseId/contacts/:index', async (request) => {
-    const { caseId, index } = parse(contactParams, request.params, 'path');
-    const { email } = parse(contactBody, request.body, 'body');
+    const { caseId, index } = parseInput(contactParams, request.params, 'path');
+    const { email } = parseInput(contactBody, request.body, 'body');
     const operatorId = operatorOf(request);
     const contactIndex = Number(index);
     const result = await changeContact(deps, caseId, contactIndex, email, operatorId).catch(sendFailed);
@@ -142,8 +130,8 @@ export function registerCaseRoutes(
   });
 
   app.post('/v1/cases/:caseId/extension', async (request) => {
-    const { caseId } = parse(caseParams, request.params, 'path');
-    const { reason } = parse(extensionBody, request.body, 'body');
+    const { caseId } = parseInput(caseParams, request.params, 'path');
+    const { reason } = parseInput(extensionBody, request.body, 'body');
     const operatorId = operatorOf(request);
     const result = await extendCase(deps, caseId, reason, { kind: 'operator', operatorId });
     // Never the reason (free text): ids and the outcome only.

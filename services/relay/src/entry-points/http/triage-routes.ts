@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { MatchDecisionRepository } from '../../application/ports';
 import { resolveTriage } from '../../application/resolve-triage';
 import { triageQueueEntryOf } from '../../application/triage-decisions';
+import { parseInput } from './parse-input';
 import { operatorOf, requireOperator, type OperatorAuthenticator } from './operator-auth';
 import type { Parameters0 } from './types';
 
@@ -21,21 +22,6 @@ const resolutionBody = z.discriminatedUnion('action', [
   z.object({ action: z.literal('reject-as-spam') }).strict(),
 ]);
 
-function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const unknownFields = result.error.issues.some((issue) => issue.code === 'unrecognized_keys');
-    throw new AppError(
-      unknownFields ? 'UNKNOWN_FIELD' : 'INVALID_INPUT',
-      `${what}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
-      {
-        httpStatus: 400,
-      },
-    );
-  }
-  return result.data;
-}
-
 /**
  * The operator's triage API: the queue of requests waiting for an operator (the matcher's triage,
  * and requests back after "not ours", with the excluded tenants and why); the decision for a
@@ -52,13 +38,13 @@ export function registerTriageRoutes(
 ): void {
   app.addHook('onRequest', requireOperator(deps.authenticator));
   app.get('/triage', async (request) => {
-    const { limit } = parse(queueQuery, request.query, 'query');
+    const { limit } = parseInput(queueQuery, request.query, 'query');
     const waiting = await deps.decisions.listTriage(limit);
     return { entries: waiting.map(triageQueueEntryOf) };
   });
 
   app.get('/triage/:requestId', async (request) => {
-    const { requestId } = parse(requestIdParams, request.params, 'path');
+    const { requestId } = parseInput(requestIdParams, request.params, 'path');
     const decision = await deps.decisions.find(requestId);
     if (!decision) throw new AppError('TRIAGE_NOT_FOUND', 'No decision for this request', { httpStatus: 404 });
     return {
@@ -75,8 +61,8 @@ export function registerTriageRoutes(
   });
 
   app.post('/triage/:requestId/resolve', async (request, reply) => {
-    const { requestId } = parse(requestIdParams, request.params, 'path');
-    const body = parse(resolutionBody, request.body, 'body');
+    const { requestId } = parseInput(requestIdParams, request.params, 'path');
+    const body = parseInput(resolutionBody, request.body, 'body');
     const resolved = await resolveTriage(deps, requestId, { ...body, operatorId: operatorOf(request) });
     // 202: stored, its events not yet on Kafka (the outbox sweeper publishes them).
     return reply.status(resolved.published ? 200 : 202).send({
