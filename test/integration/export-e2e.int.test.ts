@@ -10,6 +10,7 @@ import { parse } from 'csv-parse/sync';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
 import { relayTestEnv } from '../support/relay-env';
+import { linkIn, mailTo } from '../support/ses-store';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -20,12 +21,6 @@ import {
   testLogger,
   testNamespace,
 } from '../support/test-env';
-
-interface StoredMail {
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-}
 
 const INTAKE_URL = 'https://intake.example';
 const EXPORT_TTL_HOURS = 48;
@@ -59,23 +54,6 @@ describe('The requester’s export end to end', () => {
   const local = (link: string) => link.replace(INTAKE_URL, intakeBase());
   const intakeDb = () => relayDb.useDb(`${ns.dbName}_intake`);
 
-  async function mailsTo(address: string): Promise<StoredMail[]> {
-    const { emails } = (await (await fetch(`${stackEndpoints().sesEndpoint}/store`)).json()) as {
-      emails: StoredMail[];
-    };
-    return emails.filter((mail) => mail.destination.to.includes(address));
-  }
-  const mailTo = (address: string, subject: RegExp, what: string) =>
-    eventually(
-      async () => (await mailsTo(address)).find((mail) => subject.test(mail.subject)),
-      30_000,
-      `${what} in the SES endpoint's store`,
-    );
-  const linkIn = (text: string | undefined, pattern: RegExp) => {
-    const found = pattern.exec(text ?? '')?.[0];
-    if (!found) throw new Error(`no ${String(pattern)} in the mail`);
-    return found;
-  };
   const askByForm = (email: string) =>
     fetch(`${intakeBase()}/export`, {
       method: 'POST',

@@ -16,6 +16,7 @@ import {
   type TestSnsPki,
 } from '../../services/intake/test/email-sns-signer';
 import { relayTestEnv } from '../support/relay-env';
+import { linkIn, mailsTo, mailTo } from '../support/ses-store';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -27,13 +28,6 @@ import {
   testLogger,
   testNamespace,
 } from '../support/test-env';
-
-interface StoredMail {
-  messageId: string;
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-}
 
 interface StoredCase {
   version: number;
@@ -96,23 +90,6 @@ describe('Forwarding end to end: form request to acknowledged case, the requeste
   const local = (link: string) =>
     link.replace(INTAKE_URL, intakeBase()).replace(RELAY_URL, `http://127.0.0.1:${relay.port}`);
 
-  async function mailsTo(address: string): Promise<StoredMail[]> {
-    const { emails } = (await (await fetch(`${stackEndpoints().sesEndpoint}/store`)).json()) as {
-      emails: StoredMail[];
-    };
-    return emails.filter((mail) => mail.destination.to.includes(address));
-  }
-  const mailTo = (address: string, subject: RegExp, what: string) =>
-    eventually(
-      async () => (await mailsTo(address)).find((mail) => subject.test(mail.subject)),
-      30_000,
-      `${what} in the SES endpoint's store`,
-    );
-  const linkIn = (text: string | undefined, pattern: RegExp) => {
-    const found = pattern.exec(text ?? '')?.[0];
-    if (!found) throw new Error(`no ${String(pattern)} in the mail`);
-    return found;
-  };
   const storedCase = (caseId: string) =>
     relayDb.collection<{ _id: string }>('cases').findOne({ _id: caseId }) as Promise<StoredCase | null>;
 

@@ -4,6 +4,7 @@ import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { closeMongo, connectMongo } from '@privacy-relay/shared/mongo';
 import type { Connection } from 'mongoose';
 import { publishVerifiedRequest } from './fixtures';
+import { storedMails, type StoredMail } from './ses-store';
 import { relayTestEnv } from './relay-env';
 import { startRelayProcess, type RelayProcess } from './relay-process';
 import { createTestTopics, stackEndpoints, testKafka, testLogger, testNamespace } from './test-env';
@@ -114,13 +115,6 @@ interface StoredDecisionDoc {
   decision: 'forward' | 'triage';
   outboxPending?: boolean;
   outbox?: { eventType: string; envelope: string }[];
-}
-
-interface StoredMail {
-  messageId: string;
-  destination: { to: string[] };
-  body: { text?: string };
-  at: number;
 }
 
 export async function runForwardingCrash(options: CrashRunOptions): Promise<CrashRunResult> {
@@ -275,8 +269,7 @@ export async function runForwardingCrash(options: CrashRunOptions): Promise<Cras
     const storedCases = await cases.find({}).toArray();
 
     // The SES endpoint's store: every mail of this run (its contacts' domains are the run's own).
-    const response = await fetch(`${stackEndpoints().sesEndpoint}/store?since=${startedEpochS}`);
-    const { emails } = (await response.json()) as { emails: StoredMail[] };
+    const emails = await storedMails(startedEpochS);
     const ours = emails.filter((mail) => mail.destination.to.some((to) => to.endsWith(`-${run}.crash.example`)));
     const byPair = new Map<string, StoredMail[]>();
     for (const mail of ours) {
