@@ -111,7 +111,7 @@ describeInBrowser("People's pages in a browser: the requester's form and status,
   );
 
   it.each(WIDTHS)(
-    'When a requester sends the form at %s width and confirms through the mailed link, then the status page goes from waiting to forwarded, and the admin acknowledges through the link in the forward',
+    'When a requester sends the form at %s width and confirms through the mailed link, then the status page goes from waiting to forwarded, and the admin opens the case page from the forward, acknowledges and marks it done, each confirmed',
     async (width) => {
       const unique = Math.random().toString(36).slice(2, 8);
       const requester = `ada-${width}-${unique}@requester.example`;
@@ -191,14 +191,32 @@ describeInBrowser("People's pages in a browser: the requester's form and status,
       const caseId = /case-links\/([0-9a-f-]{36})\//.exec(acknowledgeLink)?.[1] ?? '';
       const admin = await openPage(width);
       await admin.goto(acknowledgeLink);
-      expect(await heading(admin)).toBe('Acknowledge this request');
-      await expectGoodPage(admin, 'admin-acknowledge');
+      // The case page: what was asked, by whom, the deadline with the days left, the actions.
+      expect(await heading(admin)).toBe(`Privacy request ${reference}`);
+      const casePage = await admin.locator('main').innerText();
+      expect(casePage).toContain(`Ada ${width} ${unique} <${requester}>`);
+      expect(casePage).toContain('access (a copy of their data)');
+      expect(casePage).toContain(`My customer number is ${'X'.repeat(120)}.`);
+      expect(casePage).toMatch(/answer the requester by \d{4}-\d{2}-\d{2}: \d+ days left/);
+      expect(casePage).toContain('not acknowledged yet');
+      await expectGoodPage(admin, 'admin-case');
       expect(await stack.caseState(caseId)).toBe('forwarded');
       await admin.getByRole('button', { name: 'Acknowledge' }).click();
-      expect(await heading(admin)).toBe('Done');
+      expect(await heading(admin)).toBe('Request acknowledged');
       expect(await admin.locator('main').innerText()).toContain('the request is acknowledged');
+      expect(await admin.locator('main').innerText()).toContain('What comes next');
       await expectGoodPage(admin, 'admin-acknowledged');
       expect(await stack.caseState(caseId)).toBe('acknowledged');
+
+      // 7. Back to the case page, which follows; "Mark done" through the page's own form for it.
+      await admin.getByRole('link', { name: 'Back to the request' }).click();
+      expect(await heading(admin)).toBe(`Privacy request ${reference}`);
+      expect(await admin.locator('main').innerText()).toMatch(/Acknowledged on \d{4}-\d{2}-\d{2}/);
+      await expectGoodPage(admin, 'admin-case-acknowledged');
+      await admin.getByRole('button', { name: 'Mark done' }).click();
+      expect(await heading(admin)).toBe('Request marked done');
+      await expectGoodPage(admin, 'admin-done');
+      expect(await stack.caseState(caseId)).toBe('done');
     },
   );
 });

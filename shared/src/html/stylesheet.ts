@@ -55,6 +55,7 @@ dd{margin:0}
 dd ul{margin:.25rem 0;padding-left:1.25rem}
 pre{overflow-x:auto;background:var(--tint);padding:.75rem;font-size:.875rem}
 .actions{margin:1.5rem 0}
+button.secondary{background:#fff;color:var(--accent)}button.secondary:hover{background:var(--tint);color:var(--accent-dark)}
 .muted{color:var(--muted)}
 @media (min-width:40rem){h1{font-size:2rem}}
 `.trim();

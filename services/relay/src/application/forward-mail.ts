@@ -4,7 +4,7 @@ import type { ForwardingCase } from '../domain/case';
 import type { CaseLinkAction } from './case-links';
 import type { RelayRequest } from '../domain/relay-request';
 
-const RIGHT_LABELS: Record<(typeof RIGHTS)[number], string> = {
+export const RIGHT_LABELS: Record<(typeof RIGHTS)[number], string> = {
   access: 'access (a copy of their data)',
   rectification: 'rectification',
   erasure: 'erasure',

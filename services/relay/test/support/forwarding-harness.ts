@@ -243,13 +243,17 @@ export function forwardingHarness(
       return { status: response.status, body: (text ? JSON.parse(text) : {}) as OperatorAnswer['body'] };
     },
 
-    /** A stored, unverified request (so the matcher leaves it alone) and the case an operator matched it to. */
-    async matchedCase(receivedAt: string): Promise<{ requestId: string; caseId: string }> {
+    /** A stored, unverified request (so the matcher leaves it alone; `overrides` change its payload) and the case an operator matched it to. */
+    async matchedCase(
+      receivedAt: string,
+      overrides: Partial<RequestReceivedV1['payload']> = {},
+    ): Promise<{ requestId: string; caseId: string }> {
       const received = receivedRequestEvent({
         receivedAt,
         requester: { name: 'Ada <b>Example</b>', email: `ada-${unique}@example.org` },
         rights: ['access', 'erasure'],
         text: 'Please send me <script>alert(1)</script> my data.',
+        ...overrides,
       });
       const { requestId } = received.payload;
       await publisher.publish(EVENTS.requestReceivedV1, received);

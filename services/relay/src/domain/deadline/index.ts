@@ -2,3 +2,4 @@ export * from './compute-response-deadline';
 export * from './jurisdiction';
 export * from './plain-date';
 export * from './today-in';
+export * from './days-left';

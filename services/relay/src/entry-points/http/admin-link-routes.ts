@@ -5,8 +5,16 @@ import { EXTENSION_REASON_MAX } from '@privacy-relay/shared/events';
 import { CASE_LINK_ACTIONS, type CaseLinkAction, type CaseLinks } from '../../application/case-links';
 import { extendCase } from '../../application/extend-case';
 import { actOnCase, type ForwardingDeps } from '../../application/forward-case';
-import { extensionRefusal, type ForwardingCase, type TenantAction } from '../../domain/case';
+import type { ForwardingCase } from '../../domain/case';
 import { todayIn } from '../../domain/deadline';
+import {
+  actionDonePage,
+  casePage,
+  extendedPage,
+  nothingChangedPage,
+  whyNotExtendable,
+  type CasePageInput,
+} from './case-page';
 
 const params = z.object({
   caseId: z.uuid(),
@@ -22,33 +30,6 @@ const extensionForm = z.object({
     .optional(),
 });
 
-const REGIME_LABELS: Record<ForwardingCase['regime'], string> = {
-  'uk-gdpr': 'the UK GDPR',
-  'eu-gdpr': 'the GDPR',
-  ccpa: 'the CCPA / CPRA',
-};
-
-const WHAT: Record<TenantAction, { title: string; question: string; button: string; done: string }> = {
-  acknowledge: {
-    title: 'Acknowledge this request',
-    question: 'Confirm that your organisation has this request and is working on it.',
-    button: 'Acknowledge',
-    done: 'Thank you: the request is acknowledged. Reminders stop.',
-  },
-  done: {
-    title: 'Mark this request done',
-    question: 'Confirm that your organisation has answered the requester.',
-    button: 'Mark done',
-    done: 'Thank you: the request is marked done.',
-  },
-  'not-ours': {
-    title: 'Not ours',
-    question: 'Confirm that your organisation does not hold this person’s data and the request is not for you.',
-    button: 'Not ours',
-    done: 'Thank you: the request is marked as not yours. Our privacy team takes it from here.',
-  },
-};
-
 /** Token-reached pages: the shared document, kept out of search engines. */
 function page(title: string, body: string): string {
   return htmlPage({ title, body, noindex: true });
@@ -57,7 +38,7 @@ function page(title: string, body: string): string {
 /**
  * Every link page: not cached, no referrer, never framed by another site (a framed "Not ours"
  * button could be clicked through a decoy), no script, nothing but its own inline stylesheet, and
- * the form may post back only to this origin.
+ * the forms may post only to this origin.
  */
 const CSP = `default-src 'none'; style-src ${SITE_STYLE_CSP_SOURCE}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
@@ -71,64 +52,30 @@ function pageHeaders(reply: FastifyReply): FastifyReply {
     .header('content-security-policy', CSP);
 }
 
-function send(reply: FastifyReply, status: number, title: string, message: string, more = ''): FastifyReply {
-  return sendPage(reply, status, title, `<p>${escapeHtml(message)}</p>${more}`);
+function send(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
+  return sendPage(reply, status, { title, body: `<p>${escapeHtml(message)}</p>` });
 }
 
-function sendPage(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
-  return pageHeaders(reply.status(status)).send(page(title, body));
+function sendPage(reply: FastifyReply, status: number, content: { title: string; body: string }): FastifyReply {
+  return pageHeaders(reply.status(status)).send(page(content.title, content.body));
 }
-
-/** The reason as the page shows it back: escaped, its lines kept. */
-function quotedReason(reason: string): string {
-  return `<blockquote><p>${escapeHtml(reason).replace(/\n/g, '<br>')}</p></blockquote>`;
-}
-
-const EXTEND_TITLE = 'Extend the deadline';
 
 /**
- * The extension form: the deadline now, the one it would become, and a required reason. No
- * action: it posts back to the URL it was opened from (as the other links' pages do).
+ * Where a page's form or link for `action` points, relative to the page's own URL
+ * (`…/case-links/:caseId/:opened/:token`): the same case, wherever a public URL's prefix puts it.
  */
-function extensionFormPage(c: ForwardingCase, message?: string, reason = ''): string {
-  return `${message ? `<p role="alert">${escapeHtml(message)}</p>\n` : ''}<p>The requester must be answered by <strong>${escapeHtml(c.deadline)}</strong>. Under ${escapeHtml(REGIME_LABELS[c.regime])} you may extend that once, to <strong>${escapeHtml(c.extendedDeadline)}</strong>, where the request is complex or you received many. We tell the requester the new deadline and your reason.</p>
-<form method="post">
-<p><label for="reason">Why the deadline is extended (shown to the requester; at most ${EXTENSION_REASON_MAX} characters)</label><br>
-<textarea id="reason" name="reason" rows="6" cols="60" maxlength="${EXTENSION_REASON_MAX}" required>${escapeHtml(reason)}</textarea></p>
-<p><button type="submit">Extend the deadline to ${escapeHtml(c.extendedDeadline)}</button></p>
-</form>`;
-}
-
-/** Why this case's deadline cannot be extended now, as a page's title and sentence; undefined when it can. */
-function whyNotExtendable(c: ForwardingCase, now: Date): { title: string; message: string } | undefined {
-  const refusal = extensionRefusal(c, todayIn(c.jurisdiction, now));
-  if (!refusal) return undefined;
-  switch (refusal.reason) {
-    case 'already':
-      return {
-        title: 'Already extended',
-        message: `The deadline was already extended, to ${refusal.extension.to}, on ${refusal.extension.at.slice(0, 10)}. A request can be extended only once; nothing was changed.`,
-      };
-    case 'deadline-passed':
-      return {
-        title: 'Too late to extend',
-        message: `The deadline (${refusal.deadline}) has passed: it can no longer be extended. Nothing was changed. Please answer the requester as soon as you can.`,
-      };
-    case 'not-allowed':
-      return {
-        title: 'Not possible now',
-        message: `This request is ${c.state.replace(/-/g, ' ')}; its deadline can no longer be extended. Nothing was changed.`,
-      };
-  }
-}
+const relativeTarget = (action: CaseLinkAction, token: string) => `../${action}/${token}`;
 
 const INVALID =
   'This link is not valid: it may be incomplete, expired, or for another request. Nothing was changed. Please use the latest link in the email, or reply to it.';
 
 /**
  * The admin links of forwarded cases (public: no operator credential; the signed token is the
- * credential). GET shows a page with a button and changes nothing (mail scanners open every
- * link); POST acts once. The token is in the path: the access log names the route pattern only.
+ * credential, for one case). GET of any of a case's links shows the case page — the request, the
+ * deadline, the history, and the actions that apply, the link's own first — and changes nothing
+ * (mail scanners open every link); POST acts once. The other actions' forms carry tokens of their
+ * own, minted for this case and that action, short-lived and never outliving the link that opened
+ * the page. Tokens are in paths: the access log names the route pattern only.
  */
 export function registerAdminLinkRoutes(
   app: FastifyInstance,
@@ -145,92 +92,119 @@ export function registerAdminLinkRoutes(
     const parsed = params.safeParse(raw);
     if (!parsed.success) return undefined;
     const { caseId, action, token } = parsed.data;
-    return deps.links.check(caseId, action, token, deps.clock.now()).ok ? parsed.data : undefined;
+    const checked = deps.links.check(caseId, action, token, deps.clock.now());
+    return checked.ok ? { ...parsed.data, expiresAt: checked.expiresAt } : undefined;
   };
+  type Link = NonNullable<ReturnType<typeof check>>;
+
+  /** The case page for a valid link: reads the case and its request, changes nothing. */
+  async function showCase(
+    link: Link,
+    reply: FastifyReply,
+    status = 200,
+    extensionProblem?: CasePageInput['extensionProblem'],
+  ): Promise<FastifyReply> {
+    const stored = await deps.cases.find(link.caseId);
+    if (!stored) return send(reply, 404, 'Request not found', INVALID);
+    const now = deps.clock.now();
+    const targets = Object.fromEntries(
+      CASE_LINK_ACTIONS.map((action) => [
+        action,
+        relativeTarget(action, deps.links.pageTokenFor(link.caseId, action, now, link.expiresAt)),
+      ]),
+    ) as Record<CaseLinkAction, string>;
+    const request = await deps.requests.findById(stored.case.requestId);
+    return sendPage(
+      reply,
+      status,
+      casePage({
+        forwardingCase: stored.case,
+        request,
+        today: todayIn(stored.case.jurisdiction, now),
+        opened: link.action,
+        targets,
+        ...(extensionProblem ? { extensionProblem } : {}),
+      }),
+    );
+  }
 
   app.get('/case-links/:caseId/:action/:token', async (request, reply) => {
     const link = check(request.params);
     if (!link) return send(reply, 403, 'Link not valid', INVALID);
-    if (link.action === 'extend') {
-      // Reads the case (changes nothing) to say the dates, or why it cannot be extended.
-      const stored = await deps.cases.find(link.caseId);
-      if (!stored) return send(reply, 404, 'Request not found', INVALID);
-      const why = whyNotExtendable(stored.case, deps.clock.now());
-      if (why) return send(reply, 200, why.title, why.message);
-      return sendPage(reply, 200, EXTEND_TITLE, extensionFormPage(stored.case));
-    }
-    const what = WHAT[link.action];
-    return pageHeaders(reply).send(
-      page(
-        what.title,
-        // No action: the form posts back to the URL the page was opened from, wherever the
-        // public URL's prefix puts it (and the token is not written into the page again).
-        `<p>${escapeHtml(what.question)}</p>
-<form method="post">
-<div class="actions"><button type="submit">${escapeHtml(what.button)}</button></div>
-</form>`,
-      ),
-    );
+    return showCase(link, reply);
   });
 
   app.post('/case-links/:caseId/:action/:token', async (request, reply) => {
     const link = check(request.params);
     if (!link) return send(reply, 403, 'Link not valid', INVALID);
-    if (link.action === 'extend') return extend(link.caseId, request.body, request.log, reply);
+    // The confirmation's way back: the link just posted to, whose GET shows the case page.
+    const back = relativeTarget(link.action, link.token);
+    if (link.action === 'extend') return extend(link, back, request.body, request.log, reply);
     const result = await actOnCase(deps, link.caseId, link.action);
     request.log.info({ caseId: link.caseId, action: link.action, outcome: result.outcome }, 'admin link used');
     switch (result.outcome) {
-      case 'done':
-        return send(reply, 200, 'Done', WHAT[link.action].done);
+      case 'done': {
+        const today = todayIn(result.case.jurisdiction, deps.clock.now());
+        const asked = await deps.requests.findById(result.case.requestId);
+        return sendPage(reply, 200, actionDonePage(result.case, asked, link.action, today, back));
+      }
       case 'already':
-        return send(reply, 200, 'Already done', 'This was already recorded; nothing more to do.');
+        return sendPage(
+          reply,
+          200,
+          nothingChangedPage('Already recorded', 'This was already recorded; nothing more to do.', back),
+        );
       case 'not-allowed':
-        return send(
+        return sendPage(
           reply,
           409,
-          'Not possible now',
-          `This request is ${result.case.state.replace(/-/g, ' ')}; that action no longer applies. Nothing was changed.`,
+          nothingChangedPage(
+            'Not possible now',
+            `This request is ${stateWords(result.case)}; that action no longer applies. Nothing was changed.`,
+            back,
+          ),
         );
       case 'not-found':
         return send(reply, 404, 'Request not found', INVALID);
     }
   });
 
-  async function extend(caseId: string, body: unknown, log: FastifyBaseLogger, reply: FastifyReply) {
+  async function extend(link: Link, back: string, body: unknown, log: FastifyBaseLogger, reply: FastifyReply) {
+    const { caseId } = link;
     const form = extensionForm.safeParse(body ?? {});
     const reason = form.success ? (form.data.reason ?? '') : '';
     const result = await extendCase(deps, caseId, reason, { kind: 'admin-link' });
     // Never the reason (free text): the case id and the outcome only.
     log.info({ caseId, action: 'extend', outcome: result.outcome }, 'admin link used');
     switch (result.outcome) {
-      case 'extended': {
-        const { deadline, originalDeadline, extension } = result.case;
-        return send(
+      case 'extended':
+        return sendPage(
           reply,
           200,
-          'Deadline extended',
-          `The deadline is now ${deadline} (it was ${originalDeadline}). We are telling the requester the new deadline and your reason:`,
-          quotedReason(extension!.reason),
+          extendedPage(result.case, todayIn(result.case.jurisdiction, deps.clock.now()), back),
         );
-      }
       case 'invalid-reason': {
-        const stored = await deps.cases.find(caseId);
-        if (!stored) return send(reply, 404, 'Request not found', INVALID);
         const message =
           result.problem === 'empty'
             ? 'Please say why the deadline is extended: the requester is told.'
             : `Please shorten the reason to at most ${EXTENSION_REASON_MAX} characters.`;
-        return sendPage(reply, 400, EXTEND_TITLE, extensionFormPage(stored.case, message, reason));
+        return showCase(link, reply, 400, { message, reason });
       }
       case 'already':
       case 'deadline-passed':
       case 'not-allowed': {
         const stored = await deps.cases.find(caseId);
-        const why = stored && whyNotExtendable(stored.case, deps.clock.now());
-        return send(reply, 409, why?.title ?? 'Not possible now', why?.message ?? 'Nothing was changed.');
+        const why = stored && whyNotExtendable(stored.case, todayIn(stored.case.jurisdiction, deps.clock.now()));
+        return sendPage(
+          reply,
+          409,
+          nothingChangedPage(why?.title ?? 'Not possible now', why?.message ?? 'Nothing was changed.', back),
+        );
       }
       case 'not-found':
         return send(reply, 404, 'Request not found', INVALID);
     }
   }
 }
+
+const stateWords = (c: ForwardingCase) => c.state.replace(/-/g, ' ');
