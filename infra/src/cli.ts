@@ -314,6 +314,9 @@ function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
     RELAY_EVIDENCE_DIR: path.join(REPO_ROOT, '.run', 'evidence'),
     // Operator `dev-operator` with the bearer token `dev-operator-token` (only its hash is configured).
     RELAY_OPERATOR_TOKENS: `dev-operator:${createHash('sha256').update('dev-operator-token').digest('hex')}`,
+    // Console users `dev-operator` / `dev-operator-password` and `dev-viewer` / `dev-viewer-password` (scrypt hashes).
+    RELAY_CONSOLE_USERS:
+      'dev-operator:operator:scrypt$17$8$1$9pF2iRh4q0IwX5QFyscEHw$Olej_k-gTsqFOuD383SY0BXULtE9v5L2qcvxgDXcNUI,dev-viewer:viewer:scrypt$17$8$1$0epDRYSASaBJK-8wKO81tA$cYyGn82LOH_7vfNRtQxH7tdwIqXBSOh6CcCUDbS_69g',
     // Every channel: the SMTP listener too.
     INTAKE_SMTP_ENABLED: 'true',
     INTAKE_PORT: '3000',

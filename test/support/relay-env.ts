@@ -9,6 +9,16 @@ export const TEST_EVIDENCE_SIGNING_KEY = 'MC4CAQAwBQYDK2VwBCIEIEWwSR99gMYqDdkb0F
 /** The development operator's bearer token, as `npm start` configures it. */
 export const DEV_OPERATOR_TOKEN = 'dev-operator-token';
 
+/** The development console users (`npm start`, docker compose, the tests) and their passwords. */
+export const DEV_CONSOLE_USERS = {
+  operator: { username: 'dev-operator', password: 'dev-operator-password' },
+  viewer: { username: 'dev-viewer', password: 'dev-viewer-password' },
+} as const;
+
+/** `RELAY_CONSOLE_USERS` for the development users: their scrypt hashes (`relay console hash-password`). */
+export const DEV_CONSOLE_USERS_ENV =
+  'dev-operator:operator:scrypt$17$8$1$9pF2iRh4q0IwX5QFyscEHw$Olej_k-gTsqFOuD383SY0BXULtE9v5L2qcvxgDXcNUI,dev-viewer:viewer:scrypt$17$8$1$0epDRYSASaBJK-8wKO81tA$cYyGn82LOH_7vfNRtQxH7tdwIqXBSOh6CcCUDbS_69g';
+
 /** A `RELAY_OPERATOR_TOKENS` entry: the operator and the SHA-256 of their token. */
 export function operatorTokenEntry(operatorId: string, token: string): string {
   return `${operatorId}:${createHash('sha256').update(token).digest('hex')}`;
@@ -33,6 +43,7 @@ export function relayTestEnv(
     RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
     RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
     RELAY_OPERATOR_TOKENS: operatorTokenEntry('dev-operator', DEV_OPERATOR_TOKEN),
+    RELAY_CONSOLE_USERS: DEV_CONSOLE_USERS_ENV,
     RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
     // The test's own checkpoints, outside the repository.
     RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-evidence', ns.dbName),

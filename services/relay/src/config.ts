@@ -1,6 +1,7 @@
 import { commonConfigSpec, envSchemas, type ConfigOf, type ConfigSpec } from '@privacy-relay/shared/config';
 import { z } from 'zod';
 import { parseEd25519PrivateKey } from './domain/evidence/signing-key';
+import { CONSOLE_ROLES, parsePasswordHash, type ConsoleRole, type ConsoleUser } from './domain/console';
 
 /** One operator credential: who it is and the SHA-256 of their bearer token (never the token). */
 export interface OperatorTokenEntry {
@@ -32,6 +33,30 @@ const operatorTokensSchema = envSchemas
     }
     return entries;
   });
+
+const consoleUserEntry = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._@-]{1,200}:(viewer|operator):scrypt\$\S+$/,
+    'each entry must be username:viewer|operator:scrypt$… (the name letters, digits, ".", "_", "@", "-"; the hash from `relay console hash-password`)',
+  )
+  .transform((entry, context): ConsoleUser => {
+    const [username = '', role = '', hash = ''] = entry.split(':');
+    const passwordHash = parsePasswordHash(hash);
+    if ('problem' in passwordHash) {
+      context.addIssue({ code: 'custom', message: `${username}: the password hash ${passwordHash.problem}` });
+      return z.NEVER;
+    }
+    return { username, role: role as ConsoleRole, passwordHash };
+  });
+
+const consoleUsersSchema = envSchemas.commaList(z.array(consoleUserEntry)).transform((users, context) => {
+  if (new Set(users.map((u) => u.username)).size !== users.length) {
+    context.addIssue({ code: 'custom', message: 'a username is listed twice' });
+    return z.NEVER;
+  }
+  return users;
+});
 
 /** Every variable the relay reads (the README table lists them). */
 export const relayConfigSpec = {
@@ -85,6 +110,26 @@ export const relayConfigSpec = {
     default: '',
     secret: true,
     doc: 'Operators allowed on the operator API: comma-separated `operatorId:sha256hex(token)`; requests send `Authorization: Bearer <token>`. Only hashes, never tokens (use random tokens of at least 32 characters: `openssl rand -hex 32`, hash with `printf %s TOKEN | sha256sum`). Empty: every operator request gets 401. `npm start` and the tests set `dev-operator` with the token `dev-operator-token`.',
+  },
+  // --- operator console (docs/console.md) ---
+  consoleUsers: {
+    env: 'RELAY_CONSOLE_USERS',
+    schema: consoleUsersSchema,
+    default: '',
+    secret: true,
+    doc: `Users of the operator console (/console): comma-separated \`username:role:hash\`, role ${CONSOLE_ROLES.join(' or ')}, the hash from \`relay console hash-password\` (scrypt). Empty: nobody can sign in. \`npm start\` and the tests set \`dev-operator\` (password \`dev-operator-password\`) and \`dev-viewer\` (\`dev-viewer-password\`).`,
+  },
+  consoleSessionTtlMinutes: {
+    env: 'RELAY_CONSOLE_SESSION_TTL_MINUTES',
+    schema: envSchemas.positiveInt.refine((minutes) => minutes <= 7 * 24 * 60, 'must be at most 10080 (a week)'),
+    default: '480',
+    doc: 'How long a console session lasts after sign-in, in minutes, however active (then the user signs in again). Sign-out ends it at once.',
+  },
+  consoleSignInLimit: {
+    env: 'RELAY_CONSOLE_SIGN_IN_LIMIT',
+    schema: envSchemas.positiveInt,
+    default: '10',
+    doc: 'Sign-in attempts allowed per client address in 15 minutes (then 429 until the window passes).',
   },
   // --- forwarding ---
   publicUrl: {

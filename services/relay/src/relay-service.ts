@@ -28,6 +28,11 @@ import type { RelayConfig } from './config';
 import { hashCounterpartyEmail, TenantIndex, TenantMatcher } from './domain/matching';
 import { OperatorAuthenticator } from './entry-points/http/operator-auth';
 import { registerCaseRoutes } from './entry-points/http/case-routes';
+import { registerConsoleRoutes } from './entry-points/http/console/console-routes';
+import { CONSOLE_PREFIX } from './entry-points/http/console/console-pages';
+import { ConsoleSessions } from './application/console-sessions';
+import { MongoConsoleSessionStore } from './adapters/mongo/console-session-store';
+import { MongoCaseListing } from './adapters/mongo/case-listing';
 import { registerTriageRoutes } from './entry-points/http/triage-routes';
 import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
 import { startExportEventsConsumer } from './entry-points/kafka/export-events-consumer';
@@ -226,6 +231,28 @@ export function createRelayService(
         registerTriageRoutes(operatorScope, { decisions, publisher, clock, index, authenticator }),
       );
       await runtime.http.register(async (caseScope) => registerCaseRoutes(caseScope, { ...forwarding, authenticator }));
+      // The operator console (docs/console.md): pages under /console with sign-in and sessions, a scope of its own.
+      if (config.consoleUsers.length === 0) logger.warn('RELAY_CONSOLE_USERS is empty: nobody can sign in to /console');
+      const consoleSessions = new ConsoleSessions({
+        users: config.consoleUsers,
+        store: new MongoConsoleSessionStore(runtime.mongo),
+        clock,
+        ttlMs: config.consoleSessionTtlMinutes * 60_000,
+      });
+      await runtime.http.register(
+        async (consoleScope) =>
+          registerConsoleRoutes(consoleScope, {
+            ...forwarding,
+            sessions: consoleSessions,
+            decisions,
+            index,
+            caseListing: new MongoCaseListing(runtime.mongo),
+            publicUrl: config.publicUrl,
+            secret: config.linkSecret,
+            signInLimit: config.consoleSignInLimit,
+          }),
+        { prefix: CONSOLE_PREFIX },
+      );
       // Listening already: /readyz says "not ready" until the directory has caught up.
       await runtime.listen();
       await directoryConsumer.caughtUp;

@@ -6,6 +6,7 @@ import { createIntakeService, type IntakeService } from '@privacy-relay/intake/i
 import { relayConfigSpec } from '@privacy-relay/relay/config';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import type { Connection } from 'mongoose';
+import { publishVerifiedRequest } from '../../support/fixtures';
 import { relayTestEnv } from '../../support/relay-env';
 import {
   connectTestDatabase,
@@ -148,6 +149,11 @@ export class PeopleStack {
       30_000,
       `${what} in the SES endpoint's store`,
     );
+  }
+
+  /** Publishes a request received and verified, as intake would (e.g. one the matcher leaves in triage); its id. */
+  publishVerifiedRequest(overrides: Parameters<typeof publishVerifiedRequest>[1] = {}): Promise<string> {
+    return publishVerifiedRequest(this.publisher, overrides);
   }
 
   /** The state of a case as the relay stored it. */

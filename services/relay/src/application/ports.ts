@@ -238,3 +238,19 @@ export interface HolidayCalendars {
   /** The jurisdiction's IANA time zones (several for a country such as PT or ES), for the day of receipt. */
   timeZonesOf(code: string): readonly string[];
 }
+
+/** One line of the console's case list. */
+export interface CaseSummary {
+  caseId: string;
+  state: ForwardingCase['state'];
+  requestId: string;
+  tenantId: string;
+  tenantName?: string;
+  receivedOn: string;
+  deadline: string;
+}
+
+/** The cases in one state, for the operator console (read-only; at most `limit`, earliest deadline first). */
+export interface CaseListing {
+  listByState(state: ForwardingCase['state'], limit: number): Promise<CaseSummary[]>;
+}

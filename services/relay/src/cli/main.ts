@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { runDeadlineCommand } from './deadline-command';
 import { runDirectoryImport } from './directory-import';
 import { runEvidenceExport, runEvidenceVerify } from './evidence-command';
+import { runHashPassword } from './hash-password-command';
 import { runMatchCommand } from './match-command';
 
 const USAGE = `usage:
@@ -15,7 +16,9 @@ const USAGE = `usage:
                                                       the legal response deadline, as one JSON line
   relay evidence export CASE_ID [--out FILE]          the case's evidence bundle (audit chain, SNS
                                                       notifications, signed checkpoint, public key)
-  relay evidence verify BUNDLE [--public-key PEM]     checks a bundle offline; exit 0 valid, 1 not`;
+  relay evidence verify BUNDLE [--public-key PEM]     checks a bundle offline; exit 0 valid, 1 not
+  relay console hash-password                         reads a password (typed, hidden; or piped) and
+                                                      prints its scrypt hash for RELAY_CONSOLE_USERS`;
 
 /** The relay's command line; reads the environment like main.ts does (Kafka settings for imports). */
 async function main(argv: string[]): Promise<number> {
@@ -64,6 +67,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'evidence' && sub === 'verify' && file) {
     const out = (line: string) => process.stdout.write(line + '\n');
     return runEvidenceVerify(file, { publicKeyFile: values['public-key'], out, err });
+  }
+  if (command === 'console' && sub === 'hash-password' && !file) {
+    return runHashPassword({ input: process.stdin, out: (line) => process.stdout.write(line + '\n'), err });
   }
   err(USAGE);
   return 2;

@@ -1,0 +1,58 @@
+import { hashPassword, parsePasswordHash, type ConsoleUser, type PasswordHash } from '../domain/console';
+import { ConsoleSessions, type ConsoleSessionRecord, type ConsoleSessionStore } from './console-sessions';
+
+class MemoryStore implements ConsoleSessionStore {
+  readonly records = new Map<string, ConsoleSessionRecord>();
+  async insert(record: ConsoleSessionRecord) {
+    this.records.set(record.id, record);
+  }
+  async find(id: string) {
+    return this.records.get(id);
+  }
+  async delete(id: string) {
+    this.records.delete(id);
+  }
+  async deleteExpired(now: Date) {
+    for (const [id, record] of this.records) if (record.expiresAt <= now) this.records.delete(id);
+  }
+}
+
+describe('Console sessions', () => {
+  let users: ConsoleUser[];
+  beforeAll(async () => {
+    const passwordHash = parsePasswordHash(await hashPassword('operator-password-1')) as PasswordHash;
+    users = [{ username: 'ops', role: 'operator', passwordHash }];
+  });
+
+  it('When a user signs in, then only the token’s hash is stored, the session lasts its TTL, and sign-out ends it', async () => {
+    let now = new Date('2026-03-02T09:00:00Z');
+    const store = new MemoryStore();
+    const sessions = new ConsoleSessions({ users, store, clock: { now: () => now }, ttlMs: 60_000 });
+    expect(await sessions.signIn('ops', 'wrong-password')).toBeUndefined();
+    expect(await sessions.signIn('nobody', 'operator-password-1')).toBeUndefined();
+    const signedIn = await sessions.signIn('ops', 'operator-password-1');
+    expect(signedIn).toBeDefined();
+    const { token } = signedIn!;
+    expect([...store.records.keys()]).not.toContain(token);
+    expect(JSON.stringify([...store.records.values()])).not.toContain(token);
+    expect(await sessions.resume(token)).toMatchObject({ user: { username: 'ops', role: 'operator' } });
+    expect(await sessions.resume(`${token}x`)).toEqual({ failure: 'unknown' });
+    now = new Date(now.getTime() + 60_000);
+    expect(await sessions.resume(token)).toEqual({ failure: 'expired' });
+
+    const again = (await sessions.signIn('ops', 'operator-password-1'))!;
+    const session = await sessions.resume(again.token);
+    if ('failure' in session) throw new Error('no session');
+    await sessions.signOut(session.record);
+    expect(await sessions.resume(again.token)).toEqual({ failure: 'unknown' });
+  });
+
+  it('When a user is removed from the configuration, then their sessions open nothing', async () => {
+    const store = new MemoryStore();
+    const clock = { now: () => new Date('2026-03-02T09:00:00Z') };
+    const before = new ConsoleSessions({ users, store, clock, ttlMs: 60_000 });
+    const { token } = (await before.signIn('ops', 'operator-password-1'))!;
+    const after = new ConsoleSessions({ users: [], store, clock, ttlMs: 60_000 });
+    expect(await after.resume(token)).toEqual({ failure: 'user-removed' });
+  });
+});

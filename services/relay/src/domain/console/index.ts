@@ -1,0 +1,2 @@
+export * from './console-user';
+export * from './password-hash';
