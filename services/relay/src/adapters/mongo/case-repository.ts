@@ -3,6 +3,8 @@ import { createIfAbsent } from '@privacy-relay/shared/mongo';
 import { MongoOutbox, outboxSchemaFields, type OutboxEvent, type OutboxFields } from '@privacy-relay/shared/outbox';
 import {
   DEFAULT_RETENTION_POLICY,
+  MongoRetentionDayLists,
+  listDueDays,
   retentionDaysAfter,
   type RetentionDays,
   type RetentionPhase,
@@ -61,10 +63,8 @@ const caseSchema = new Schema<CaseDocument>(
 // filter down to PostgreSQL (explain: filterPushdown true) but plans it as a sequential scan of the
 // collection's table (a jsonb containment its btree index does not serve); MongoDB uses the index.
 caseSchema.index({ requestId: 1 });
-// Retention's sweep reads `{ 'retention.minimiseOn': day }` and `{ 'retention.deleteOn': day }`,
-// equalities on one day (docs/retention.md).
-caseSchema.index({ 'retention.minimiseOn': 1 });
-caseSchema.index({ 'retention.deleteOn': 1 });
+// No index on the retention days: the sweep finds a day's cases in its list (`retention_days`, by
+// `_id`) and reads each case by `_id` (docs/retention.md).
 
 const RETENTION_FIELD: Record<RetentionPhase, string> = {
   minimise: 'retention.minimiseOn',
@@ -86,8 +86,13 @@ function batchOf(events: readonly { id: string }[]): string {
   return events.at(-1)?.id ?? '';
 }
 
+/** Names the cases' retention day lists. */
+const COLLECTION = 'cases';
+
 export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   private readonly model: Model<CaseDocument>;
+  /** Each due day is listed here before a write stores it on a case. */
+  private readonly dayLists: MongoRetentionDayLists;
   /** Cases whose events are not all on Kafka yet, for the sweeper. */
   readonly outbox: MongoOutbox;
 
@@ -98,6 +103,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   ) {
     this.model = connection.model<CaseDocument>('Case', caseSchema);
     this.outbox = new MongoOutbox(this.model);
+    this.dayLists = new MongoRetentionDayLists(connection);
   }
 
   async find(caseId: string): Promise<StoredCase | undefined> {
@@ -110,7 +116,9 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     return documents.map(toStored);
   }
 
-  create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {
+  async create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {
+    const retention = retentionDaysAfter(at, this.retention);
+    await listDueDays(this.dayLists, COLLECTION, forwardingCase.caseId, retention);
     return createIfAbsent(this.model, {
       _id: forwardingCase.caseId,
       version: 1,
@@ -123,7 +131,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
       outboxBatch: '',
       outboxQueuedAt: at,
       ...evidenceFieldsOnCreate(forwardingCase),
-      retention: retentionDaysAfter(at, this.retention),
+      retention,
       createdAt: at,
       updatedAt: at,
     });
@@ -163,6 +171,14 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     // The audit chain grows in the same guarded update as the audit lines it covers.
     const { evidenceSalt, ...chainFields } = evidenceFieldsOnUpdate(current, next);
     const minimising = write.kind === 'minimise';
+    const retention: RetentionDays = minimising
+      ? {
+          deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn,
+          minimisedAt: at,
+        }
+      : retentionDaysAfter(at, this.retention);
+    // A day the case does not have yet is listed before the write stores it.
+    await listDueDays(this.dayLists, COLLECTION, next.caseId, retention, current.retention);
     const result = await this.model.updateOne(guard, {
       $set: {
         version: expectedVersion + 1,
@@ -173,12 +189,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
         ...chainFields,
         // Minimising chains its own audit line under the salt, then drops the salt (docs/evidence.md).
         ...(evidenceSalt !== undefined && !minimising ? { evidenceSalt } : {}),
-        retention: minimising
-          ? {
-              deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn,
-              minimisedAt: at,
-            }
-          : retentionDaysAfter(at, this.retention),
+        retention,
       },
       ...(minimising ? { $unset: { evidenceSalt: 1 } } : {}),
     });
@@ -190,12 +201,8 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     await this.outbox.markPublished(caseId, batchOf(events), new Date());
   }
 
-  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    const documents = await this.model
-      .find({ [RETENTION_FIELD[phase]]: day }, { _id: 1 })
-      .limit(limit)
-      .lean<Pick<CaseDocument, '_id'>[]>();
-    return documents.map((d) => d._id);
+  async isDue(phase: RetentionPhase, day: string, caseId: string): Promise<boolean> {
+    return (await this.model.exists({ _id: caseId, [RETENTION_FIELD[phase]]: day })) !== null;
   }
 
   async deleteIfDue(caseId: string, day: string): Promise<boolean> {
