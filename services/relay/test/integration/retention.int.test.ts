@@ -280,6 +280,7 @@ describe('Retention in the relay (moved clock, real store)', () => {
     expect(await storedRequest(c.requestId)).toBeNull();
     expect(await connection.collection('match_decisions').findOne({ _id: c.requestId as never })).toBeNull();
     expect(await connection.collection('early_verifications').findOne({ _id: c.requestId as never })).toBeNull();
+    expect(await connection.collection('request_cases').findOne({ _id: c.requestId as never })).toBeNull();
     expect(await storedCase(recent.caseId!)).not.toBeNull();
     expect(await storedRequest(recent.requestId)).not.toBeNull();
   });
@@ -332,7 +333,7 @@ describe('Retention in the relay (moved clock, real store)', () => {
     });
     await watched.asPromise();
     try {
-      const sent = recordFilters(watched, ['cases', 'requests', 'retention_days', 'match_decisions']);
+      const sent = recordFilters(watched, ['cases', 'requests', 'retention_days', 'match_decisions', 'request_cases']);
       const watchedCases = new MongoCaseRepository(watched, policy);
       const reports = await new RetentionSweep({
         targets: [

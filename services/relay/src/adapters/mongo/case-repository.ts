@@ -1,5 +1,5 @@
 import type { Envelope } from '@privacy-relay/shared/events';
-import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import { createIfAbsent, isDuplicateKeyError } from '@privacy-relay/shared/mongo';
 import { MongoOutbox, outboxSchemaFields, type OutboxEvent, type OutboxFields } from '@privacy-relay/shared/outbox';
 import {
   DEFAULT_RETENTION_POLICY,
@@ -89,6 +89,15 @@ function batchOf(events: readonly { id: string }[]): string {
 /** Names the cases' retention day lists. */
 const COLLECTION = 'cases';
 
+/**
+ * A request's case ids, `_id` = requestId: retention asks for a request's cases by `_id` here,
+ * not by `{requestId}` (FerretDB v1 reads the whole `cases` table for that). Written before the case.
+ */
+interface RequestCasesDocument {
+  _id: string;
+  caseIds: string[];
+}
+
 export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   private readonly model: Model<CaseDocument>;
   /** Each due day is listed here before a write stores it on a case. */
@@ -97,7 +106,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   readonly outbox: MongoOutbox;
 
   constructor(
-    connection: Connection,
+    private readonly connection: Connection,
     /** When a case's personal data is minimised and the case deleted, counted from its last activity. */
     private readonly retention: RetentionPolicy = DEFAULT_RETENTION_POLICY,
   ) {
@@ -119,6 +128,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   async create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {
     const retention = retentionDaysAfter(at, this.retention);
     await listDueDays(this.dayLists, COLLECTION, forwardingCase.caseId, retention);
+    await this.listCaseOfRequest(forwardingCase.requestId, forwardingCase.caseId);
     return createIfAbsent(this.model, {
       _id: forwardingCase.caseId,
       version: 1,
@@ -201,6 +211,25 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     await this.outbox.markPublished(caseId, batchOf(events), new Date());
   }
 
+  private get requestCases() {
+    return this.connection.collection<RequestCasesDocument>('request_cases');
+  }
+
+  /** Adds the case to its request's list (created on the first case). */
+  private async listCaseOfRequest(requestId: string, caseId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const added = await this.requestCases.updateOne({ _id: requestId }, { $addToSet: { caseIds: caseId } });
+      if (added.matchedCount === 1) return;
+      try {
+        await this.requestCases.insertOne({ _id: requestId, caseIds: [caseId] });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    throw new Error('listing a case of its request: too many concurrent writers');
+  }
+
   async isDue(phase: RetentionPhase, day: string, caseId: string): Promise<boolean> {
     return (await this.model.exists({ _id: caseId, [RETENTION_FIELD[phase]]: day })) !== null;
   }
@@ -211,7 +240,19 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   }
 
   async latestDaysOfRequest(requestId: string): Promise<{ minimiseOn?: string; deleteOn?: string }> {
-    const documents = await this.model.find({ requestId }, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>[]>();
+    const listed = await this.requestCases.findOne({ _id: requestId });
+    const documents: Pick<CaseDocument, 'retention'>[] = [];
+    if (listed) {
+      for (const caseId of listed.caseIds) {
+        const document = await this.model.findById(caseId, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>>();
+        if (document) documents.push(document);
+      }
+    } else {
+      // Cases stored before their request's list existed: found by field (a scan on FerretDB v1).
+      documents.push(
+        ...(await this.model.find({ requestId }, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>[]>()),
+      );
+    }
     const latest = (days: (string | undefined)[]) =>
       days
         .filter((d) => d !== undefined)

@@ -175,6 +175,8 @@ export class MongoRelayRequestRepository implements RelayRequestRepository, Requ
     // the next sweep deletes the rest.
     await this.earlyVerifications.deleteOne({ _id: requestId });
     await this.connection.collection<{ _id: string }>('match_decisions').deleteOne({ _id: requestId });
+    // The list of its case ids (the cases go by their own days, no later than the request's).
+    await this.connection.collection<{ _id: string }>('request_cases').deleteOne({ _id: requestId });
     const result = await this.model.deleteOne({ _id: requestId, [RETENTION_FIELD.delete]: day });
     return result.deletedCount === 1;
   }
