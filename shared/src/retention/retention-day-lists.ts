@@ -54,10 +54,13 @@ export async function listDueDays(
 }
 
 /**
- * Ids per list document: FerretDB rewrites the whole document on every `$addToSet`, so a part's
- * size bounds each add's cost (about 200 kB of ids at 5,000); a day's parts are read one by one.
+ * Ids per list document. FerretDB v1 reads, checks and rewrites the whole document on every
+ * `$addToSet`, under its per-collection write lock, so a part's size bounds each add's cost:
+ * measured on the development machine, one add took 2.8 ms to an empty part, 52 ms to one of
+ * 1,000 ids and 170 ms to one of 4,800. At 500 a day of 5,500 due ids (a million cases over six
+ * months) is 11 parts, each read by `_id`.
  */
-export const MAX_IDS_PER_LIST_PART = 5_000;
+export const MAX_IDS_PER_LIST_PART = 500;
 
 interface ListDocument {
   _id: string;
