@@ -18,6 +18,7 @@ import {
   caseEvidenceSchemaFields,
   evidenceFieldsOnCreate,
   evidenceFieldsOnUpdate,
+  MongoEvidencePendingLists,
   type CaseEvidenceFields,
 } from './case-evidence';
 
@@ -102,6 +103,8 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   private readonly model: Model<CaseDocument>;
   /** Each due day is listed here before a write stores it on a case. */
   private readonly dayLists: MongoRetentionDayLists;
+  /** A case whose chain grows is listed here for the next checkpoint, before the write. */
+  private readonly pendingEvidence: MongoEvidencePendingLists;
   /** Cases whose events are not all on Kafka yet, for the sweeper. */
   readonly outbox: MongoOutbox;
 
@@ -113,6 +116,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     this.model = connection.model<CaseDocument>('Case', caseSchema);
     this.outbox = new MongoOutbox(this.model);
     this.dayLists = new MongoRetentionDayLists(connection);
+    this.pendingEvidence = new MongoEvidencePendingLists(connection);
   }
 
   async find(caseId: string): Promise<StoredCase | undefined> {
@@ -129,6 +133,8 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     const retention = retentionDaysAfter(at, this.retention);
     await listDueDays(this.dayLists, COLLECTION, forwardingCase.caseId, retention);
     await this.listCaseOfRequest(forwardingCase.requestId, forwardingCase.caseId);
+    const evidence = evidenceFieldsOnCreate(forwardingCase);
+    if (evidence.auditChainPending) await this.pendingEvidence.add(forwardingCase.caseId);
     return createIfAbsent(this.model, {
       _id: forwardingCase.caseId,
       version: 1,
@@ -140,7 +146,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
       outboxPending: false,
       outboxBatch: '',
       outboxQueuedAt: at,
-      ...evidenceFieldsOnCreate(forwardingCase),
+      ...evidence,
       retention,
       createdAt: at,
       updatedAt: at,
@@ -187,8 +193,9 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
           minimisedAt: at,
         }
       : retentionDaysAfter(at, this.retention);
-    // A day the case does not have yet is listed before the write stores it.
+    // A day the case does not have yet is listed before the write stores it; a grown chain likewise.
     await listDueDays(this.dayLists, COLLECTION, next.caseId, retention, current.retention);
+    if (chainFields.auditChainPending) await this.pendingEvidence.add(next.caseId);
     const result = await this.model.updateOne(guard, {
       $set: {
         version: expectedVersion + 1,
