@@ -121,7 +121,7 @@ describe("The evidence checkpointer's reads (real store)", () => {
     await log.publishKey(keyIdOf(signingKey), publicKeyPem(signingKey));
     await connection.collection('evidence_pending').deleteMany({});
     await connection.collection('cases').deleteMany({});
-    await connection.collection<{ _id: string }>('cases').insertOne({
+    await connection.collection<{ _id: string } & Record<string, unknown>>('cases').insertOne({
       _id: 'grew-before-the-lists',
       version: 3,
       auditChainPending: true,
