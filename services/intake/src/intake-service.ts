@@ -1,7 +1,12 @@
 import { EVENTS } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher, route, runConsumer } from '@privacy-relay/shared/kafka';
 import type { Logger } from '@privacy-relay/shared/logger';
-import { MongoRetentionCursorStore, RetentionSweep, RetentionSweeper } from '@privacy-relay/shared/retention';
+import {
+  MongoRetentionCursorStore,
+  MongoRetentionDayLists,
+  RetentionSweep,
+  RetentionSweeper,
+} from '@privacy-relay/shared/retention';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { Counter, Gauge } from 'prom-client';
@@ -240,6 +245,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         sweep: new RetentionSweep({
           targets: [new VerificationRetention(storedVerifications), ledger],
           cursors: new MongoRetentionCursorStore(runtime.mongo),
+          lists: new MongoRetentionDayLists(runtime.mongo),
           clock,
           logger,
         }),

@@ -3,7 +3,12 @@ import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import type { Logger } from '@privacy-relay/shared/logger';
 import { type ConsumerHandle, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { OutboxSweeper } from '@privacy-relay/shared/outbox';
-import { MongoRetentionCursorStore, RetentionSweep, RetentionSweeper } from '@privacy-relay/shared/retention';
+import {
+  MongoRetentionCursorStore,
+  MongoRetentionDayLists,
+  RetentionSweep,
+  RetentionSweeper,
+} from '@privacy-relay/shared/retention';
 import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { SesMailer, type SesMailerOptions } from '@privacy-relay/shared/ses';
 import { dateHolidaysCalendar, jurisdictionTimeZones } from './adapters/holidays/date-holidays-calendar';
@@ -211,6 +216,7 @@ export function createRelayService(
             new RequestRetention({ requests, cases, decisions, hasher, policy: retentionPolicy }),
           ],
           cursors: new MongoRetentionCursorStore(runtime.mongo),
+          lists: new MongoRetentionDayLists(runtime.mongo),
           clock,
           logger,
         }),

@@ -18,3 +18,12 @@ export {
   type RetentionTarget,
 } from './retention-sweep';
 export { MongoRetentionCursorStore } from './mongo-retention-cursor';
+export {
+  MAX_IDS_PER_LIST_PART,
+  MongoRetentionDayLists,
+  listDueDays,
+  retentionListKey,
+  type DueDays,
+  type RetentionDayListPart,
+  type RetentionDayLists,
+} from './retention-day-lists';

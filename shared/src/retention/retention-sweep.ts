@@ -1,24 +1,25 @@
 import type { Logger } from '../logger';
+import type { RetentionDayLists } from './retention-day-lists';
 import { daysToSweep, utcDay } from './retention-days';
 
 /** Minimise a document's personal data, or delete the document. */
 export type RetentionPhase = 'minimise' | 'delete';
 
 /**
- * One collection under retention: finds the documents due on a day by equality on their stored
- * day (`retention.minimiseOn` / `retention.deleteOn`) and acts on one, conditionally.
+ * One collection under retention. The sweep finds the ids due on a day from the day's list
+ * (`RetentionDayLists`, read by `_id`) and asks the collection to act on each, conditionally.
  */
 export interface RetentionTarget {
-  /** The collection's name: names its cursors and its log lines. */
+  /** The collection's name: names its cursors, its day lists and its log lines. */
   readonly name: string;
   /** The phases this collection has (a collection without personal data is only deleted). */
   readonly phases: readonly RetentionPhase[];
-  /** Ids of up to `limit` documents whose `phase` is due on `day` (an equality read, nothing else fetched). */
-  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]>;
+  /** Whether the document is (still) due for `phase` on `day`: one read by `_id`. */
+  isDue(phase: RetentionPhase, day: string, id: string): Promise<boolean>;
   /**
    * Minimises or deletes the document if it is still due on `day` (a conditional single-document
-   * write): `done`, or `skipped` when it changed meanwhile (activity moved its day, another
-   * instance did it, it was postponed). Safe to call twice.
+   * write): `done`, or `skipped` when it is not (activity moved its day, another instance did it,
+   * a listed id whose write never happened) or lost a race. Safe to call twice.
    */
   apply(phase: RetentionPhase, day: string, id: string, now: Date): Promise<'done' | 'skipped'>;
 }
@@ -33,12 +34,12 @@ export interface RetentionCursorStore {
 export interface RetentionSweepOptions {
   targets: readonly RetentionTarget[];
   cursors: RetentionCursorStore;
+  /** The ids due per day, written by the collections' stores before each due day is set. */
+  lists: RetentionDayLists;
   clock: { now(): Date };
   logger: Logger;
   /** Most days one sweep covers per collection and phase (catching up after downtime is bounded). */
   maxDaysPerSweep?: number;
-  /** Documents read per query. */
-  batchSize?: number;
 }
 
 /** What one sweep did, per collection and phase. */
@@ -46,7 +47,7 @@ export interface RetentionSweepReport {
   target: string;
   phase: RetentionPhase;
   daysSwept: number;
-  /** Documents the store returned as due (the sweep reads nothing else). */
+  /** Ids the days' lists held (each looked at by `_id`; the sweep reads nothing else). */
   examined: number;
   applied: number;
   /** The day the sweep stopped at (documents still due that it could not do: the next sweep tries again). */
@@ -54,6 +55,8 @@ export interface RetentionSweepReport {
 }
 
 export const DEFAULT_MAX_RETENTION_DAYS_PER_SWEEP = 400;
+/** Reads of one day's list in one sweep (it grows only when written to while swept). */
+const MAX_ROUNDS_PER_DAY = 3;
 
 /**
  * Sweeps each collection day by day, from the day after its cursor through today, and moves the
@@ -63,11 +66,9 @@ export const DEFAULT_MAX_RETENTION_DAYS_PER_SWEEP = 400;
  */
 export class RetentionSweep {
   private readonly maxDays: number;
-  private readonly batchSize: number;
 
   constructor(private readonly options: RetentionSweepOptions) {
     this.maxDays = options.maxDaysPerSweep ?? DEFAULT_MAX_RETENTION_DAYS_PER_SWEEP;
-    this.batchSize = options.batchSize ?? 200;
   }
 
   async sweepOnce(): Promise<RetentionSweepReport[]> {
@@ -99,28 +100,60 @@ export class RetentionSweep {
     return report;
   }
 
-  /** True once no document is due on `day` any more (or those left made no progress twice). */
+  /**
+   * True once no listed document is due on `day` any more and the day's list is gone; false when
+   * some stay due after a second try (they keep changing under the sweep) or the list keeps
+   * growing: the next sweep retries the day.
+   */
   private async sweepDay(
     target: RetentionTarget,
     phase: RetentionPhase,
     day: string,
     report: RetentionSweepReport,
   ): Promise<boolean> {
-    let previous: string | undefined;
-    for (;;) {
-      const ids = await target.due(phase, day, this.batchSize);
-      report.examined += ids.length;
-      if (ids.length === 0) return true;
-      let applied = 0;
-      for (const id of ids) {
-        if ((await target.apply(phase, day, id, this.options.clock.now())) === 'done') applied += 1;
+    const { lists, clock } = this.options;
+    for (let round = 0; round < MAX_ROUNDS_PER_DAY; round += 1) {
+      const parts = await lists.read(target.name, phase, day);
+      if (parts.length === 0) return true;
+      let stuck = false;
+      for (const part of parts) {
+        for (const id of part.ids) {
+          report.examined += 1;
+          const outcome = await this.applyOnce(target, phase, day, id, clock.now());
+          if (outcome === 'still-due') stuck = true;
+          if (outcome === 'done') report.applied += 1;
+        }
       }
-      report.applied += applied;
-      // The same documents due again and none done: they keep changing under us; the next sweep retries.
-      const seen = [...ids].sort().join(',');
-      if (applied === 0 && seen === previous) return false;
-      previous = seen;
+      // The list stays for the next sweep, which tries those again.
+      if (stuck) return false;
+      // Last part first: a day's parts stay a run from part 0, so a later read finds every one left.
+      let dropped = true;
+      for (const part of [...parts].reverse()) {
+        if (!(await lists.drop(part))) {
+          dropped = false;
+          break;
+        }
+      }
+      if (dropped) return true;
+      // Something was listed on this day while it was swept (a writer whose clock lags): once more.
     }
+    return false;
+  }
+
+  /** Acts on one listed id; a write that lost while the document is still due gets one more try. */
+  private async applyOnce(
+    target: RetentionTarget,
+    phase: RetentionPhase,
+    day: string,
+    id: string,
+    now: Date,
+  ): Promise<'done' | 'not-due' | 'still-due'> {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      if ((await target.apply(phase, day, id, now)) === 'done') return 'done';
+      // A stale entry (moved, done already, never written) is not due any more: the list may go.
+      if (!(await target.isDue(phase, day, id))) return 'not-due';
+    }
+    return 'still-due';
   }
 }
 

@@ -108,10 +108,10 @@ export interface VerificationRecord {
   forwards?: RequestForward[] | undefined;
 }
 
-/** The request records intake keeps, under retention (docs/retention.md): read by equality on a due day. */
+/** The request records intake keeps, under retention (docs/retention.md): by `_id`, the day's ids from its list. */
 export interface VerificationRetentionStore {
-  /** Ids of up to `limit` records whose `phase` is due on `day`. */
-  due(phase: 'minimise' | 'delete', day: string, limit: number): Promise<string[]>;
+  /** Whether the record's `phase` is (still) due on `day`. */
+  isDue(phase: 'minimise' | 'delete', day: string, requestId: string): Promise<boolean>;
   /** Drops the customers' names from its forwards and its published events, if still due on `day`. */
   minimiseIfDue(requestId: string, day: string, at: Date): Promise<boolean>;
   /** Deletes the record and its acknowledgement mails' record, if still due on `day`. */

@@ -12,8 +12,8 @@ export class VerificationRetention implements RetentionTarget {
 
   constructor(private readonly store: VerificationRetentionStore) {}
 
-  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    return this.store.due(phase, day, limit);
+  isDue(phase: RetentionPhase, day: string, requestId: string): Promise<boolean> {
+    return this.store.isDue(phase, day, requestId);
   }
 
   async apply(phase: RetentionPhase, day: string, requestId: string, now: Date): Promise<'done' | 'skipped'> {

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS } from '@privacy-relay/shared/events';
-import { MongoRetentionCursorStore, RetentionSweep, utcDay } from '@privacy-relay/shared/retention';
+import {
+  MongoRetentionCursorStore,
+  MongoRetentionDayLists,
+  RetentionSweep,
+  utcDay,
+} from '@privacy-relay/shared/retention';
 import { MongoAcknowledgementMailLog } from '@privacy-relay/intake/adapters/mongo/mongo-acknowledgement-mail-log';
 import { MongoRequestLedger } from '@privacy-relay/intake/adapters/mongo/mongo-request-ledger';
+import { MongoExportStore } from '@privacy-relay/intake/adapters/mongo/mongo-export-store';
 import { MongoVerificationStore } from '@privacy-relay/intake/adapters/mongo/mongo-verification-store';
+import { deleteDayOf, sweepExpiredExports } from '@privacy-relay/intake/application/requester-export';
 import { VerificationRetention } from '@privacy-relay/intake/application/retention';
 import mongoose, { type Connection } from 'mongoose';
 import {
@@ -13,6 +20,7 @@ import {
   testLogger,
   testNamespace,
 } from '../../../../test/support/test-env';
+import { plansOf, recordFilters } from '../../../../test/support/store-plans';
 
 const logger = testLogger('intake-retention-test');
 const policy = { minimiseAfterDays: 183, deleteAfterDays: 2192 };
@@ -37,7 +45,13 @@ describe('Retention in intake (moved clock, real store)', () => {
   afterAll(() => discardTestDatabase(connection));
 
   beforeEach(async () => {
-    for (const name of ['verifications', 'acknowledgement_mails', 'request_ledger', 'retention_cursor']) {
+    for (const name of [
+      'verifications',
+      'acknowledgement_mails',
+      'request_ledger',
+      'retention_cursor',
+      'retention_days',
+    ]) {
       await connection.collection(name).deleteMany({});
     }
   });
@@ -46,6 +60,7 @@ describe('Retention in intake (moved clock, real store)', () => {
     return new RetentionSweep({
       targets: [new VerificationRetention(target), ledger],
       cursors: new MongoRetentionCursorStore(on),
+      lists: new MongoRetentionDayLists(on),
       clock: { now: () => at },
       logger,
     }).sweepOnce();
@@ -169,14 +184,14 @@ describe('Retention in intake (moved clock, real store)', () => {
     expect(again.every((r) => r.applied === 0)).toBe(true);
   });
 
-  it('When 1,000 records are not due and one is, then the store sends the sweep only the due one', async () => {
-    await connection.collection<{ _id: string }>('verifications').insertMany(
-      Array.from({ length: 1_000 }, (_, i) => ({
-        _id: `not-due-${i}`,
-        status: 'pending',
-        retention: { minimiseOn: '2027-01-01', deleteOn: '2032-01-01' },
-      })),
-    );
+  it('When 1,000 records and ledger entries are not due and one is, then every query the sweep sends is served by an index (explain: no collection scan) and only the due one is done', async () => {
+    const notDue = Array.from({ length: 1_000 }, (_, i) => ({
+      _id: `not-due-${i}`,
+      status: 'pending',
+      retention: { minimiseOn: '2027-01-01', deleteOn: '2032-01-01' },
+    }));
+    await connection.collection<{ _id: string }>('verifications').insertMany(notDue);
+    await connection.collection<{ _id: string }>('request_ledger').insertMany(notDue);
     const due = await forwardedRequest(T0);
     await sweepAt(T0);
     await sweptUntil(daysAfterT0(180));
@@ -186,24 +201,62 @@ describe('Retention in intake (moved clock, real store)', () => {
       monitorCommands: true,
     });
     await watched.asPromise();
-    let returned = 0;
-    watched.getClient().on('commandSucceeded', (event) => {
-      const reply = event.reply as { cursor?: { ns?: string; firstBatch?: unknown[]; nextBatch?: unknown[] } };
-      if (reply.cursor?.ns?.endsWith('.verifications')) {
-        returned += (reply.cursor.firstBatch ?? reply.cursor.nextBatch ?? []).length;
-      }
-    });
     try {
+      const sent = recordFilters(watched, ['verifications', 'request_ledger', 'retention_days']);
       const reports = await sweepAt(daysAfterT0(190), watched, new MongoVerificationStore(watched, {}, policy));
       expect(reports.find((r) => r.target === 'verifications' && r.phase === 'minimise')).toMatchObject({
         examined: 1,
         applied: 1,
       });
-      // The due-day query and the minimising read: the due record twice, the others never.
-      expect(returned).toBe(2);
+      const plans = await plansOf(connection, sent);
+      expect(plans.filter((p) => p.collection === 'verifications').length).toBeGreaterThan(0);
+      // FerretDB: "Seq Scan" is PostgreSQL reading every row of the collection's table; MongoDB: COLLSCAN.
+      expect(
+        plans.filter((p) => p.scans).map(({ collection, filter, nodes }) => ({ collection, filter, nodes })),
+      ).toEqual([]);
     } finally {
       await watched.close();
     }
     expect(JSON.stringify(await stored(due.requestId))).not.toContain('Acme Forwarding');
+  });
+
+  it('When 1,000 exports are not due and one is, then the export sweep deletes the due one through index lookups only', async () => {
+    const exports = new MongoExportStore(connection);
+    await connection.collection<{ _id: string }>('exports').insertMany(
+      Array.from({ length: 1_000 }, (_, i) => ({
+        _id: `not-due-${i}`,
+        expiresAt: daysAfterT0(40),
+        deleteOn: utcDay(daysAfterT0(41)),
+      })),
+    );
+    const expiresAt = daysAfterT0(2);
+    await exports.saveUnlessMailed({ exportId: 'due-export', expiresAt, mailedAt: undefined }, deleteDayOf(expiresAt));
+    await connection.collection('export_sweep').deleteMany({});
+    await connection
+      .collection<{ _id: string; day: string }>('export_sweep')
+      .insertOne({ _id: 'exports', day: utcDay(T0) });
+
+    const watched = mongoose.createConnection(stackEndpoints().mongodbUri, {
+      dbName: ns.dbName,
+      monitorCommands: true,
+    });
+    await watched.asPromise();
+    try {
+      const sent = recordFilters(watched, ['exports', 'retention_days']);
+      const { deleted } = await sweepExpiredExports({
+        exports: new MongoExportStore(watched),
+        clock: { now: () => daysAfterT0(10) },
+      });
+      expect(deleted).toBe(1);
+      const plans = await plansOf(connection, sent);
+      expect(plans.filter((p) => p.collection === 'exports').length).toBeGreaterThan(0);
+      expect(
+        plans.filter((p) => p.scans).map(({ collection, filter, nodes }) => ({ collection, filter, nodes })),
+      ).toEqual([]);
+    } finally {
+      await watched.close();
+    }
+    expect(await exports.find('due-export')).toBeUndefined();
+    expect(await connection.collection('exports').countDocuments({})).toBe(1_000);
   });
 });

@@ -29,6 +29,10 @@ export interface ChainHeads {
   pendingHeads(limit: number): Promise<CheckpointedCase[]>;
   /** Checkpoint `seq` signed this head (a chain that grew meanwhile stays pending). */
   markCheckpointed(signed: CheckpointedCase, seq: number): Promise<void>;
+  /** A run begins: `pendingHeads` reads afresh (a store holding the run's pending lists drops them). */
+  startRun?(): void;
+  /** Every head `pendingHeads` gave this run is signed and marked: what listed them may go. */
+  settle?(): Promise<void>;
 }
 
 export interface CheckpointDeps {
@@ -50,9 +54,13 @@ export async function writeCheckpoints(deps: CheckpointDeps): Promise<SignedChec
   const limit = deps.maxCasesPerCheckpoint ?? 10_000;
   const keyId = keyIdOf(deps.signingKey);
   const written: SignedCheckpoint[] = [];
+  deps.heads.startRun?.();
   for (;;) {
     const heads = await deps.heads.pendingHeads(limit);
-    if (heads.length === 0) return written;
+    if (heads.length === 0) {
+      await deps.heads.settle?.();
+      return written;
+    }
     const previous = await deps.log.latest();
     const checkpoint = signCheckpoint(
       nextCheckpointBody(previous?.body, heads, deps.clock.now(), keyId),
@@ -63,6 +71,9 @@ export async function writeCheckpoints(deps: CheckpointDeps): Promise<SignedChec
     await deps.log.append(checkpoint);
     for (const head of heads) await deps.heads.markCheckpointed(head, checkpoint.body.seq);
     written.push(checkpoint);
-    if (heads.length < limit) return written;
+    if (heads.length < limit) {
+      await deps.heads.settle?.();
+      return written;
+    }
   }
 }

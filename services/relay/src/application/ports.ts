@@ -185,10 +185,10 @@ export interface CaseRepository {
  */
 export type CaseWrite = { kind: 'activity' } | { kind: 'minimise'; dueOn: string };
 
-/** The cases retention reads and deletes: by equality on a due day (docs/retention.md). */
+/** The cases retention reads and deletes, by `_id` (the day's ids come from its list, docs/retention.md). */
 export interface CaseRetentionStore {
-  /** Ids of up to `limit` cases whose `phase` is due on `day`. */
-  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]>;
+  /** Whether the case's `phase` is (still) due on `day`. */
+  isDue(phase: RetentionPhase, day: string, caseId: string): Promise<boolean>;
   /** Deletes the case if its deletion is still due on `day`; true when it did. */
   deleteIfDue(caseId: string, day: string): Promise<boolean>;
   /** The latest due days among a request's cases (undefined: it has none, or none left to minimise). */
@@ -197,8 +197,12 @@ export interface CaseRetentionStore {
 
 /** The relay's requests under retention (a request and what is keyed by its id: its match decision, an early verification). */
 export interface RequestRetentionStore {
-  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]>;
-  /** Moves the request's `phase` from `day` to the later `to` (its cases are still active); false when it changed meanwhile. */
+  /** Whether the request's `phase` is (still) due on `day`. */
+  isDue(phase: RetentionPhase, day: string, requestId: string): Promise<boolean>;
+  /**
+   * Moves the request's `phase` from `day` to the later `to` (its cases are still active), listed
+   * on `to` first; false when it changed meanwhile.
+   */
   postpone(requestId: string, phase: RetentionPhase, day: string, to: string): Promise<boolean>;
   /**
    * Drops the requester's name and email, the company named and the free text, keeping

@@ -26,8 +26,8 @@ export class CaseRetention implements RetentionTarget {
 
   constructor(private readonly cases: CaseRepository & CaseRetentionStore) {}
 
-  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    return this.cases.due(phase, day, limit);
+  isDue(phase: RetentionPhase, day: string, caseId: string): Promise<boolean> {
+    return this.cases.isDue(phase, day, caseId);
   }
 
   async apply(phase: RetentionPhase, day: string, caseId: string, now: Date): Promise<'done' | 'skipped'> {
@@ -62,8 +62,8 @@ export class RequestRetention implements RetentionTarget {
     },
   ) {}
 
-  due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    return this.deps.requests.due(phase, day, limit);
+  isDue(phase: RetentionPhase, day: string, requestId: string): Promise<boolean> {
+    return this.deps.requests.isDue(phase, day, requestId);
   }
 
   async apply(phase: RetentionPhase, day: string, requestId: string, now: Date): Promise<'done' | 'skipped'> {

@@ -2,7 +2,12 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoRetentionCursorStore, RetentionSweep, utcDay } from '@privacy-relay/shared/retention';
+import {
+  MongoRetentionCursorStore,
+  MongoRetentionDayLists,
+  RetentionSweep,
+  utcDay,
+} from '@privacy-relay/shared/retention';
 import { CheckpointDirectory } from '@privacy-relay/relay/adapters/evidence/checkpoint-directory';
 import { MongoCaseEvidenceRepository } from '@privacy-relay/relay/adapters/mongo/case-evidence';
 import { MongoCaseRepository } from '@privacy-relay/relay/adapters/mongo/case-repository';
@@ -24,6 +29,7 @@ import { parseEd25519PrivateKey } from '@privacy-relay/relay/domain/evidence/sig
 import { hashCounterpartyEmail } from '@privacy-relay/relay/domain/matching/counterparty-hash';
 import mongoose, { type Connection } from 'mongoose';
 import { TEST_EVIDENCE_SIGNING_KEY } from '../../../../test/support/relay-env';
+import { plansOf, recordFilters } from '../../../../test/support/store-plans';
 import {
   connectTestDatabase,
   discardTestDatabase,
@@ -74,7 +80,14 @@ describe('Retention in the relay (moved clock, real store)', () => {
 
   beforeEach(async () => {
     // Each test starts with no cursor and an empty store.
-    for (const name of ['cases', 'requests', 'match_decisions', 'early_verifications', 'retention_cursor']) {
+    for (const name of [
+      'cases',
+      'requests',
+      'match_decisions',
+      'early_verifications',
+      'retention_cursor',
+      'retention_days',
+    ]) {
       await connection.collection(name).deleteMany({});
     }
   });
@@ -92,6 +105,7 @@ describe('Retention in the relay (moved clock, real store)', () => {
         }),
       ],
       cursors: new MongoRetentionCursorStore(connection),
+      lists: new MongoRetentionDayLists(connection),
       clock: { now: () => at },
       logger,
       ...(maxDaysPerSweep ? { maxDaysPerSweep } : {}),
@@ -266,6 +280,7 @@ describe('Retention in the relay (moved clock, real store)', () => {
     expect(await storedRequest(c.requestId)).toBeNull();
     expect(await connection.collection('match_decisions').findOne({ _id: c.requestId as never })).toBeNull();
     expect(await connection.collection('early_verifications').findOne({ _id: c.requestId as never })).toBeNull();
+    expect(await connection.collection('request_cases').findOne({ _id: c.requestId as never })).toBeNull();
     expect(await storedCase(recent.caseId!)).not.toBeNull();
     expect(await storedRequest(recent.requestId)).not.toBeNull();
   });
@@ -293,14 +308,16 @@ describe('Retention in the relay (moved clock, real store)', () => {
     expect(await connection.collection('cases').find({}).sort({ _id: 1 }).toArray()).toEqual(snapshot);
   });
 
-  it('When 1,000 cases are not due and 2 are, then the store sends the sweep only the 2 due documents', async () => {
-    const notDue = Array.from({ length: 1_000 }, (_, i) => ({
-      _id: `not-due-${i}`,
-      requestId: `r-${i}`,
-      version: 1,
-      retention: { minimiseOn: '2027-01-01', deleteOn: '2032-01-01' },
-    }));
-    await connection.collection<{ _id: string }>('cases').insertMany(notDue);
+  it('When 1,000 cases and requests are not due and 2 are, then every query the sweep sends is served by an index (explain: no collection scan) and only the 2 are minimised', async () => {
+    const notDue = (kind: string) =>
+      Array.from({ length: 1_000 }, (_, i) => ({
+        _id: `not-due-${kind}-${i}`,
+        requestId: `r-${i}`,
+        version: 1,
+        retention: { minimiseOn: '2027-01-01', deleteOn: '2032-01-01' },
+      }));
+    await connection.collection<{ _id: string }>('cases').insertMany(notDue('case'));
+    await connection.collection<{ _id: string }>('requests').insertMany(notDue('request'));
     const a = await forwardedCase(T0);
     const b = await forwardedCase(T0);
     await sweepAt(T0);
@@ -309,36 +326,48 @@ describe('Retention in the relay (moved clock, real store)', () => {
       .collection<{ _id: string; day: string }>('retention_cursor')
       .updateMany({}, { $set: { day: utcDay(daysAfterT0(180)) } });
 
-    // A connection of its own that counts every document the store returns for `cases`.
+    // A connection of its own, recording every filter the sweep sends; the store then says how it serves each.
     const watched = mongoose.createConnection(stackEndpoints().mongodbUri, {
       dbName: ns.dbName,
       monitorCommands: true,
     });
     await watched.asPromise();
-    let returned = 0;
-    watched.getClient().on('commandSucceeded', (event) => {
-      const reply = event.reply as { cursor?: { ns?: string; firstBatch?: unknown[]; nextBatch?: unknown[] } };
-      if (reply.cursor?.ns?.endsWith('.cases')) {
-        returned += (reply.cursor.firstBatch ?? reply.cursor.nextBatch ?? []).length;
-      }
-    });
     try {
+      const sent = recordFilters(watched, ['cases', 'requests', 'retention_days', 'match_decisions', 'request_cases']);
       const watchedCases = new MongoCaseRepository(watched, policy);
       const reports = await new RetentionSweep({
-        targets: [new CaseRetention(watchedCases)],
+        targets: [
+          new CaseRetention(watchedCases),
+          new RequestRetention({
+            requests: new MongoRelayRequestRepository(watched, undefined, policy),
+            cases: watchedCases,
+            decisions: new MongoMatchDecisionRepository(watched),
+            hasher: { hash: (email) => hashCounterpartyEmail(HASH_KEY, email) },
+            policy,
+          }),
+        ],
         cursors: new MongoRetentionCursorStore(watched),
+        lists: new MongoRetentionDayLists(watched),
         clock: { now: () => daysAfterT0(190) },
         logger,
       }).sweepOnce();
-      expect(reports.find((r) => r.phase === 'minimise')).toMatchObject({ examined: 2, applied: 2 });
-      // Each due case is read by the due-day query, then by id (find) and by the guarded update's read.
-      expect(returned).toBeLessThanOrEqual(2 * 3);
-      expect(returned).toBeGreaterThan(0);
+      expect(reports.find((r) => r.target === 'cases' && r.phase === 'minimise')).toMatchObject({ applied: 2 });
+      expect(reports.find((r) => r.target === 'requests' && r.phase === 'minimise')).toMatchObject({ applied: 2 });
+      const plans = await plansOf(connection, sent);
+      expect(plans.filter((p) => p.collection === 'cases').length).toBeGreaterThan(0);
+      expect(plans.filter((p) => p.collection === 'requests').length).toBeGreaterThan(0);
+      // FerretDB: "Seq Scan" is PostgreSQL reading every row of the collection's table; MongoDB: COLLSCAN.
+      expect(
+        plans.filter((p) => p.scans).map(({ collection, filter, nodes }) => ({ collection, filter, nodes })),
+      ).toEqual([]);
     } finally {
       await watched.close();
     }
     for (const c of [a, b]) expect((await storedCase(c.caseId!))!.data.contacts[0]!.email).toBe('(minimised)');
     expect(await connection.collection('cases').countDocuments({ 'retention.minimisedAt': { $exists: true } })).toBe(2);
+    expect(await connection.collection('requests').countDocuments({ 'retention.minimisedAt': { $exists: true } })).toBe(
+      2,
+    );
   });
 
   it('When a checkpointed case is minimised, then its exported evidence bundle still verifies offline', async () => {

@@ -1,4 +1,5 @@
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import { MongoRetentionDayLists } from '@privacy-relay/shared/retention';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ExportStore, StoredExport } from '../../application/ports';
 
@@ -9,7 +10,7 @@ interface ExportDocument {
   tag?: Buffer;
   ciphertext?: Buffer;
   expiresAt: Date;
-  /** The day after expiry (`YYYY-MM-DD`): the sweep deletes by equality on it. */
+  /** The day after expiry (`YYYY-MM-DD`): the sweep deletes the export on that day (listed in `retention_days`). */
   deleteOn: string;
   mailedAt?: Date;
 }
@@ -32,8 +33,8 @@ const exportSchema = new Schema<ExportDocument>(
   },
   { collection: 'exports', versionKey: false },
 );
-// Serves the sweep's `{ deleteOn: day }` (equality: FerretDB v1 pushes it down; no TTL index there).
-exportSchema.index({ deleteOn: 1 });
+// No index on `deleteOn`: the sweep finds a day's exports in its list (`retention_days`,
+// `exports:delete:<day>:<part>`, by `_id`) and deletes each by `_id` (docs/retention.md).
 
 const cursorSchema = new Schema<SweepCursorDocument>(
   { _id: { type: String, required: true }, day: { type: String, required: true } },
@@ -41,14 +42,19 @@ const cursorSchema = new Schema<SweepCursorDocument>(
 );
 
 const CURSOR_ID = 'exports';
+/** Reads of one day's list per sweep of the day (it grows only when written to while swept). */
+const MAX_ROUNDS_PER_DAY = 3;
 
 export class MongoExportStore implements ExportStore {
   private readonly model: Model<ExportDocument>;
   private readonly cursor: Model<SweepCursorDocument>;
+  /** Each export's day of deletion is listed here before the export is written. */
+  private readonly dayLists: MongoRetentionDayLists;
 
   constructor(connection: Connection) {
     this.model = connection.model<ExportDocument>('Export', exportSchema);
     this.cursor = connection.model<SweepCursorDocument>('ExportSweepCursor', cursorSchema);
+    this.dayLists = new MongoRetentionDayLists(connection);
   }
 
   async find(exportId: string): Promise<StoredExport | undefined> {
@@ -66,6 +72,8 @@ export class MongoExportStore implements ExportStore {
   }
 
   async saveUnlessMailed(entry: StoredExport, deleteOn: string): Promise<boolean> {
+    // Listed first: a crash before the write leaves an entry the sweep skips.
+    await this.dayLists.add(CURSOR_ID, 'delete', deleteOn, entry.exportId);
     const fields = {
       expiresAt: entry.expiresAt,
       deleteOn,
@@ -86,7 +94,25 @@ export class MongoExportStore implements ExportStore {
   }
 
   async deleteDueOn(day: string): Promise<number> {
-    return (await this.model.deleteMany({ deleteOn: day })).deletedCount;
+    let deleted = 0;
+    for (let round = 0; round < MAX_ROUNDS_PER_DAY; round += 1) {
+      const parts = await this.dayLists.read(CURSOR_ID, 'delete', day);
+      if (parts.length === 0) break;
+      for (const id of parts.flatMap((part) => part.ids)) {
+        // Only if still due that day (an id listed for a write that never happened is skipped).
+        deleted += (await this.model.deleteOne({ _id: id, deleteOn: day })).deletedCount;
+      }
+      // Last part first; one that grew meanwhile is read again.
+      let dropped = true;
+      for (const part of [...parts].reverse()) {
+        if (!(await this.dayLists.drop(part))) {
+          dropped = false;
+          break;
+        }
+      }
+      if (dropped) break;
+    }
+    return deleted;
   }
 
   async sweptThrough(): Promise<string | undefined> {

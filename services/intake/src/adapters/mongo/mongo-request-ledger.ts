@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/shared/mongo';
 import {
   DEFAULT_RETENTION_POLICY,
+  MongoRetentionDayLists,
   retentionDaysAfter,
   type RetentionPolicy,
   type RetentionTarget,
@@ -36,8 +37,8 @@ const ledgerSchema = new Schema<LedgerDocument>(
   },
   { collection: 'request_ledger', versionKey: false },
 );
-// Retention's sweep deletes by `{ 'retention.deleteOn': day }` (an equality; docs/retention.md).
-ledgerSchema.index({ 'retention.deleteOn': 1 });
+// No index on the day of deletion: the sweep finds a day's entries in its list (`retention_days`,
+// by `_id`) and deletes each by `_id` (docs/retention.md).
 
 /**
  * The ledger: one insert per key before publishing, group-committed; never updated (an update is a
@@ -49,6 +50,8 @@ export class MongoRequestLedger implements RequestLedger, RetentionTarget {
   readonly phases = ['delete'] as const;
   private readonly claims: Model<LedgerDocument>;
   private readonly claimInserts: BatchedInserts<LedgerDocument>;
+  /** Each entry's day of deletion is listed here before the entry is inserted. */
+  private readonly dayLists: MongoRetentionDayLists;
 
   constructor(
     connection: Connection,
@@ -61,10 +64,15 @@ export class MongoRequestLedger implements RequestLedger, RetentionTarget {
     this.claims = connection.model<LedgerDocument>('RequestLedgerEntry', ledgerSchema);
     // The driver's collection directly: mongoose's document layer is not needed on this path.
     this.claimInserts = new BatchedInserts(this.claims.collection, groupCommit);
+    this.dayLists = new MongoRetentionDayLists(connection);
   }
 
   async claim(entry: LedgerEntry): Promise<{ entry: LedgerEntry; created: boolean }> {
     const storedKey = this.storedKey(entry.idempotencyKey);
+    const { deleteOn } = retentionDaysAfter(entry.receivedAt, this.retention);
+    // Listed first (adds to one day's list go together): a crash before the insert leaves an
+    // entry the sweep skips. A key claimed before keeps its own day, listed then.
+    await this.dayLists.add(this.name, 'delete', deleteOn, storedKey);
     const outcome = await this.claimInserts.insert({
       _id: storedKey,
       requestId: entry.requestId,
@@ -73,7 +81,7 @@ export class MongoRequestLedger implements RequestLedger, RetentionTarget {
       receivedAt: entry.receivedAt,
       contentDigest: entry.contentDigest,
       createdAt: new Date(),
-      retention: { deleteOn: retentionDaysAfter(entry.receivedAt, this.retention).deleteOn },
+      retention: { deleteOn },
     });
     if (outcome === 'inserted') return { entry, created: true };
 
@@ -96,11 +104,8 @@ export class MongoRequestLedger implements RequestLedger, RetentionTarget {
     return (await this.claims.exists({ _id: this.storedKey(idempotencyKey) })) !== null;
   }
 
-  async due(_phase: 'minimise' | 'delete', day: string, limit: number): Promise<string[]> {
-    const documents = await this.claims.collection
-      .find({ 'retention.deleteOn': day }, { projection: { _id: 1 }, limit })
-      .toArray();
-    return documents.map((d) => String(d._id));
+  async isDue(_phase: 'minimise' | 'delete', day: string, id: string): Promise<boolean> {
+    return (await this.claims.exists({ _id: id, 'retention.deleteOn': day })) !== null;
   }
 
   /** Deletes the entry if still due on `day` (a request sent again with the same key after that is a new request). */

@@ -9,7 +9,9 @@ function recordingConnection() {
       statements.push(docs.map((doc) => doc._id));
     },
   };
-  const connection = { model: () => ({ collection }) } as unknown as Connection;
+  // Retention's day lists (written before each create) take every add at once.
+  const dayLists = { updateOne: async () => ({ matchedCount: 1 }) };
+  const connection = { model: () => ({ collection }), collection: () => dayLists } as unknown as Connection;
   return { connection, statements };
 }
 

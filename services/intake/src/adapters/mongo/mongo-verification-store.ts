@@ -3,6 +3,8 @@ import { BatchedInserts, type BatchedInsertsOptions } from '@privacy-relay/share
 import { MongoOutbox, outboxSchemaFields, pendingOutbox, type OutboxFields } from '@privacy-relay/shared/outbox';
 import {
   DEFAULT_RETENTION_POLICY,
+  MongoRetentionDayLists,
+  listDueDays,
   retentionDaysAfter,
   type RetentionDays,
   type RetentionPhase,
@@ -77,9 +79,8 @@ const verificationSchema = new Schema<VerificationDocument>(
   },
   { collection: 'verifications', versionKey: false, timestamps: true },
 );
-// Retention's sweep: equalities on one due day (docs/retention.md).
-verificationSchema.index({ 'retention.minimiseOn': 1 });
-verificationSchema.index({ 'retention.deleteOn': 1 });
+// No index on the retention days: the sweep finds a day's records in its list (`retention_days`,
+// by `_id`) and reads each by `_id` (docs/retention.md).
 
 export class MongoVerificationStore
   implements VerificationStore, RequestForwardLog, RequestExtensionLog, VerificationRetentionStore
@@ -89,6 +90,8 @@ export class MongoVerificationStore
   private readonly deferrableCreates: BatchedInserts<StoredVerification>;
   /** The verified events owed to Kafka, for the sweeper. */
   readonly outbox: MongoOutbox;
+  /** Each due day is listed here before a write stores it on a record. */
+  private readonly dayLists: MongoRetentionDayLists;
 
   /** `deferrableGroupCommit`: how creates nobody waits for are grouped (others go at once). */
   constructor(
@@ -101,10 +104,19 @@ export class MongoVerificationStore
     this.creates = new BatchedInserts(this.model.collection);
     this.deferrableCreates = new BatchedInserts(this.model.collection, deferrableGroupCommit);
     this.outbox = new MongoOutbox(this.model, (at) => ({ verifiedEventPublishedAt: at }));
+    this.dayLists = new MongoRetentionDayLists(connection);
+  }
+
+  /** The due days after activity at `at`, listed before the write that stores them on the record. */
+  private async listedRetentionDays(requestId: string, at: Date) {
+    const days = retentionDaysAfter(at, this.retention);
+    await listDueDays(this.dayLists, 'verifications', requestId, days);
+    return days;
   }
 
   async create(record: VerificationRecord, options: { deferrable?: boolean } = {}): Promise<{ created: boolean }> {
     // Group-committed, through the driver: one insert per request.
+    const retention = await this.listedRetentionDays(record.requestId, record.receivedAt);
     const now = new Date();
     const outcome = await (options.deferrable ? this.deferrableCreates : this.creates).insert({
       createdAt: now,
@@ -122,7 +134,7 @@ export class MongoVerificationStore
       verifiedEventPublishedAt: record.verifiedEventPublishedAt,
       ...(record.requesterKey ? { requesterKey: record.requesterKey } : {}),
       outboxPending: false,
-      retention: retentionDaysAfter(record.receivedAt, this.retention),
+      retention,
     });
     return { created: outcome === 'inserted' };
   }
@@ -134,6 +146,7 @@ export class MongoVerificationStore
 
   async confirm(requestId: string, at: Date, method: VerificationMethod, event: RequestVerifiedV1): Promise<boolean> {
     // The state change and the event it owes Kafka in one single-document update.
+    const retention = await this.listedRetentionDays(requestId, at);
     const result = await this.model.updateOne(
       { _id: requestId, status: 'pending' },
       {
@@ -142,7 +155,7 @@ export class MongoVerificationStore
           verifiedAt: at,
           method,
           ...pendingOutbox([event], at),
-          retention: retentionDaysAfter(at, this.retention),
+          retention,
         },
       },
     );
@@ -175,6 +188,7 @@ export class MongoVerificationStore
   ): Promise<{ outcome: 'recorded' | 'known'; record: VerificationRecord } | { outcome: 'unverified' | 'unknown' }> {
     const { caseId, extension: _extension, ...stored } = forward;
     const path = forwardPath(caseId);
+    const retention = await this.listedRetentionDays(requestId, forward.forwardedAt);
     // One conditional single-document update: only a verified request, only once per case (the
     // _id equality is pushed down; status and $exists are checked on that one document). Field by
     // field, so that an extension recorded before the forward stays beside it.
@@ -185,7 +199,7 @@ export class MongoVerificationStore
           ...Object.fromEntries(
             Object.entries(withoutUndefined(stored)).map(([field, value]) => [`${path}.${field}`, value]),
           ),
-          retention: retentionDaysAfter(forward.forwardedAt, this.retention),
+          retention,
         },
       },
     );
@@ -196,17 +210,16 @@ export class MongoVerificationStore
   }
 
   async markNoticeSent(requestId: string, caseId: string, at: Date): Promise<void> {
+    const path = forwardPath(caseId);
+    const retention = await this.listedRetentionDays(requestId, at);
     await this.model.updateOne(
-      { _id: requestId, [forwardPath(caseId)]: { $exists: true } },
-      { $set: { [`${forwardPath(caseId)}.noticeSentAt`]: at, retention: retentionDaysAfter(at, this.retention) } },
+      { _id: requestId, [path]: { $exists: true } },
+      { $set: { [`${path}.noticeSentAt`]: at, retention } },
     );
   }
 
-  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    const documents = await this.model.collection
-      .find({ [RETENTION_FIELD[phase]]: day }, { projection: { _id: 1 }, limit })
-      .toArray();
-    return documents.map((d) => String(d._id));
+  async isDue(phase: RetentionPhase, day: string, requestId: string): Promise<boolean> {
+    return (await this.model.exists({ _id: requestId, [RETENTION_FIELD[phase]]: day })) !== null;
   }
 
   async minimiseIfDue(requestId: string, day: string, at: Date): Promise<boolean> {
@@ -254,13 +267,14 @@ export class MongoVerificationStore
     | { outcome: 'unverified' | 'unknown' }
   > {
     const path = `${forwardPath(caseId)}.extension`;
+    const retention = await this.listedRetentionDays(requestId, extension.extendedAt);
     // As recordForward: one conditional single-document update, only on a verified request, once per case.
     const result = await this.model.updateOne(
       { _id: requestId, status: 'verified', [path]: { $exists: false } },
       {
         $set: {
           [path]: withoutUndefined(extension),
-          retention: retentionDaysAfter(extension.extendedAt, this.retention),
+          retention,
         },
       },
     );

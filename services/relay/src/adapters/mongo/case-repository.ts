@@ -1,8 +1,10 @@
 import type { Envelope } from '@privacy-relay/shared/events';
-import { createIfAbsent } from '@privacy-relay/shared/mongo';
+import { createIfAbsent, isDuplicateKeyError } from '@privacy-relay/shared/mongo';
 import { MongoOutbox, outboxSchemaFields, type OutboxEvent, type OutboxFields } from '@privacy-relay/shared/outbox';
 import {
   DEFAULT_RETENTION_POLICY,
+  MongoRetentionDayLists,
+  listDueDays,
   retentionDaysAfter,
   type RetentionDays,
   type RetentionPhase,
@@ -16,6 +18,7 @@ import {
   caseEvidenceSchemaFields,
   evidenceFieldsOnCreate,
   evidenceFieldsOnUpdate,
+  MongoEvidencePendingLists,
   type CaseEvidenceFields,
 } from './case-evidence';
 
@@ -61,10 +64,8 @@ const caseSchema = new Schema<CaseDocument>(
 // filter down to PostgreSQL (explain: filterPushdown true) but plans it as a sequential scan of the
 // collection's table (a jsonb containment its btree index does not serve); MongoDB uses the index.
 caseSchema.index({ requestId: 1 });
-// Retention's sweep reads `{ 'retention.minimiseOn': day }` and `{ 'retention.deleteOn': day }`,
-// equalities on one day (docs/retention.md).
-caseSchema.index({ 'retention.minimiseOn': 1 });
-caseSchema.index({ 'retention.deleteOn': 1 });
+// No index on the retention days: the sweep finds a day's cases in its list (`retention_days`, by
+// `_id`) and reads each case by `_id` (docs/retention.md).
 
 const RETENTION_FIELD: Record<RetentionPhase, string> = {
   minimise: 'retention.minimiseOn',
@@ -86,18 +87,36 @@ function batchOf(events: readonly { id: string }[]): string {
   return events.at(-1)?.id ?? '';
 }
 
+/** Names the cases' retention day lists. */
+const COLLECTION = 'cases';
+
+/**
+ * A request's case ids, `_id` = requestId: retention asks for a request's cases by `_id` here,
+ * not by `{requestId}` (FerretDB v1 reads the whole `cases` table for that). Written before the case.
+ */
+interface RequestCasesDocument {
+  _id: string;
+  caseIds: string[];
+}
+
 export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   private readonly model: Model<CaseDocument>;
+  /** Each due day is listed here before a write stores it on a case. */
+  private readonly dayLists: MongoRetentionDayLists;
+  /** A case whose chain grows is listed here for the next checkpoint, before the write. */
+  private readonly pendingEvidence: MongoEvidencePendingLists;
   /** Cases whose events are not all on Kafka yet, for the sweeper. */
   readonly outbox: MongoOutbox;
 
   constructor(
-    connection: Connection,
+    private readonly connection: Connection,
     /** When a case's personal data is minimised and the case deleted, counted from its last activity. */
     private readonly retention: RetentionPolicy = DEFAULT_RETENTION_POLICY,
   ) {
     this.model = connection.model<CaseDocument>('Case', caseSchema);
     this.outbox = new MongoOutbox(this.model);
+    this.dayLists = new MongoRetentionDayLists(connection);
+    this.pendingEvidence = new MongoEvidencePendingLists(connection);
   }
 
   async find(caseId: string): Promise<StoredCase | undefined> {
@@ -110,7 +129,12 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     return documents.map(toStored);
   }
 
-  create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {
+  async create(forwardingCase: ForwardingCase, at: Date): Promise<boolean> {
+    const retention = retentionDaysAfter(at, this.retention);
+    await listDueDays(this.dayLists, COLLECTION, forwardingCase.caseId, retention);
+    await this.listCaseOfRequest(forwardingCase.requestId, forwardingCase.caseId);
+    const evidence = evidenceFieldsOnCreate(forwardingCase);
+    if (evidence.auditChainPending) await this.pendingEvidence.add(forwardingCase.caseId);
     return createIfAbsent(this.model, {
       _id: forwardingCase.caseId,
       version: 1,
@@ -122,8 +146,8 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
       outboxPending: false,
       outboxBatch: '',
       outboxQueuedAt: at,
-      ...evidenceFieldsOnCreate(forwardingCase),
-      retention: retentionDaysAfter(at, this.retention),
+      ...evidence,
+      retention,
       createdAt: at,
       updatedAt: at,
     });
@@ -163,6 +187,15 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     // The audit chain grows in the same guarded update as the audit lines it covers.
     const { evidenceSalt, ...chainFields } = evidenceFieldsOnUpdate(current, next);
     const minimising = write.kind === 'minimise';
+    const retention: RetentionDays = minimising
+      ? {
+          deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn,
+          minimisedAt: at,
+        }
+      : retentionDaysAfter(at, this.retention);
+    // A day the case does not have yet is listed before the write stores it; a grown chain likewise.
+    await listDueDays(this.dayLists, COLLECTION, next.caseId, retention, current.retention);
+    if (chainFields.auditChainPending) await this.pendingEvidence.add(next.caseId);
     const result = await this.model.updateOne(guard, {
       $set: {
         version: expectedVersion + 1,
@@ -173,12 +206,7 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
         ...chainFields,
         // Minimising chains its own audit line under the salt, then drops the salt (docs/evidence.md).
         ...(evidenceSalt !== undefined && !minimising ? { evidenceSalt } : {}),
-        retention: minimising
-          ? {
-              deleteOn: current.retention?.deleteOn ?? retentionDaysAfter(at, this.retention).deleteOn,
-              minimisedAt: at,
-            }
-          : retentionDaysAfter(at, this.retention),
+        retention,
       },
       ...(minimising ? { $unset: { evidenceSalt: 1 } } : {}),
     });
@@ -190,12 +218,27 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
     await this.outbox.markPublished(caseId, batchOf(events), new Date());
   }
 
-  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    const documents = await this.model
-      .find({ [RETENTION_FIELD[phase]]: day }, { _id: 1 })
-      .limit(limit)
-      .lean<Pick<CaseDocument, '_id'>[]>();
-    return documents.map((d) => d._id);
+  private get requestCases() {
+    return this.connection.collection<RequestCasesDocument>('request_cases');
+  }
+
+  /** Adds the case to its request's list (created on the first case). */
+  private async listCaseOfRequest(requestId: string, caseId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const added = await this.requestCases.updateOne({ _id: requestId }, { $addToSet: { caseIds: caseId } });
+      if (added.matchedCount === 1) return;
+      try {
+        await this.requestCases.insertOne({ _id: requestId, caseIds: [caseId] });
+        return;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    throw new Error('listing a case of its request: too many concurrent writers');
+  }
+
+  async isDue(phase: RetentionPhase, day: string, caseId: string): Promise<boolean> {
+    return (await this.model.exists({ _id: caseId, [RETENTION_FIELD[phase]]: day })) !== null;
   }
 
   async deleteIfDue(caseId: string, day: string): Promise<boolean> {
@@ -204,7 +247,19 @@ export class MongoCaseRepository implements CaseRepository, CaseRetentionStore {
   }
 
   async latestDaysOfRequest(requestId: string): Promise<{ minimiseOn?: string; deleteOn?: string }> {
-    const documents = await this.model.find({ requestId }, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>[]>();
+    const listed = await this.requestCases.findOne({ _id: requestId });
+    const documents: Pick<CaseDocument, 'retention'>[] = [];
+    if (listed) {
+      for (const caseId of listed.caseIds) {
+        const document = await this.model.findById(caseId, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>>();
+        if (document) documents.push(document);
+      }
+    } else {
+      // Cases stored before their request's list existed: found by field (a scan on FerretDB v1).
+      documents.push(
+        ...(await this.model.find({ requestId }, { retention: 1 }).lean<Pick<CaseDocument, 'retention'>[]>()),
+      );
+    }
     const latest = (days: (string | undefined)[]) =>
       days
         .filter((d) => d !== undefined)

@@ -1,6 +1,8 @@
 import { createIfAbsent } from '@privacy-relay/shared/mongo';
 import {
   DEFAULT_RETENTION_POLICY,
+  MongoRetentionDayLists,
+  listDueDays,
   retentionDaysAfter,
   type RetentionDays,
   type RetentionPhase,
@@ -21,6 +23,9 @@ interface RelayRequestDocument extends Omit<RelayRequest, 'requestId'> {
   /** Retention's due days, moved by the request's own writes (docs/retention.md). */
   retention?: RetentionDays;
 }
+
+/** Names the requests' retention day lists. */
+const COLLECTION = 'requests';
 
 const RETENTION_FIELD: Record<RetentionPhase, string> = {
   minimise: 'retention.minimiseOn',
@@ -48,9 +53,8 @@ const relayRequestSchema = new Schema<RelayRequestDocument>(
   },
   { collection: 'requests', versionKey: false, timestamps: true },
 );
-// Retention's sweep: equalities on one due day (docs/retention.md).
-relayRequestSchema.index({ 'retention.minimiseOn': 1 });
-relayRequestSchema.index({ 'retention.deleteOn': 1 });
+// No index on the retention days: the sweep finds a day's requests in its list (`retention_days`,
+// by `_id`) and reads each by `_id` (docs/retention.md).
 // Serve the requester's "everything you hold about me" export (docs/export.md): equality on the
 // keyed hash of the canonical address, and on the address as stored for requests kept before the hash.
 relayRequestSchema.index({ 'requester.email': 1 });
@@ -70,6 +74,8 @@ const earlyVerificationSchema = new Schema<EarlyVerificationDocument>(
 export class MongoRelayRequestRepository implements RelayRequestRepository, RequestRetentionStore {
   private readonly model: Model<RelayRequestDocument>;
   private readonly earlyVerifications: Model<EarlyVerificationDocument>;
+  /** Each due day is listed here before a write stores it on a request. */
+  private readonly dayLists: MongoRetentionDayLists;
 
   constructor(
     private readonly connection: Connection,
@@ -80,6 +86,7 @@ export class MongoRelayRequestRepository implements RelayRequestRepository, Requ
   ) {
     this.model = connection.model<RelayRequestDocument>('RelayRequest', relayRequestSchema);
     this.earlyVerifications = connection.model<EarlyVerificationDocument>('EarlyVerification', earlyVerificationSchema);
+    this.dayLists = new MongoRetentionDayLists(connection);
   }
 
   async recordEarlyVerification(requestId: string, verifiedAt: Date): Promise<void> {
@@ -94,11 +101,13 @@ export class MongoRelayRequestRepository implements RelayRequestRepository, Requ
   async insertIfAbsent(request: RelayRequest): Promise<boolean> {
     const { requestId, ...rest } = request;
     const key = this.requesterKeyOf?.(request.requester.email);
+    const retention = retentionDaysAfter(request.receivedAt, this.retention);
+    await listDueDays(this.dayLists, COLLECTION, requestId, retention);
     return createIfAbsent(this.model, {
       _id: requestId,
       ...rest,
       ...(key ? { requesterEmailKey: key } : {}),
-      retention: retentionDaysAfter(request.receivedAt, this.retention),
+      retention,
     });
   }
 
@@ -119,22 +128,22 @@ export class MongoRelayRequestRepository implements RelayRequestRepository, Requ
   }
 
   async markVerified(requestId: string, verifiedAt: Date): Promise<boolean> {
+    const retention = retentionDaysAfter(verifiedAt, this.retention);
+    await listDueDays(this.dayLists, COLLECTION, requestId, retention);
     const result = await this.model.updateOne(
       { _id: requestId },
-      { $set: { status: 'verified', verifiedAt, retention: retentionDaysAfter(verifiedAt, this.retention) } },
+      { $set: { status: 'verified', verifiedAt, retention } },
     );
     return result.matchedCount > 0;
   }
 
-  async due(phase: RetentionPhase, day: string, limit: number): Promise<string[]> {
-    const documents = await this.model.collection
-      .find({ [RETENTION_FIELD[phase]]: day }, { projection: { _id: 1 }, limit })
-      .toArray();
-    return documents.map((d) => String(d._id));
+  async isDue(phase: RetentionPhase, day: string, requestId: string): Promise<boolean> {
+    return (await this.model.exists({ _id: requestId, [RETENTION_FIELD[phase]]: day })) !== null;
   }
 
   async postpone(requestId: string, phase: RetentionPhase, day: string, to: string): Promise<boolean> {
     const field = RETENTION_FIELD[phase];
+    await this.dayLists.add(COLLECTION, phase, to, requestId);
     const result = await this.model.collection.updateOne(
       { _id: requestId as never, [field]: day },
       { $set: { [field]: to } },
@@ -166,6 +175,8 @@ export class MongoRelayRequestRepository implements RelayRequestRepository, Requ
     // the next sweep deletes the rest.
     await this.earlyVerifications.deleteOne({ _id: requestId });
     await this.connection.collection<{ _id: string }>('match_decisions').deleteOne({ _id: requestId });
+    // The list of its case ids (the cases go by their own days, no later than the request's).
+    await this.connection.collection<{ _id: string }>('request_cases').deleteOne({ _id: requestId });
     const result = await this.model.deleteOne({ _id: requestId, [RETENTION_FIELD.delete]: day });
     return result.deletedCount === 1;
   }
