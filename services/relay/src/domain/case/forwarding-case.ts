@@ -7,6 +7,7 @@ import {
   type DeliveryEvent,
   type MessageDelivery,
 } from '../delivery/message-delivery';
+import type { CaseEscalation } from './escalation-ladder';
 
 /**
  * Where a case stands. `matched` until the first message to a contact is accepted by SES;
@@ -135,6 +136,8 @@ export interface ForwardingCase {
   messages: CaseMessage[];
   audit: AuditLine[];
   evidence?: MailEvidence[];
+  /** The escalation steps recorded, each once, with their mails (docs/escalation.md). */
+  escalations?: CaseEscalation[];
 }
 
 export type TransitionResult =

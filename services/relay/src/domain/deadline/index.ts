@@ -2,3 +2,5 @@ export * from './compute-response-deadline';
 export * from './jurisdiction';
 export * from './plain-date';
 export * from './today-in';
+export * from './working-days';
+export * from './start-of-day';
