@@ -195,7 +195,7 @@ export const relayConfigSpec = {
     env: 'RELAY_TIMER_SWEEP_INTERVAL_MS',
     schema: envSchemas.positiveInt,
     default: '15000',
-    doc: "How often each relay instance sweeps the escalation timers that came due (a timer fires within about a minute plus this after its due time; any number of instances may sweep at once).",
+    doc: 'How often each relay instance sweeps the escalation timers that came due (a timer fires within about a minute plus this after its due time; any number of instances may sweep at once).',
   },
   timerLeaseMs: {
     env: 'RELAY_TIMER_LEASE_MS',

@@ -185,7 +185,10 @@ export function createRelayService(
           },
           platformPrivacyTeamEmail: config.platformPrivacyTeamEmail,
           onLadderError: (caseId, error) =>
-            logger.warn({ caseId, err: error }, 'ladder timers not scheduled or cancelled; the fire handler checks the case'),
+            logger.warn(
+              { caseId, err: error },
+              'ladder timers not scheduled or cancelled; the fire handler checks the case',
+            ),
         },
         mailer,
         links: new CaseLinks(config.linkSecret, config.publicUrl, config.linkTtlDays * 86_400_000),

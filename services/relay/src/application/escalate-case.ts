@@ -55,7 +55,10 @@ export function ladderOf(current: ForwardingCase, ladder: LadderDeps): Escalatio
  * is unchanged, a fired one stays fired, and a case whose timers were cancelled gets none. Only a
  * forwarded (unacknowledged) case has a ladder; rungs recorded on the case already are skipped.
  */
-export async function scheduleLadder(deps: { ladder?: LadderDeps | undefined }, current: ForwardingCase): Promise<void> {
+export async function scheduleLadder(
+  deps: { ladder?: LadderDeps | undefined },
+  current: ForwardingCase,
+): Promise<void> {
   const { ladder } = deps;
   if (!ladder || current.state !== 'forwarded') return;
   const forwardedAt = forwardedAtOf(current);
@@ -172,7 +175,9 @@ async function recipientsOf(
     case 'reminder': {
       // The privacy contacts the case reached: a message not dead, a contact not stopped.
       const reached = new Set(
-        current.messages.filter((m) => !isDead(m) && !current.contacts[m.contactIndex]?.stopped).map((m) => m.contactIndex),
+        current.messages
+          .filter((m) => !isDead(m) && !current.contacts[m.contactIndex]?.stopped)
+          .map((m) => m.contactIndex),
       );
       return [...reached].sort((a, b) => a - b).map((contactIndex) => ({ to: 'privacy-contact', contactIndex }));
     }

@@ -81,8 +81,7 @@ ${lines.map((line) => (line === '' ? '' : `<p>${escapeHtml(line)}</p>`)).join('\
 const REGULATORS: Record<Regime, { law: string; regulator: string }> = {
   'uk-gdpr': {
     law: 'the UK GDPR',
-    regulator:
-      "complain to the Information Commissioner's Office (ICO): https://ico.org.uk/make-a-complaint/",
+    regulator: "complain to the Information Commissioner's Office (ICO): https://ico.org.uk/make-a-complaint/",
   },
   'eu-gdpr': {
     law: 'the GDPR',

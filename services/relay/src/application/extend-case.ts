@@ -5,7 +5,10 @@ import { todayIn } from '../domain/deadline';
 import { scheduleLadderAfterWrite } from './escalate-case';
 import { publish, type ForwardingDeps } from './forward-case';
 
-export type ExtendDeps = Pick<ForwardingDeps, 'cases' | 'requests' | 'publisher' | 'clock' | 'onPublishFailed' | 'ladder'>;
+export type ExtendDeps = Pick<
+  ForwardingDeps,
+  'cases' | 'requests' | 'publisher' | 'clock' | 'onPublishFailed' | 'ladder'
+>;
 
 /** What asking for an extension came to; the refusals carry what the answer tells the asker. */
 export type ExtendOutcome =

@@ -303,7 +303,9 @@ export async function noContactLeft(deps: ForwardingDeps, caseId: string): Promi
       { caseId, requestId, tenantId, escalatedAt: now.toISOString(), step: 'no-contact-left', stepIndex: 0 },
       { correlationId: requestId },
     );
-    const next = deps.ladder ? withEscalation(ended.case, 'no-contact-left', undefined, now, [PLATFORM_TEAM]) : ended.case;
+    const next = deps.ladder
+      ? withEscalation(ended.case, 'no-contact-left', undefined, now, [PLATFORM_TEAM])
+      : ended.case;
     const events = deps.ladder ? [escalated, noContactLeftEventV2(next, now)] : [escalated];
     const pending = await deps.cases.update(next, stored.version, events, now);
     if (pending) {

@@ -18,7 +18,14 @@ export const caseEscalatedV2 = defineEventContract({
     requestId: uuidSchema,
     tenantId: tenantIdSchema,
     escalatedAt: isoDateTimeSchema,
-    step: z.enum(['reminder', 'all-admins', 'platform-privacy-team', 'deadline-warning', 'deadline-passed', 'no-contact-left']),
+    step: z.enum([
+      'reminder',
+      'all-admins',
+      'platform-privacy-team',
+      'deadline-warning',
+      'deadline-passed',
+      'no-contact-left',
+    ]),
     /** The deadline in force when it fired (YYYY-MM-DD). */
     deadline: z.iso.date(),
     /** Who the step mails, by role (as many entries as mails; none when nobody could be mailed). */

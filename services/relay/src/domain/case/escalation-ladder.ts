@@ -41,7 +41,10 @@ export interface EscalationLadder {
 }
 
 /** The default ladder with a tenant's overrides (only the fields the tenant sets). */
-export function ladderFor(defaults: EscalationLadder, overrides: Partial<EscalationLadder> | undefined): EscalationLadder {
+export function ladderFor(
+  defaults: EscalationLadder,
+  overrides: Partial<EscalationLadder> | undefined,
+): EscalationLadder {
   const ladder = { ...defaults };
   for (const key of Object.keys(defaults) as (keyof EscalationLadder)[]) {
     const value = overrides?.[key];
@@ -160,8 +163,10 @@ export function recordEscalation(
   current: ForwardingCase,
   input: { step: LadderStep; deadline?: string; at: Date; recipients: readonly EscalationRecipient[] },
 ): TransitionResult {
-  if (findEscalation(current, input.step, input.deadline)) return { ok: false, reason: 'already', state: current.state };
-  if (current.state !== 'forwarded') return { ok: false, reason: 'not-allowed', from: current.state, action: input.step };
+  if (findEscalation(current, input.step, input.deadline))
+    return { ok: false, reason: 'already', state: current.state };
+  if (current.state !== 'forwarded')
+    return { ok: false, reason: 'not-allowed', from: current.state, action: input.step };
   if (input.deadline !== undefined && input.deadline !== current.deadline)
     return { ok: false, reason: 'not-allowed', from: current.state, action: input.step };
   return { ok: true, case: withEscalation(current, input.step, input.deadline, input.at, input.recipients) };
@@ -212,7 +217,9 @@ export function recordEscalationMail(
     return { ok: false, reason: 'already', state: current.state };
   const iso = at.toISOString();
   const updated: EscalationMail =
-    'sesMessageId' in outcome ? { ...mail, sesMessageId: outcome.sesMessageId, sentAt: iso } : { ...mail, refusal: outcome.refusal };
+    'sesMessageId' in outcome
+      ? { ...mail, sesMessageId: outcome.sesMessageId, sentAt: iso }
+      : { ...mail, refusal: outcome.refusal };
   return {
     ok: true,
     case: {
@@ -224,7 +231,10 @@ export function recordEscalationMail(
         ...current.audit,
         {
           at: iso,
-          what: 'sesMessageId' in outcome ? `escalation mail sent: ${escalation.step}` : `escalation mail rejected: ${escalation.step}`,
+          what:
+            'sesMessageId' in outcome
+              ? `escalation mail sent: ${escalation.step}`
+              : `escalation mail rejected: ${escalation.step}`,
           by: { kind: 'relay' },
           ...('sesMessageId' in outcome ? { sesMessageId: outcome.sesMessageId } : { reason: outcome.refusal }),
           ...(mail.to === 'privacy-contact' ? { contactIndex: mail.contactIndex } : {}),

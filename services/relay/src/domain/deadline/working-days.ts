@@ -14,7 +14,7 @@ export function addWorkingDays(date: PlainDate, days: number, holidays: HolidayC
   if (!Number.isInteger(days)) throw new RangeError(`a whole number of working days, not ${days}`);
   const step = days < 0 ? -1 : 1;
   let day = date;
-  for (let left = Math.abs(days); left > 0; ) {
+  for (let left = Math.abs(days); left > 0;) {
     day = addDays(day, step);
     if (isWorkingDay(day, holidays)) left -= 1;
   }
