@@ -309,6 +309,8 @@ function serviceEnv(stack: LocalStack | undefined): NodeJS.ProcessEnv {
     RELAY_COUNTERPARTY_HMAC_KEY: 'local-development-counterparty-key-not-for-production',
     // The relay refuses to start without an admin-link signing secret; this one is for local runs only.
     RELAY_LINK_SECRET: 'local-development-relay-link-secret-not-for-production',
+    // The platform's privacy team gets the ladder's escalations; a local address (the SES endpoint keeps the mail).
+    RELAY_PLATFORM_PRIVACY_TEAM_EMAIL: 'privacy-team@platform.example',
     // The relay refuses to start without an evidence signing key (Ed25519); this one is for local runs only.
     RELAY_EVIDENCE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIPZkNJ9y2T0npG209CFIpYlzayPGa4a7Ui+JfsvjpgE1',
     RELAY_EVIDENCE_DIR: path.join(REPO_ROOT, '.run', 'evidence'),

@@ -42,6 +42,7 @@ describeLocal('Service skeletons: health, readiness and metrics follow Kafka', (
       RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
       RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
       RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-evidence', ns.dbName),
+      RELAY_PLATFORM_PRIVACY_TEAM_EMAIL: 'privacy-team@platform.test',
       INTAKE_PORT: '0',
       INTAKE_ADMIN_PORT: '0',
       RELAY_PORT: '0',

@@ -48,6 +48,7 @@ describe('Relay consumer: received requests through real Kafka into the database
       RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
       RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,
       RELAY_EVIDENCE_DIR: join(tmpdir(), 'privacy-relay-evidence', ns.dbName),
+      RELAY_PLATFORM_PRIVACY_TEAM_EMAIL: 'privacy-team@platform.test',
       RELAY_PORT: '0',
       RELAY_HOST: '127.0.0.1',
     });

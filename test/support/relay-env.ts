@@ -28,6 +28,9 @@ export function operatorTokenEntry(operatorId: string, token: string): string {
  * The environment of a relay started inside a test: the stack's servers, the test's own topics,
  * database and group, development secrets, a free port, the dev operator; `overrides` win.
  */
+/** The platform privacy team's address in the tests' relay environment. */
+export const PLATFORM_PRIVACY_TEAM_EMAIL = 'privacy-team@platform.test';
+
 export function relayTestEnv(
   ns: ReturnType<typeof testNamespace>,
   overrides: Record<string, string> = {},
@@ -42,6 +45,7 @@ export function relayTestEnv(
     RELAY_KAFKA_GROUP_ID: ns.groupId,
     RELAY_COUNTERPARTY_HMAC_KEY: 'integration-test-counterparty-key-0123456789',
     RELAY_LINK_SECRET: 'integration-test-relay-link-secret-0123456789',
+    RELAY_PLATFORM_PRIVACY_TEAM_EMAIL: PLATFORM_PRIVACY_TEAM_EMAIL,
     RELAY_OPERATOR_TOKENS: operatorTokenEntry('dev-operator', DEV_OPERATOR_TOKEN),
     RELAY_CONSOLE_USERS: DEV_CONSOLE_USERS_ENV,
     RELAY_EVIDENCE_SIGNING_KEY: TEST_EVIDENCE_SIGNING_KEY,

@@ -206,6 +206,66 @@ export const relayConfigSpec = {
     default: '3600000',
     doc: 'How often each relay instance runs the retention sweep (it covers every day since the last sweep, so a longer interval only delays).',
   },
+  // --- escalation ---
+  platformPrivacyTeamEmail: {
+    env: 'RELAY_PLATFORM_PRIVACY_TEAM_EMAIL',
+    schema: z.email(),
+    doc: "Required. The platform's privacy team's address: the escalation ladder's third rung, the deadline warnings and every case that ran out of contacts are mailed there (case id, tenant and state; no requester's personal data). `npm start` and the tests set a development address.",
+  },
+  escalationReminderWorkingDays: {
+    env: 'RELAY_ESCALATION_REMINDER_WORKING_DAYS',
+    schema: envSchemas.positiveInt.refine((n) => n <= 60, 'must be 1 to 60'),
+    default: '3',
+    doc: "Default ladder: working days (the tenant's jurisdiction's) after the first forward at which an unacknowledged case is sent again to the same privacy contacts. A tenant's `escalation.reminderAfterWorkingDays` in the directory wins.",
+  },
+  escalationAllAdminsDays: {
+    env: 'RELAY_ESCALATION_ALL_ADMINS_DAYS',
+    schema: envSchemas.positiveInt.refine((n) => n <= 120, 'must be 1 to 120'),
+    default: '7',
+    doc: "Default ladder: calendar days after the first forward (moved to the next working day) at which an unacknowledged case goes to all the tenant's admin contacts. A tenant's `escalation.allAdminsAfterDays` wins.",
+  },
+  escalationPrivacyTeamDays: {
+    env: 'RELAY_ESCALATION_PRIVACY_TEAM_DAYS',
+    schema: envSchemas.positiveInt.refine((n) => n <= 180, 'must be 1 to 180'),
+    default: '14',
+    doc: "Default ladder: calendar days after the first forward (moved to the next working day) at which the platform's privacy team is told of an unacknowledged case. A tenant's `escalation.privacyTeamAfterDays` wins.",
+  },
+  deadlineWarningWorkingDays: {
+    env: 'RELAY_DEADLINE_WARNING_WORKING_DAYS',
+    schema: envSchemas.positiveInt.refine((n) => n <= 30, 'must be 1 to 30'),
+    default: '5',
+    doc: "Default ladder: working days before the deadline in force at which the platform's privacy team is warned about an unacknowledged case. A tenant's `escalation.deadlineWarningWorkingDays` wins.",
+  },
+  timerSweepIntervalMs: {
+    env: 'RELAY_TIMER_SWEEP_INTERVAL_MS',
+    schema: envSchemas.positiveInt,
+    default: '15000',
+    doc: 'How often each relay instance sweeps the escalation timers that came due (a timer fires within about a minute plus this after its due time; any number of instances may sweep at once).',
+  },
+  timerLeaseMs: {
+    env: 'RELAY_TIMER_LEASE_MS',
+    schema: envSchemas.positiveInt.refine((ms) => ms >= 10_000, 'must be at least 10000'),
+    default: '300000',
+    doc: 'How long a sweep holds its claim on a due timer. Far longer than a fire takes (a few writes and SES calls); a timer whose sweeper died is taken over after it.',
+  },
+  timerSweepMaxBuckets: {
+    env: 'RELAY_TIMER_SWEEP_MAX_BUCKETS',
+    schema: envSchemas.positiveInt,
+    default: '120',
+    doc: 'Most due minutes one timer sweep takes (after a downtime, the backlog is caught up over several sweeps, oldest first, none skipped).',
+  },
+  timerSweepConcurrency: {
+    env: 'RELAY_TIMER_SWEEP_CONCURRENCY',
+    schema: envSchemas.positiveInt.refine((n) => n <= 64, 'must be 1 to 64'),
+    default: '8',
+    doc: 'Timers of one due minute fired side by side by one sweep.',
+  },
+  timerFirstSweepLookbackMinutes: {
+    env: 'RELAY_TIMER_FIRST_SWEEP_LOOKBACK_MINUTES',
+    schema: envSchemas.positiveInt,
+    default: '1440',
+    doc: 'Where the very first timer sweep of a database starts, in minutes before now (later sweeps continue from the stored cursor).',
+  },
 } satisfies ConfigSpec;
 
 export type RelayConfig = ConfigOf<typeof relayConfigSpec>;

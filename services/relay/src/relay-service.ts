@@ -13,6 +13,9 @@ import { ServiceRuntime, type Service } from '@privacy-relay/shared/runtime';
 import { SesMailer, type SesMailerOptions } from '@privacy-relay/shared/ses';
 import { dateHolidaysCalendar, jurisdictionTimeZones } from './adapters/holidays/date-holidays-calendar';
 import { MongoCaseRepository } from './adapters/mongo/case-repository';
+import { MongoCaseTimerStore } from './adapters/mongo/case-timer-store';
+import { fireLadderStep } from './application/escalate-case';
+import { LadderTimerSweeper } from './entry-points/ladder-timer-sweeper';
 import { CheckpointDirectory } from './adapters/evidence/checkpoint-directory';
 import { MongoCaseEvidenceRepository } from './adapters/mongo/case-evidence';
 import { keyIdOf, publicKeyPem } from './domain/evidence/checkpoint';
@@ -162,21 +165,40 @@ export function createRelayService(
       runtime.onStop(() => mailer.close());
       const calendars = new Map<string, HolidayCalendar>();
       const timeZones = new Map<string, readonly string[]>();
+      const holidays: ForwardingDeps['holidays'] = {
+        forJurisdiction: (code) => {
+          let calendar = calendars.get(code);
+          if (!calendar) calendars.set(code, (calendar = dateHolidaysCalendar(code)));
+          return calendar;
+        },
+        timeZonesOf: (code) => {
+          let zones = timeZones.get(code);
+          if (!zones) timeZones.set(code, (zones = jurisdictionTimeZones(code)));
+          return zones;
+        },
+      };
+      // The escalation ladder's durable timers (docs/escalation.md).
+      const timers = new MongoCaseTimerStore(runtime.mongo, clock);
       const forwarding: ForwardingDeps = {
         cases,
         requests,
         directory,
-        holidays: {
-          forJurisdiction: (code) => {
-            let calendar = calendars.get(code);
-            if (!calendar) calendars.set(code, (calendar = dateHolidaysCalendar(code)));
-            return calendar;
+        holidays,
+        ladder: {
+          timers,
+          holidays,
+          defaults: {
+            reminderAfterWorkingDays: config.escalationReminderWorkingDays,
+            allAdminsAfterDays: config.escalationAllAdminsDays,
+            privacyTeamAfterDays: config.escalationPrivacyTeamDays,
+            deadlineWarningWorkingDays: config.deadlineWarningWorkingDays,
           },
-          timeZonesOf: (code) => {
-            let zones = timeZones.get(code);
-            if (!zones) timeZones.set(code, (zones = jurisdictionTimeZones(code)));
-            return zones;
-          },
+          platformPrivacyTeamEmail: config.platformPrivacyTeamEmail,
+          onLadderError: (caseId, error) =>
+            logger.warn(
+              { caseId, err: error },
+              'ladder timers not scheduled or cancelled; the fire handler checks the case',
+            ),
         },
         mailer,
         links: new CaseLinks(config.linkSecret, config.publicUrl, config.linkTtlDays * 86_400_000),
@@ -194,6 +216,29 @@ export function createRelayService(
       });
       caseSweeper.start();
       runtime.onStop(() => caseSweeper.stop());
+      // Sweeps the ladder's due timers; stopped before the mailer and publisher its fires use.
+      const ladderSweeper = new LadderTimerSweeper(
+        {
+          store: timers,
+          clock,
+          fire: async (timer) => {
+            const outcome = await fireLadderStep(forwarding, timer);
+            logger.info({ caseId: timer.caseId, step: timer.step, fence: timer.fence, outcome }, 'ladder timer fired');
+          },
+          onFireFailed: (timer, error) =>
+            logger.warn({ caseId: timer.caseId, step: timer.step, err: error }, 'ladder timer failed; retried later'),
+        },
+        {
+          intervalMs: config.timerSweepIntervalMs,
+          leaseMs: config.timerLeaseMs,
+          maxBuckets: config.timerSweepMaxBuckets,
+          firstSweepLookback: config.timerFirstSweepLookbackMinutes,
+          concurrency: config.timerSweepConcurrency,
+          logger,
+        },
+      );
+      ladderSweeper.start();
+      runtime.onStop(() => ladderSweeper.stop());
       // Evidence: signed checkpoints of the cases' audit chains, kept outside the database.
       const checkpoints = new CheckpointDirectory(config.evidenceDir);
       await checkpoints.publishKey(keyIdOf(config.evidenceSigningKey), publicKeyPem(config.evidenceSigningKey));

@@ -6,6 +6,7 @@ import { caseForwardedV1 } from './case-forwarded/v1';
 import { mailEventV1 } from './mail-event/v1';
 import { caseAcknowledgedV1 } from './case-acknowledged/v1';
 import { caseEscalatedV1 } from './case-escalated/v1';
+import { caseEscalatedV2 } from './case-escalated/v2';
 import { caseClosedV1 } from './case-closed/v1';
 import { caseExtendedV1 } from './case-extended/v1';
 import { tenantDirectoryChangedV1 } from './tenant-directory-changed/v1';
@@ -25,6 +26,7 @@ export const EVENTS = {
   mailEventV1,
   caseAcknowledgedV1,
   caseEscalatedV1,
+  caseEscalatedV2,
   caseClosedV1,
   caseExtendedV1,
   tenantDirectoryChangedV1,

@@ -10,6 +10,7 @@ export * from './case-forwarded/v1';
 export * from './mail-event/v1';
 export * from './case-acknowledged/v1';
 export * from './case-escalated/v1';
+export * from './case-escalated/v2';
 export * from './case-closed/v1';
 export * from './case-extended/v1';
 export * from './tenant-directory-changed/v1';

@@ -2,9 +2,13 @@ import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { extendDeadline, type Actor, type CaseExtension, type ForwardingCase } from '../domain/case';
 import { todayIn } from '../domain/deadline';
+import { scheduleLadderAfterWrite } from './escalate-case';
 import { publish, type ForwardingDeps } from './forward-case';
 
-export type ExtendDeps = Pick<ForwardingDeps, 'cases' | 'requests' | 'publisher' | 'clock' | 'onPublishFailed'>;
+export type ExtendDeps = Pick<
+  ForwardingDeps,
+  'cases' | 'requests' | 'publisher' | 'clock' | 'onPublishFailed' | 'ladder'
+>;
 
 /** What asking for an extension came to; the refusals carry what the answer tells the asker. */
 export type ExtendOutcome =
@@ -72,6 +76,8 @@ export async function extendCase(
     const pending = await deps.cases.update(extended, stored.version, [event], now);
     if (pending) {
       await publish(deps, caseId, pending);
+      // The deadline's rungs follow the new deadline (a crash before this: the old rungs, firing, schedule the new).
+      await scheduleLadderAfterWrite(deps, extended);
       return { outcome: 'extended', case: extended };
     }
   }

@@ -19,7 +19,16 @@ import {
   type TransitionResult,
 } from '../domain/case';
 import { computeResponseDeadline, dayOfReceipt, resolveJurisdiction } from '../domain/deadline';
-import type { CaseLinks } from './case-links';
+import { ladderFor, withEscalation } from '../domain/case';
+import type { CaseLinkAction, CaseLinks } from './case-links';
+import {
+  PLATFORM_TEAM,
+  cancelLadder,
+  noContactLeftEventV2,
+  scheduleLadderAfterWrite,
+  sendEscalationMails,
+  type LadderDeps,
+} from './escalate-case';
 import { renderForwardMail } from './forward-mail';
 import {
   SEND_REFUSALS,
@@ -44,6 +53,8 @@ export interface ForwardingDeps {
   clock: Clock;
   /** Told about what could not be published at once (the sweeper publishes it later). */
   onPublishFailed?: (caseId: string, error: unknown) => void;
+  /** The escalation ladder (timers, default ladder, the platform team); without it nothing escalates. */
+  ladder?: LadderDeps;
 }
 
 /** A concurrent writer changed the case between our read and our write: read again. */
@@ -57,7 +68,7 @@ function conflict(caseId: string): AppError {
  * the intent to send it to the first privacy contact (`continueForwarding` sends it).
  */
 export async function openMatchedCase(
-  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'holidays' | 'clock'>,
+  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'holidays' | 'clock' | 'ladder'>,
   event: CaseMatchedV1,
 ): Promise<{ opened: boolean; case: ForwardingCase }> {
   const { caseId, requestId, tenantId } = event.payload;
@@ -95,6 +106,8 @@ export async function openMatchedCase(
     deadline: deadline.deadline,
     extendedDeadline: deadline.extendedDeadline,
     contacts: tenant.contacts.filter((c) => c.role === 'privacy').map((c) => ({ email: c.email, role: c.role })),
+    // The tenant's ladder as it stands now is kept with the case: a later directory change does not move its rungs.
+    ...(deps.ladder ? { ladder: ladderFor(deps.ladder.defaults, tenant.escalation) } : {}),
     at: now,
     by,
   });
@@ -153,6 +166,13 @@ export type FollowUpOutcome = ForwardOutcome | { outcome: 'none' };
  */
 export async function continueForwarding(deps: ForwardingDeps, current: ForwardingCase): Promise<FollowUpOutcome> {
   const { caseId } = current;
+  // What a crash after an earlier write may have left undone: the ladder of a forwarded case
+  // (idempotent), the platform team's mail of a case that ran out of contacts.
+  if (current.state === 'forwarded') await scheduleLadderAfterWrite(deps, current);
+  if (current.state === 'no-contact-left') {
+    const stored = await deps.cases.find(caseId);
+    if (stored) await sendEscalationMails(deps, stored, 'no-contact-left');
+  }
   if (!current.messages.some((m) => !isSending(m))) return forwardCase(deps, caseId, 0);
   if (!mustMoveToNextContact(current)) return { outcome: 'none' };
   // A send to the next contact begun before and not recorded: forwardCase finishes that one first.
@@ -176,16 +196,9 @@ export async function sendRecordedIntent(
   // A case closed after the intent was recorded (the tenant said "not ours" or "done" while SES
   // was away) gets nothing more: finishing that send would mail a tenant that is out of it.
   if (FINAL_STATES.includes(stored.case.state)) return { outcome: 'closed' };
-  const now = deps.clock.now();
   const request = await deps.requests.findById(stored.case.requestId);
   if (!request) throw new AppError('CASE_REQUEST_UNKNOWN', `request of case ${caseId} is not stored`);
-  const links = {
-    acknowledge: deps.links.linkFor(caseId, 'acknowledge', now),
-    done: deps.links.linkFor(caseId, 'done', now),
-    'not-ours': deps.links.linkFor(caseId, 'not-ours', now),
-    extend: deps.links.linkFor(caseId, 'extend', now),
-  };
-  const content = renderForwardMail(stored.case, request, links);
+  const content = renderForwardMail(stored.case, request, caseLinksNow(deps, caseId));
   const contact = stored.case.contacts[target];
   if (!contact) throw new AppError('CASE_CONTACT_UNKNOWN', `case ${caseId} has no contact ${target}`);
   let messageId: string;
@@ -228,6 +241,8 @@ export async function sendRecordedIntent(
     const pending = await deps.cases.update(sent.case, stored.version, events, deps.clock.now());
     if (pending) {
       await publish(deps, caseId, pending);
+      // The first forward starts the ladder (a crash before this: the redelivery's follow-up schedules it).
+      if (events.length > 0) await scheduleLadderAfterWrite(deps, sent.case);
       return { outcome: 'sent', contactIndex: target, sesMessageId: messageId };
     }
     // Someone else changed the case meanwhile (an admin clicked already): apply ours on theirs.
@@ -271,15 +286,13 @@ async function onSendFailed(deps: ForwardingDeps, caseId: string, target: number
 }
 
 /**
- * No privacy contact is left to try: the case ends as no-contact-left, and its outbox carries
- * `privacy.case.escalated.v1` (step `no-contact-left`) in the same update — for now that event is
- * how the platform's privacy team is told (nothing mails them yet). False when the case had already
- * ended (or could not end from where it is).
+ * No privacy contact is left to try: the case ends as no-contact-left, and the same update records
+ * the step with the intent of the platform privacy team's mail and puts `privacy.case.escalated.v1`
+ * and `.v2` (step `no-contact-left`) in the case's outbox. Then the rest of the ladder is cancelled
+ * and the mail sent (a crash before it: the redelivered event's follow-up sends it). False when the
+ * case had already ended (or could not end from where it is).
  */
-export async function noContactLeft(
-  deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'clock' | 'onPublishFailed'>,
-  caseId: string,
-): Promise<boolean> {
+export async function noContactLeft(deps: ForwardingDeps, caseId: string): Promise<boolean> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const stored = await mustFind(deps.cases, caseId);
     const now = deps.clock.now();
@@ -290,9 +303,15 @@ export async function noContactLeft(
       { caseId, requestId, tenantId, escalatedAt: now.toISOString(), step: 'no-contact-left', stepIndex: 0 },
       { correlationId: requestId },
     );
-    const pending = await deps.cases.update(ended.case, stored.version, [escalated], now);
+    const next = deps.ladder
+      ? withEscalation(ended.case, 'no-contact-left', undefined, now, [PLATFORM_TEAM])
+      : ended.case;
+    const events = deps.ladder ? [escalated, noContactLeftEventV2(next, now)] : [escalated];
+    const pending = await deps.cases.update(next, stored.version, events, now);
     if (pending) {
       await publish(deps, caseId, pending);
+      await cancelLadder(deps, caseId);
+      await sendEscalationMails(deps, { case: next, version: stored.version + 1 }, 'no-contact-left');
       return true;
     }
   }
@@ -307,7 +326,7 @@ export type ActionOutcome =
 
 /** Applies a tenant's action from an admin link, once: a repeat finds it `already` done. */
 export async function actOnCase(
-  deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'clock' | 'onPublishFailed'>,
+  deps: Pick<ForwardingDeps, 'cases' | 'publisher' | 'clock' | 'onPublishFailed' | 'ladder'>,
   caseId: string,
   action: TenantAction,
 ): Promise<ActionOutcome> {
@@ -334,10 +353,26 @@ export async function actOnCase(
     const pending = await deps.cases.update(result.case, stored.version, [event], now);
     if (pending) {
       await publish(deps, caseId, pending);
+      // Acknowledged or closed: the rest of the ladder never fires.
+      await cancelLadder(deps, caseId);
       return { outcome: 'done', case: result.case };
     }
   }
   throw conflict(caseId);
+}
+
+/** The case's four admin links, signed now. */
+export function caseLinksNow(
+  deps: Pick<ForwardingDeps, 'links' | 'clock'>,
+  caseId: string,
+): Readonly<Record<CaseLinkAction, string>> {
+  const now = deps.clock.now();
+  return {
+    acknowledge: deps.links.linkFor(caseId, 'acknowledge', now),
+    done: deps.links.linkFor(caseId, 'done', now),
+    'not-ours': deps.links.linkFor(caseId, 'not-ours', now),
+    extend: deps.links.linkFor(caseId, 'extend', now),
+  };
 }
 
 async function mustFind(cases: CaseRepository, caseId: string): Promise<StoredCase> {

@@ -1,6 +1,7 @@
 import { DEAD_LETTER_HEADERS } from '@privacy-relay/shared/kafka';
 import { EVENTS, deadLetterTopicName, topicName } from '@privacy-relay/shared/events';
 import { eventually, readTopic, testKafka } from '../../../../test/support/test-env';
+import { PLATFORM_PRIVACY_TEAM_EMAIL } from '../../../../test/support/relay-env';
 import { forwardingHarness } from '../support/forwarding-harness';
 
 /**
@@ -66,7 +67,11 @@ describe('Forwarding a case that SES refuses, through real Kafka, the database a
     const { caseId } = await matchedCase('2025-12-19T10:00:00Z');
     const [escalated] = await eventsOn(EVENTS.caseEscalatedV1, caseId);
     expect(escalated?.payload).toMatchObject({ caseId, step: 'no-contact-left' });
-    const stored = await storedCase(caseId);
+    // The platform's privacy team is mailed too (docs/escalation.md): once its SES id is recorded.
+    const stored = await eventually(async () => {
+      const found = await storedCase(caseId);
+      return found?.data.audit.some((l) => l.what === 'escalation mail sent: no-contact-left') ? found : undefined;
+    });
     expect(stored?.data.state).toBe('no-contact-left');
     expect(stored?.data.messages.map((m) => [m.contactIndex, m.delivery, m.sesMessageId])).toEqual([
       [0, 'rejected', undefined],
@@ -78,7 +83,11 @@ describe('Forwarding a case that SES refuses, through real Kafka, the database a
       ['delivery rejected', 'MAIL_REJECTED', 0],
       ['delivery rejected', 'MAIL_RECIPIENT_NOT_VERIFIED', 1],
       ['no-contact-left', undefined, undefined],
+      ['escalated: no-contact-left', undefined, undefined],
+      ['escalation mail sent: no-contact-left', undefined, undefined],
     ]);
+    const teamMails = (await mailsTo(PLATFORM_PRIVACY_TEAM_EMAIL)).filter((m) => m.subject.includes(caseId));
+    expect(teamMails.map((m) => m.subject)).toEqual([`[Privacy Relay] No contact left: case ${caseId}`]);
     const deadLetters = await deadLettersOf(caseId);
     expect(deadLetters.map((m) => m.headers[DEAD_LETTER_HEADERS.errorCode])).toContain('MAIL_RECIPIENT_NOT_VERIFIED');
   });

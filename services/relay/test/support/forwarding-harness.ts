@@ -70,7 +70,12 @@ const PUBLIC_URL = 'https://relay.example';
  */
 export function forwardingHarness(
   label: string,
-  options: { sesRefusals?: boolean; env?: Record<string, string> } = {},
+  options: {
+    sesRefusals?: boolean;
+    env?: Record<string, string>;
+    /** The relay's clock (the escalation ladder's tests move it); the system clock when absent. */
+    clock?: { now(): Date };
+  } = {},
 ) {
   const envOverrides = options.env ?? {};
   const ns = testNamespace(label);
@@ -149,7 +154,7 @@ export function forwardingHarness(
           level: 'info',
           destination: { write: (line: string) => void logLines.push(line) },
         }),
-        undefined,
+        options.clock,
         options.sesRefusals ? { sesClient: refusingSesClient(config.awsRegion, refusals) } : {},
       );
       await relay.start();
@@ -179,6 +184,11 @@ export function forwardingHarness(
         EVENTS.mailEventV1,
         EVENTS.mailEventV1.create(payload, { correlationId: payload.caseId ?? payload.sesMessageId }),
       );
+    },
+
+    /** The test's database, for reading (and, in the ladder's tests, moving the timer sweep cursor). */
+    get db(): Connection {
+      return connection;
     },
 
     storedCase(caseId: string): Promise<StoredCase | null> {

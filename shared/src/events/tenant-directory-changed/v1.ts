@@ -54,12 +54,19 @@ export const tenantDirectoryChangedV1 = defineEventContract({
             .string()
             .regex(/^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/, 'a jurisdiction code such as GB-ENG, DE or US-CA')
             .optional(),
-          /** Overrides of the escalation ladder, in days after forwarding. */
+          /**
+           * The tenant's overrides of the relay's default escalation ladder (docs/escalation.md);
+           * each absent field keeps the default. The reminder counts working days after the first
+           * forward, the admins' and platform team's rungs calendar days after it (moved to the
+           * next working day), the deadline warning working days before the deadline in force.
+           * Bounds and `deadlineWarningWorkingDays` since v1 with the ladder (optional).
+           */
           escalation: z
             .object({
-              reminderAfterWorkingDays: z.number().int().positive().optional(),
-              allAdminsAfterDays: z.number().int().positive().optional(),
-              privacyTeamAfterDays: z.number().int().positive().optional(),
+              reminderAfterWorkingDays: z.number().int().min(1).max(60).optional(),
+              allAdminsAfterDays: z.number().int().min(1).max(120).optional(),
+              privacyTeamAfterDays: z.number().int().min(1).max(180).optional(),
+              deadlineWarningWorkingDays: z.number().int().min(1).max(30).optional(),
             })
             .optional(),
         })

@@ -7,6 +7,7 @@ import {
   type DeliveryEvent,
   type MessageDelivery,
 } from '../delivery/message-delivery';
+import type { CaseEscalation, EscalationLadder } from './escalation-ladder';
 
 /**
  * Where a case stands. `matched` until the first message to a contact is accepted by SES;
@@ -135,6 +136,10 @@ export interface ForwardingCase {
   messages: CaseMessage[];
   audit: AuditLine[];
   evidence?: MailEvidence[];
+  /** The escalation ladder of this case: the relay's default with the tenant's overrides when it opened. */
+  ladder?: EscalationLadder;
+  /** The escalation steps recorded, each once, with their mails (docs/escalation.md). */
+  escalations?: CaseEscalation[];
 }
 
 export type TransitionResult =
@@ -171,6 +176,7 @@ export interface NewCase {
   deadline: string;
   extendedDeadline: string;
   contacts: CaseContact[];
+  ladder?: EscalationLadder;
   at: Date;
   by: Actor;
 }

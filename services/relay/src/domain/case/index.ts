@@ -1,3 +1,4 @@
 export * from './forwarding-case';
 export * from './minimise-case';
 export * from './extend-deadline';
+export * from './escalation-ladder';

@@ -30,6 +30,14 @@ export function minimiseCase(current: ForwardingCase, at: Date): ForwardingCase 
       email: MINIMISED,
       ...(message.requestedBy ? { requestedBy: { kind: 'operator' as const, operatorId: MINIMISED } } : {}),
     })),
+    ...(current.escalations
+      ? {
+          escalations: current.escalations.map((e) => ({
+            ...e,
+            mails: e.mails.map((m) => (m.to === 'admin' ? { ...m, email: MINIMISED } : m)),
+          })),
+        }
+      : {}),
     audit: [
       ...current.audit.map((line) => ({
         ...line,

@@ -64,6 +64,11 @@ function fromEpochDay(epochDay: number): PlainDate {
   return fromParts({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
 }
 
+/** Days from `from` to `to` (negative when `to` is earlier). */
+export function daysBetween(from: PlainDate, to: PlainDate): number {
+  return toEpochDay(to) - toEpochDay(from);
+}
+
 export function addDays(date: PlainDate, days: number): PlainDate {
   return fromEpochDay(toEpochDay(date) + days);
 }

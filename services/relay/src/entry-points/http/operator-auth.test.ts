@@ -9,6 +9,7 @@ const baseEnv = {
   RELAY_LINK_SECRET: 'unit-test-relay-link-secret-0123456789abcdef',
   RELAY_EVIDENCE_SIGNING_KEY: 'MC4CAQAwBQYDK2VwBCIEIEWwSR99gMYqDdkb0FUPq26tdoSaIyr7iugy3150BjWi',
   RELAY_EVIDENCE_DIR: '/nonexistent/evidence',
+  RELAY_PLATFORM_PRIVACY_TEAM_EMAIL: 'privacy-team@platform.test',
 };
 
 describe('Operator credentials', () => {
