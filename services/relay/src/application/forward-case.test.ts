@@ -43,7 +43,12 @@ class InMemoryCases implements CaseRepository {
 
 function setup(
   mailer: (mail: CaseMail) => Promise<{ messageId: string }>,
-  overrides: { receivedAt?: Date; tenant?: Partial<TenantRecord>; timeZones?: readonly string[] } = {},
+  overrides: {
+    receivedAt?: Date;
+    tenant?: Partial<TenantRecord>;
+    timeZones?: readonly string[];
+    status?: RelayRequest['status'];
+  } = {},
 ) {
   const cases = new InMemoryCases();
   const sent: CaseMail[] = [];
@@ -56,7 +61,7 @@ function setup(
     requester: { name: 'Ada', email: 'ada@example.org' },
     rights: ['access'],
     text: 'hello',
-    status: 'verified',
+    status: overrides.status ?? 'verified',
     sourceEventId: 'e',
   };
   const tenant: TenantRecord = {
@@ -123,6 +128,17 @@ describe('Forwarding a case', () => {
       expect((await openMatchedCase(deps, matched)).case.receivedOn).toBe(receivedOn);
     },
   );
+
+  it('When a case.matched names a request the requester never verified, then no case is opened and nothing is mailed (dead-lettered after a few tries)', async () => {
+    const { deps, matched, sent, cases } = setup(async () => ({ messageId: 'ses-1' }), {
+      status: 'awaiting-verification',
+    });
+    const error = await openMatchedCase(deps, matched).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'CASE_REQUEST_UNVERIFIED' });
+    expect(cases.docs.size).toBe(0);
+    expect(sent).toEqual([]);
+  });
 
   it('When a matched event comes twice, then one case is opened, with the deadline from the day of receipt, and one mail goes out', async () => {
     const { deps, sent, published, matched, cases } = setup(async () => ({ messageId: 'ses-1' }));

@@ -82,6 +82,14 @@ export async function openMatchedCase(
       retriable: true,
       maxAttempts: 5,
     });
+  // The matcher and operators match only verified requests: anything else on the topic (a
+  // replayed or forged event) must never send a person's request to a customer. The verified event
+  // may still be on its way: retried a few times, then dead-lettered with this reason.
+  if (request.status !== 'verified')
+    throw new AppError('CASE_REQUEST_UNVERIFIED', `request ${requestId} of case ${caseId} is not verified`, {
+      retriable: true,
+      maxAttempts: 5,
+    });
   const tenant = await deps.directory.findTenant(tenantId);
   if (!tenant)
     throw new AppError('CASE_TENANT_UNKNOWN', `tenant ${tenantId} of case ${caseId} is not in the directory`);

@@ -253,7 +253,10 @@ export function forwardingHarness(
       return { status: response.status, body: (text ? JSON.parse(text) : {}) as OperatorAnswer['body'] };
     },
 
-    /** A stored, unverified request (so the matcher leaves it alone; `overrides` change its payload) and the case an operator matched it to. */
+    /**
+     * A stored request marked verified in the relay's store only (no verified event, so the matcher
+     * leaves it alone; `overrides` change its payload) and the case an operator matched it to.
+     */
     async matchedCase(
       receivedAt: string,
       overrides: Partial<RequestReceivedV1['payload']> = {},
@@ -273,6 +276,10 @@ export function forwardingHarness(
           .findOne({ _id: requestId as never })
           .then((d) => d ?? undefined),
       );
+      // The relay opens cases only for verified requests.
+      await connection
+        .collection('requests')
+        .updateOne({ _id: requestId as never }, { $set: { status: 'verified', verifiedAt: new Date() } });
       const caseId = caseIdFor(requestId, tenantId);
       await publisher.publish(
         EVENTS.caseMatchedV1,
