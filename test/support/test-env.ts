@@ -47,7 +47,28 @@ export function testKafka(brokers = stackEndpoints().kafkaBrokers): Kafka {
 }
 
 export async function createTestTopics(kafka: Kafka, topicPrefix: string): Promise<void> {
-  await ensureTopics(kafka, { prefix: topicPrefix, numPartitions: 3, replicationFactor: 1 });
+  const created = await ensureTopics(kafka, { prefix: topicPrefix, numPartitions: 3, replicationFactor: 1 });
+  // The controller names a leader before the broker serves the partition: on a busy machine a
+  // first produce then fails with "not the leader" after the producer's retries. Listing each new
+  // topic's offsets is answered by the partition leaders themselves, so it waits for exactly that.
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (const topic of created) {
+      for (;;) {
+        try {
+          await admin.fetchTopicOffsets(topic);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export interface ReadMessage {
