@@ -128,6 +128,14 @@ export class ConsoleSessions {
     return { record, user };
   }
 
+  /**
+   * Ends the session a token names, if any (sign-in ends the session the browser carried in: one
+   * browser, one session, and a session planted in it before sign-in dies there).
+   */
+  async end(token: string): Promise<void> {
+    await this.deps.store.delete(sha256(token));
+  }
+
   /** Ends the session for good: its record is deleted, so its cookie opens nothing any more. */
   async signOut(record: ConsoleSessionRecord): Promise<void> {
     await this.deps.store.delete(record.id);
