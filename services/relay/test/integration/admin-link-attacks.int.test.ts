@@ -73,4 +73,23 @@ describe('Admin links under attack: HEAD, concurrent POSTs, a case that moved on
     expect(after?.version).toBe(done?.version);
     expect(after?.data.state).toBe('done');
   });
+
+  it('When the tenant has said "not ours", then its links no longer show who asked or what they wrote (the wrong company holds no right to them)', async () => {
+    const { caseId } = await matchedCase(new Date().toISOString());
+    const links = await linksOf(caseId);
+    const before = await (await fetch(links.acknowledge)).text();
+    // Before: the page shows the request (the forward's own content).
+    expect(before).toContain(`ada-${unique}@example.org`);
+    expect((await fetch(links.notOurs, { method: 'POST' })).status).toBe(200);
+    for (const link of [links.acknowledge, links.done, links.notOurs]) {
+      const page = await fetch(link);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('Marked not ours');
+      expect(html).not.toContain('Ada');
+      expect(html).not.toContain(`ada-${unique}`);
+      expect(html).not.toContain('Please send me');
+      expect(html).not.toContain('<form');
+    }
+  });
 });
