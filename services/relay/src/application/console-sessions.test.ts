@@ -55,4 +55,29 @@ describe('Console sessions', () => {
     const after = new ConsoleSessions({ users: [], store, clock, ttlMs: 60_000 });
     expect(await after.resume(token)).toEqual({ failure: 'user-removed' });
   });
+
+  it('When a user’s password is changed in the configuration, then the sessions signed in with the old one open nothing', async () => {
+    const store = new MemoryStore();
+    const clock = { now: () => new Date('2026-03-02T09:00:00Z') };
+    const before = new ConsoleSessions({ users, store, clock, ttlMs: 60_000 });
+    const { token } = (await before.signIn('ops', 'operator-password-1'))!;
+    // The password leaked and the administrator set a new one: whoever signed in with the old one is out.
+    const newHash = parsePasswordHash(await hashPassword('operator-password-2')) as PasswordHash;
+    const after = new ConsoleSessions({
+      users: [{ username: 'ops', role: 'operator', passwordHash: newHash }],
+      store,
+      clock,
+      ttlMs: 60_000,
+    });
+    expect(await after.resume(token)).toEqual({ failure: 'password-changed' });
+    // A role change alone keeps the session (the role is read on every request).
+    const { token: fresh } = (await after.signIn('ops', 'operator-password-2'))!;
+    const demoted = new ConsoleSessions({
+      users: [{ username: 'ops', role: 'viewer', passwordHash: newHash }],
+      store,
+      clock,
+      ttlMs: 60_000,
+    });
+    expect(await demoted.resume(fresh)).toMatchObject({ user: { role: 'viewer' } });
+  });
 });

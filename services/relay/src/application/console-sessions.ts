@@ -11,6 +11,11 @@ export interface ConsoleSessionRecord {
   /** SHA-256 (hex) of the session token. */
   id: string;
   username: string;
+  /**
+   * Which configured password the session was opened with (a digest of its hash's salt, which every
+   * new hash draws afresh): a password changed in the configuration ends the sessions of the old one.
+   */
+  credential: string;
   /** Every console form carries it; a post without it (or with another) is refused. */
   csrfToken: string;
   createdAt: Date;
@@ -32,7 +37,7 @@ export interface ConsoleSession {
   user: ConsoleUser;
 }
 
-export type ResumeFailure = 'unknown' | 'expired' | 'user-removed';
+export type ResumeFailure = 'unknown' | 'expired' | 'user-removed' | 'password-changed';
 
 /**
  * Runs at most `limit` password checks at once: each holds 128 MiB for about half a second, and
@@ -59,11 +64,14 @@ class PasswordCheckQueue {
 
 const sha256 = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const randomToken = () => randomBytes(32).toString('base64url');
+/** Names a configured password without being a way to test guesses against it (the salt only). */
+const credentialOf = (user: ConsoleUser) =>
+  createHash('sha256').update('console credential\n').update(user.passwordHash.salt).digest('hex');
 
 /**
  * Console sign-in, sessions and sign-out against the configured users. A session is a server-side
  * record: it expires `ttlMs` after sign-in whatever the cookie says, and sign-out deletes it, so a
- * copied cookie dies with it. A user removed from the configuration loses their sessions at once.
+ * copied cookie dies with it. A user removed from the configuration, or given a new password there, loses their sessions at once.
  */
 export class ConsoleSessions {
   private readonly users: ReadonlyMap<string, ConsoleUser>;
@@ -97,6 +105,7 @@ export class ConsoleSessions {
     const record: ConsoleSessionRecord = {
       id: sha256(token),
       username: user.username,
+      credential: credentialOf(user),
       csrfToken: randomToken(),
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.deps.ttlMs),
@@ -115,7 +124,16 @@ export class ConsoleSessions {
     }
     const user = this.users.get(record.username);
     if (!user) return { failure: 'user-removed' };
+    if (record.credential !== credentialOf(user)) return { failure: 'password-changed' };
     return { record, user };
+  }
+
+  /**
+   * Ends the session a token names, if any (sign-in ends the session the browser carried in: one
+   * browser, one session, and a session planted in it before sign-in dies there).
+   */
+  async end(token: string): Promise<void> {
+    await this.deps.store.delete(sha256(token));
   }
 
   /** Ends the session for good: its record is deleted, so its cookie opens nothing any more. */

@@ -73,4 +73,45 @@ describe('Admin links under attack: HEAD, concurrent POSTs, a case that moved on
     expect(after?.version).toBe(done?.version);
     expect(after?.data.state).toBe('done');
   });
+
+  it('When the tenant has said "not ours", then its links no longer show who asked or what they wrote (the wrong company holds no right to them)', async () => {
+    const { caseId } = await matchedCase(new Date().toISOString());
+    const links = await linksOf(caseId);
+    const before = await (await fetch(links.acknowledge)).text();
+    // Before: the page shows the request (the forward's own content).
+    expect(before).toContain(`ada-${unique}@example.org`);
+    expect((await fetch(links.notOurs, { method: 'POST' })).status).toBe(200);
+    for (const link of [links.acknowledge, links.done, links.notOurs]) {
+      const page = await fetch(link);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('Marked not ours');
+      expect(html).not.toContain('Ada');
+      expect(html).not.toContain(`ada-${unique}`);
+      expect(html).not.toContain('Please send me');
+      expect(html).not.toContain('<form');
+    }
+  });
+
+  // Not fixed (found in review, issue 17): admin links are stateless HMAC tokens for a case and an
+  // action, so nothing revokes the ones mailed to an address an operator has since replaced (a
+  // mistyped address, someone who left): that mailbox can still read the request and close the case
+  // until RELAY_LINK_TTL_DAYS. A fix binds each link to its contact's current address (a generation
+  // in the case, in the token's MAC binding) — a change of the forwarding area's link model.
+  it.failing(
+    'When an operator replaces the contact a forward was mailed to, then the links in that mail no longer act on the case',
+    async () => {
+      const { caseId } = await matchedCase(new Date().toISOString());
+      const links = await linksOf(caseId);
+      const stored = await storedCase(caseId);
+      const contactIndex = stored!.data.messages[0]!.contactIndex;
+      const changed = await h.operator('PUT', `/v1/cases/${caseId}/contacts/${contactIndex}`, {
+        email: `replacement-${unique}@acme.example`,
+      });
+      expect(changed.status).toBe(200);
+      const stale = await fetch(links.done, { method: 'POST' });
+      expect(stale.status).toBe(403);
+      expect((await storedCase(caseId))?.data.state).toBe('forwarded');
+    },
+  );
 });

@@ -5,6 +5,8 @@ interface ConsoleSessionDocument {
   /** SHA-256 (hex) of the session token: the cookie's token is never stored. */
   _id: string;
   username: string;
+  /** Which configured password opened it (a digest of the hash's salt); absent on records from before. */
+  credential?: string;
   csrfToken: string;
   createdAt: Date;
   expiresAt: Date;
@@ -16,6 +18,7 @@ const sessionSchema = new Schema<ConsoleSessionDocument>(
     // filter is a scan of this small collection, run once per sign-in (no TTL index on FerretDB).
     _id: { type: String, required: true },
     username: { type: String, required: true },
+    credential: { type: String },
     csrfToken: { type: String, required: true },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
@@ -39,8 +42,16 @@ export class MongoConsoleSessionStore implements ConsoleSessionStore {
   async find(id: string): Promise<ConsoleSessionRecord | undefined> {
     const document = await this.model.findById(id).lean<ConsoleSessionDocument>();
     if (!document) return undefined;
-    const { _id, username, csrfToken, createdAt, expiresAt } = document;
-    return { id: _id, username, csrfToken, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) };
+    const { _id, username, credential, csrfToken, createdAt, expiresAt } = document;
+    // A record from before credentials were recorded matches no password: its user signs in again.
+    return {
+      id: _id,
+      username,
+      credential: credential ?? '',
+      csrfToken,
+      createdAt: new Date(createdAt),
+      expiresAt: new Date(expiresAt),
+    };
   }
 
   async delete(id: string): Promise<void> {

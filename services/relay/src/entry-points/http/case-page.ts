@@ -189,6 +189,11 @@ function actionForm(
 }
 
 function requestSection(c: ForwardingCase, request: RelayRequest | undefined): string {
+  // The organisation said the request is not for it: its links keep the case's state, not the person.
+  if (c.state === 'not-ours') {
+    return `<h2>What was asked</h2>
+<p>Not shown any more: your organisation said this request is not for it (received on ${e(c.receivedOn)}).</p>`;
+  }
   if (!request) {
     return `<h2>What was asked</h2>
 <p>The request’s details are no longer held (received on ${e(c.receivedOn)}).</p>`;

@@ -150,6 +150,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
         httpStatus: 429,
       }),
   });
+  // The console's forms only: a JSON (or text) body is refused with 415 before any handler reads it.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 16 * 1024 },
@@ -329,6 +331,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
         { outcome: 'signed-in', username: signedIn.session.user.username, role: signedIn.session.user.role },
         'console sign-in',
       );
+      // The session the browser came with (planted before sign-in, or the user's own) ends here.
+      const carried = request.cookies[cookieNames.session];
+      const before = carried ? request.unsignCookie(carried) : undefined;
+      if (before?.valid && before.value) await deps.sessions.end(before.value);
       void reply.clearCookie(cookieNames.signIn, cookieOptions);
       void reply.setCookie(cookieNames.session, signedIn.token, cookieOptions);
       return reply.redirect(path('/triage'), 303);
