@@ -1,5 +1,6 @@
 import type { EventPublisher } from '../kafka/event-publisher';
 import type { Logger } from '../logger';
+import { PeriodicTask } from '../runtime/periodic-task';
 import { publishOutboxEvents, type OutboxSource } from './outbox';
 
 export interface OutboxSweeperOptions {
@@ -26,24 +27,24 @@ export interface OutboxSweeperOptions {
  * at the first failed publish (Kafka is away: the next sweep tries again).
  */
 export class OutboxSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   private readonly now: () => Date;
 
   constructor(private readonly options: OutboxSweeperOptions) {
     this.now = options.now ?? (() => new Date());
+    this.task = new PeriodicTask({
+      intervalMs: options.intervalMs,
+      run: () => this.sweepOnce(),
+      onError: (error) => options.logger.warn({ outbox: options.name, err: error }, 'outbox sweep failed'),
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep; resolves with how many documents' events it published. */
@@ -69,17 +70,5 @@ export class OutboxSweeper {
     }
     if (published > 0) this.options.logger.info({ outbox: this.options.name, published }, 'outbox events published');
     return { published, failed: false };
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweepOnce()
-        .catch((error: unknown) =>
-          this.options.logger.warn({ outbox: this.options.name, err: error }, 'outbox sweep failed'),
-        )
-        .finally(() => this.schedule());
-    }, this.options.intervalMs);
-    this.timer.unref();
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import { PeriodicTask } from '../runtime/periodic-task';
 import type { RetentionDayLists } from './retention-day-lists';
 import { daysToSweep, utcDay } from './retention-days';
 
@@ -165,33 +166,21 @@ export interface RetentionSweeperOptions {
 
 /** Runs the sweep every `intervalMs` until stopped (each instance; the sweep is safe side by side). */
 export class RetentionSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly options: RetentionSweeperOptions) {}
+  constructor(options: RetentionSweeperOptions) {
+    this.task = new PeriodicTask({
+      intervalMs: options.intervalMs,
+      run: () => options.sweep.sweepOnce(),
+      onError: (error) => options.logger.warn({ err: error }, 'retention sweep failed; the next one retries'),
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.options.sweep
-        .sweepOnce()
-        .catch((error: unknown) =>
-          this.options.logger.warn({ err: error }, 'retention sweep failed; the next one retries'),
-        )
-        .finally(() => this.schedule());
-    }, this.options.intervalMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@privacy-relay/shared/logger';
+import { PeriodicTask } from '@privacy-relay/shared/runtime';
 import { CheckpointExistsError } from '../adapters/evidence/checkpoint-directory';
 import { writeCheckpoints, type CheckpointDeps } from '../application/evidence-checkpoint';
 
@@ -7,24 +8,25 @@ import { writeCheckpoints, type CheckpointDeps } from '../application/evidence-c
  * waits for the run under way). A run that fails is logged and the next one tries again.
  */
 export class EvidenceCheckpointer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: CheckpointDeps,
     private readonly options: { intervalMs: number; logger: Logger },
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule();
+  ) {
+    this.task = new PeriodicTask({
+      intervalMs: options.intervalMs,
+      run: () => this.runOnce(),
+      onError: (error) => options.logger.warn({ err: error }, 'evidence checkpoint failed; the next run tries again'),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async runOnce(): Promise<void> {
@@ -43,13 +45,5 @@ export class EvidenceCheckpointer {
       }
       this.options.logger.warn({ err: error }, 'evidence checkpoint failed; the next run tries again');
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce().finally(() => this.schedule());
-    }, this.options.intervalMs);
-    this.timer.unref();
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@privacy-relay/shared/logger';
+import { PeriodicTask } from '@privacy-relay/shared/runtime';
 import { sweepDueTimers, type SweepDueTimersDeps, type SweepDueTimersOptions } from '../application/sweep-due-timers';
 
 export interface LadderTimerSweeperOptions extends SweepDueTimersOptions {
@@ -13,24 +14,27 @@ export interface LadderTimerSweeperOptions extends SweepDueTimersOptions {
  * after the lease, and the timers fire then, once.
  */
 export class LadderTimerSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: SweepDueTimersDeps,
     private readonly options: LadderTimerSweeperOptions,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.next(0);
+  ) {
+    // The first sweep at once: timers that came due while no instance ran.
+    this.task = new PeriodicTask({
+      intervalMs: options.intervalMs,
+      firstDelayMs: 0,
+      run: () => this.sweepOnce(),
+      onError: (error) => options.logger.warn({ err: error }, 'ladder timer sweep failed; the next one retries'),
+    });
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep now (tests, and the first one at start). */
@@ -52,13 +56,5 @@ export class LadderTimerSweeper {
           );
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'ladder timer sweep failed; the next one retries'));
-  }
-
-  private next(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweepOnce().finally(() => this.next(this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
   }
 }
