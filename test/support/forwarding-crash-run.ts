@@ -100,7 +100,7 @@ const WORDS = [
 ];
 const TRADES = ['Analytics', 'Logistics', 'Bakeries', 'Outfitters', 'Studios'];
 
-interface StoredCaseDoc {
+export interface StoredCaseDoc {
   _id: string;
   requestId: string;
   state: string;
@@ -108,6 +108,39 @@ interface StoredCaseDoc {
   data: {
     messages: { contactIndex: number; email: string; sesMessageId?: string; intentAt?: string; sentAt?: string }[];
   };
+}
+
+/** The run's forward mails by (case, contact): the case id from the links in the mail's text. */
+export function mailsByCaseAndContact(mails: readonly StoredMail[]): Map<string, StoredMail[]> {
+  const byPair = new Map<string, StoredMail[]>();
+  for (const mail of mails) {
+    const caseId = /\/case-links\/([0-9a-f-]{36})\//.exec(mail.body.text ?? '')?.[1] ?? 'unknown';
+    const key = `${caseId}|${mail.destination.to.join(',')}`;
+    byPair.set(key, [...(byPair.get(key) ?? []), mail]);
+  }
+  return byPair;
+}
+
+/**
+ * Each (case, contact) that got more than one mail, with the kill at which that message's intent
+ * stood without an SES message id (the one window that explains a duplicate); none: unexplained.
+ */
+export function attributeDuplicates(
+  byPair: ReadonlyMap<string, readonly StoredMail[]>,
+  storedCases: readonly Pick<StoredCaseDoc, '_id' | 'data'>[],
+  kills: readonly Pick<KillRecord, 'openWindows'>[],
+): DuplicateMail[] {
+  const duplicates: DuplicateMail[] = [];
+  for (const [key, mails] of byPair) {
+    if (mails.length < 2) continue;
+    const [caseId = '', contact = ''] = key.split('|');
+    const contactIndex = storedCases
+      .find((c) => c._id === caseId)
+      ?.data.messages.find((m) => m.email === contact)?.contactIndex;
+    const window = kills.findIndex((kill) => kill.openWindows.includes(`${caseId}#${String(contactIndex)}`));
+    duplicates.push({ caseId, contact, mails: mails.length, windowAtKill: window >= 0 ? window + 1 : undefined });
+  }
+  return duplicates;
 }
 
 interface StoredDecisionDoc {
@@ -271,12 +304,7 @@ export async function runForwardingCrash(options: CrashRunOptions): Promise<Cras
     // The SES endpoint's store: every mail of this run (its contacts' domains are the run's own).
     const emails = await storedMails(startedEpochS);
     const ours = emails.filter((mail) => mail.destination.to.some((to) => to.endsWith(`-${run}.crash.example`)));
-    const byPair = new Map<string, StoredMail[]>();
-    for (const mail of ours) {
-      const caseId = /\/case-links\/([0-9a-f-]{36})\//.exec(mail.body.text ?? '')?.[1] ?? 'unknown';
-      const key = `${caseId}|${mail.destination.to.join(',')}`;
-      byPair.set(key, [...(byPair.get(key) ?? []), mail]);
-    }
+    const byPair = mailsByCaseAndContact(ours);
     // A forwarded case whose stored message id the store does not hold lost its mail.
     const mailIds = new Set(ours.map((mail) => mail.messageId));
     for (const stored of storedCases) {
@@ -284,16 +312,7 @@ export async function runForwardingCrash(options: CrashRunOptions): Promise<Cras
       if (stored.state === 'forwarded' && (!id || !mailIds.has(id)))
         unfinished.push(`${stored.requestId} (mail missing)`);
     }
-    const duplicates: DuplicateMail[] = [];
-    for (const [key, mails] of byPair) {
-      if (mails.length < 2) continue;
-      const [caseId = '', contact = ''] = key.split('|');
-      const contactIndex = storedCases
-        .find((c) => c._id === caseId)
-        ?.data.messages.find((m) => m.email === contact)?.contactIndex;
-      const window = kills.findIndex((kill) => kill.openWindows.includes(`${caseId}#${String(contactIndex)}`));
-      duplicates.push({ caseId, contact, mails: mails.length, windowAtKill: window >= 0 ? window + 1 : undefined });
-    }
+    const duplicates = attributeDuplicates(byPair, storedCases, kills);
     return {
       requests: options.requests,
       forwarded,
