@@ -1,6 +1,6 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type Envelope } from '@privacy-relay/shared/events';
-import type { EscalationLadder, ForwardingCase } from '../domain/case';
+import type { EscalationLadder } from '../domain/case';
 import type { PlainDate } from '../domain/deadline';
 import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
@@ -20,8 +20,9 @@ import type { CaseTimerStore, ClaimResult, ScheduleOutcome } from './case-timer-
 import { fireLadderStep } from './escalate-case';
 import { extendCase } from './extend-case';
 import { actOnCase, continueForwarding, noContactLeft, openMatchedCase, type ForwardingDeps } from './forward-case';
-import type { CaseMail, CaseRepository, StoredCase, TenantRecord } from './ports';
+import type { CaseMail, TenantRecord } from './ports';
 import { sweepDueTimers } from './sweep-due-timers';
+import { InMemoryCases } from './testing/in-memory-cases';
 
 const requestId = '0193a1c2-7d4e-4a10-9b7c-00000000001a';
 const tenantId = 'acme';
@@ -35,33 +36,6 @@ const DEFAULTS: EscalationLadder = {
 };
 // England's bank holidays of spring 2026 (Good Friday, Easter Monday, early May, spring).
 const HOLIDAYS = new Set(['2026-04-03', '2026-04-06', '2026-05-04', '2026-05-25']);
-
-class InMemoryCases implements CaseRepository {
-  readonly docs = new Map<string, { stored: StoredCase; outbox: Envelope[] }>();
-  async find(id: string) {
-    const doc = this.docs.get(id);
-    return doc ? structuredClone(doc.stored) : undefined;
-  }
-  async listByRequest(id: string) {
-    return [...this.docs.values()].filter((d) => d.stored.case.requestId === id).map((d) => structuredClone(d.stored));
-  }
-  async create(c: ForwardingCase) {
-    if (this.docs.has(c.caseId)) return false;
-    this.docs.set(c.caseId, { stored: { case: structuredClone(c), version: 1 }, outbox: [] });
-    return true;
-  }
-  async update(next: ForwardingCase, expected: number, events: readonly Envelope[]) {
-    const doc = this.docs.get(next.caseId);
-    if (!doc || doc.stored.version !== expected) return false;
-    doc.stored = { case: structuredClone(next), version: expected + 1 };
-    doc.outbox.push(...events);
-    return events.length > 0 ? [...doc.outbox] : [];
-  }
-  async markPublished(id: string) {
-    const doc = this.docs.get(id);
-    if (doc) doc.outbox = [];
-  }
-}
 
 /** The timer store's rules in memory: move a pending timer, keep a fired one, refuse a cancelled case. */
 class MemoryTimerStore implements CaseTimerStore {

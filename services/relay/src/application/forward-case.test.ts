@@ -1,45 +1,18 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type Envelope } from '@privacy-relay/shared/events';
-import type { ForwardingCase } from '../domain/case';
 import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
 import { CaseLinks } from './case-links';
 import { actOnCase, continueForwarding, forwardCase, openMatchedCase, type ForwardingDeps } from './forward-case';
 import { changeContact, resendCase } from './operate-case';
 import { trackMailEvent } from './track-mail-event';
-import type { CaseMail, CaseRepository, StoredCase, TenantRecord } from './ports';
+import type { CaseMail, CaseRepository, TenantRecord } from './ports';
+import { InMemoryCases } from './testing/in-memory-cases';
 
 const now = new Date('2026-03-02T09:00:00Z');
 const requestId = '0193a1c2-7d4e-4a10-9b7c-00000000000a';
 const tenantId = 'acme';
 const caseId = caseIdFor(requestId, tenantId);
-
-class InMemoryCases implements CaseRepository {
-  readonly docs = new Map<string, { stored: StoredCase; outbox: Envelope[] }>();
-  async find(id: string) {
-    const doc = this.docs.get(id);
-    return doc ? structuredClone(doc.stored) : undefined;
-  }
-  async listByRequest(id: string) {
-    return [...this.docs.values()].filter((d) => d.stored.case.requestId === id).map((d) => structuredClone(d.stored));
-  }
-  async create(c: ForwardingCase) {
-    if (this.docs.has(c.caseId)) return false;
-    this.docs.set(c.caseId, { stored: { case: structuredClone(c), version: 1 }, outbox: [] });
-    return true;
-  }
-  async update(next: ForwardingCase, expected: number, events: readonly Envelope[], _at?: Date) {
-    const doc = this.docs.get(next.caseId);
-    if (!doc || doc.stored.version !== expected) return false;
-    doc.stored = { case: structuredClone(next), version: expected + 1 };
-    doc.outbox.push(...events);
-    return events.length > 0 ? [...doc.outbox] : [];
-  }
-  async markPublished(id: string) {
-    const doc = this.docs.get(id);
-    if (doc) doc.outbox = [];
-  }
-}
 
 function setup(
   mailer: (mail: CaseMail) => Promise<{ messageId: string }>,
