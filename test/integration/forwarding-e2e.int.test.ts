@@ -221,6 +221,12 @@ describe('Forwarding end to end: form request to acknowledged case, the requeste
       /https:\/\/relay\.example\/case-links\/[0-9a-f-]{36}\/acknowledge\/\S+/,
     );
     const caseId = /case-links\/([0-9a-f-]{36})\//.exec(firstAck)?.[1] ?? '';
+    // SES holds the mail a moment before the relay has recorded its message id (the case is still matched).
+    const forwarded = await eventually(async () => {
+      const found = await storedCase(caseId);
+      return found?.data.state === 'forwarded' ? found : undefined;
+    });
+    expect(forwarded.data).toMatchObject({ deadline, extendedDeadline, tenantName });
     for (const action of ['acknowledge', 'done', 'not-ours']) {
       const link = linkIn(
         firstForward.body.text,
@@ -230,11 +236,6 @@ describe('Forwarding end to end: form request to acknowledged case, the requeste
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<form method="post"');
     }
-    const forwarded = await eventually(async () => {
-      const found = await storedCase(caseId);
-      return found?.data.state === 'forwarded' ? found : undefined;
-    });
-    expect(forwarded.data).toMatchObject({ deadline, extendedDeadline, tenantName });
 
     // 4. SES reports a permanent bounce of the first contact's mail over SNS, signed, to intake.
     const bounce = signedSnsMessage(pki.keyPem, {

@@ -68,4 +68,36 @@ describe('the case page', () => {
     expect(page.body).toContain('<strong>23 days left</strong>');
     expect(page.body).toContain('<button type="submit">Acknowledge</button>');
   });
+
+  it('When a link is opened before the relay has recorded the send, then the page says to reload, not that the action no longer applies', () => {
+    const sending = ok(
+      recordSendIntent(
+        openCase({
+          caseId: forwarded.caseId,
+          requestId: forwarded.requestId,
+          tenantId: 'acme',
+          regime: 'uk-gdpr',
+          jurisdiction: 'GB-ENG',
+          receivedOn: '2026-03-02',
+          deadline: '2026-04-02',
+          extendedDeadline: '2026-06-02',
+          contacts: [{ email: 'privacy@acme.example', role: 'privacy' }],
+          at,
+          by: { kind: 'matcher' },
+        }),
+        0,
+        at,
+      ),
+    );
+    const page = casePage({
+      forwardingCase: sending,
+      request: undefined,
+      today: '2026-03-02',
+      opened: 'acknowledge',
+      targets,
+    });
+    expect(page.body).toContain('<strong>Not ready yet.</strong>');
+    expect(page.body).not.toContain('no longer applies');
+    expect(page.body).not.toContain('<button type="submit">Acknowledge</button>');
+  });
 });

@@ -135,6 +135,13 @@ function whyNotNow(c: ForwardingCase, action: Exclude<CaseLinkAction, 'extend'>)
   const already =
     (action === 'acknowledge' && c.state === 'acknowledged') || (action !== 'acknowledge' && c.state === action);
   if (already) return { title: 'Already recorded', message: `${mine[c.state]} Nothing more to do with this link.` };
+  // SES hands the mail over a moment before the relay records it as sent: the link works once it has.
+  if (c.state === 'matched') {
+    return {
+      title: 'Not ready yet',
+      message: 'We are still recording that this request was sent to you. Reload this page in a minute.',
+    };
+  }
   return {
     title: 'Not possible now',
     message: `${mine[c.state] ?? `This request is ${c.state.replace(/-/g, ' ')}.`} ${WHAT[action].title} no longer applies.`,
