@@ -1,5 +1,5 @@
 import type { MailEventV1 } from '@privacy-relay/shared/events';
-import { applyMailEvent } from '../domain/case';
+import { applyMailEvent, type EscalationStep } from '../domain/case';
 import type { DeliveryAction } from '../domain/delivery/message-delivery';
 import { AppError } from '@privacy-relay/shared/errors';
 import { continueForwarding, type FollowUpOutcome, type ForwardingDeps } from './forward-case';
@@ -8,7 +8,13 @@ import { continueForwarding, type FollowUpOutcome, type ForwardingDeps } from '.
 export type FollowUp = FollowUpOutcome['outcome'];
 
 export type TrackOutcome =
-  | { outcome: 'applied'; action: DeliveryAction; contactIndex: number; followUp: FollowUp }
+  | {
+      outcome: 'applied';
+      action: DeliveryAction;
+      contactIndex: number | undefined;
+      escalationStep?: EscalationStep;
+      followUp: FollowUp;
+    }
   | { outcome: 'duplicate' | 'superseded'; followUp: FollowUp }
   | { outcome: 'no-case-tag' | 'unknown-case' | 'unknown-message' };
 
@@ -45,6 +51,7 @@ export async function trackMailEvent(deps: ForwardingDeps, event: MailEventV1): 
         outcome: 'applied',
         action: result.action,
         contactIndex: result.contactIndex,
+        ...(result.escalationStep ? { escalationStep: result.escalationStep } : {}),
         followUp: await followUp(deps, result.case),
       };
     }

@@ -8,6 +8,7 @@ import {
   type HolidayCalendar,
   type PlainDate,
 } from '../deadline';
+import type { MailDeliveryStatus, MessageDelivery } from '../delivery/message-delivery';
 import type { ForwardingCase, TransitionResult } from './forwarding-case';
 
 /**
@@ -135,6 +136,10 @@ export type EscalationMail = EscalationRecipient & {
   sentAt?: string;
   /** SES refused it (an error code, never SES's text): given up. */
   refusal?: string;
+  /** Its delivery as SES's events tell it (like a forward's): status, when, and the precedence state. */
+  delivery?: MailDeliveryStatus;
+  deliveryAt?: string;
+  tracking?: MessageDelivery;
 };
 
 /** A step recorded on the case, once (a deadline's rungs once per deadline). */

@@ -15,6 +15,7 @@ import {
   type ForwardingCase,
   type TransitionResult,
 } from './forwarding-case';
+import { recordEscalation, recordEscalationMail } from './escalation-ladder';
 
 const at = new Date('2026-03-02T09:00:00Z');
 const later = new Date('2026-03-02T10:00:00Z');
@@ -241,5 +242,69 @@ describe('Operators on a forwarding case', () => {
       ok: false,
       reason: 'send-under-way',
     });
+  });
+});
+
+describe('SES events about escalation mails', () => {
+  const reminded = (): ForwardingCase => {
+    const recorded = ok(
+      recordEscalation(forwarded(), {
+        step: 'reminder',
+        at: later,
+        recipients: [
+          { to: 'privacy-contact', contactIndex: 0 },
+          { to: 'admin', email: 'boss@acme.example' },
+        ],
+      }),
+    );
+    const first = ok(recordEscalationMail(recorded, { step: 'reminder' }, 0, { sesMessageId: 'ses-r0' }, later));
+    return ok(recordEscalationMail(first, { step: 'reminder' }, 1, { sesMessageId: 'ses-r1' }, later));
+  };
+  const event = (sesMessageId: string, status: 'delivered' | 'bounced' | 'complained', snsMessageId: string) => ({
+    sesMessageId,
+    status,
+    occurredAt: later.toISOString(),
+    snsMessageId,
+    ...(status === 'bounced' ? { bounceType: 'Permanent' as const } : {}),
+    rawNotification: `{"sns":"${snsMessageId}"}`,
+  });
+  const by = { kind: 'mail-event', eventId: 'e' } as const;
+
+  it('When a reminder is delivered and then bounces, then the mail is tracked by precedence, audited and its notifications kept, and the case stays forwarded', () => {
+    const delivered = applyMailEvent(reminded(), event('ses-r1', 'delivered', 'sns-1'), later, by);
+    if (!delivered.ok) throw new Error(`not applied: ${delivered.reason}`);
+    expect(delivered).toMatchObject({ escalationStep: 'reminder', contactIndex: undefined });
+    expect(delivered.case.escalations?.[0]?.mails[1]).toMatchObject({ delivery: 'delivered' });
+    const bounced = applyMailEvent(delivered.case, event('ses-r1', 'bounced', 'sns-2'), later, by);
+    if (!bounced.ok) throw new Error(`not applied: ${bounced.reason}`);
+    expect(bounced.case.escalations?.[0]?.mails[1]).toMatchObject({ delivery: 'bounced' });
+    expect(bounced.case.audit.slice(-2).map((l) => l.what)).toEqual([
+      'escalation mail delivered: reminder',
+      'escalation mail bounced: reminder Permanent',
+    ]);
+    expect(bounced.case.evidence?.map((e) => e.snsMessageId)).toEqual(['sns-1', 'sns-2']);
+    expect(bounced.case.state).toBe('forwarded');
+    expect(bounced.case.messages).toEqual(forwarded().messages);
+    expect(JSON.stringify(bounced.case.audit)).not.toContain('@');
+    expect(applyMailEvent(bounced.case, event('ses-r1', 'bounced', 'sns-2'), later, by)).toEqual({
+      ok: false,
+      reason: 'duplicate',
+    });
+    expect(applyMailEvent(bounced.case, event('ses-r1', 'delivered', 'sns-3'), later, by)).toEqual({
+      ok: false,
+      reason: 'superseded',
+    });
+    expect(applyMailEvent(reminded(), event('ses-unknown', 'delivered', 'sns-4'), later, by)).toEqual({
+      ok: false,
+      reason: 'unknown-message',
+    });
+  });
+
+  it('When a privacy contact complains about a reminder, then mail to that contact stops as for a forward', () => {
+    const complained = applyMailEvent(reminded(), event('ses-r0', 'complained', 'sns-5'), later, by);
+    if (!complained.ok) throw new Error(`not applied: ${complained.reason}`);
+    expect(complained).toMatchObject({ contactIndex: 0, action: 'stop-and-flag-contact' });
+    expect(complained.case.contacts[0]?.stopped).toMatchObject({ reason: 'complained', sesMessageId: 'ses-r0' });
+    expect(recordResendIntent(complained.case, 0, later, 'alice')).toEqual({ ok: false, reason: 'contact-stopped' });
   });
 });

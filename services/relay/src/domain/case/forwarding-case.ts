@@ -7,7 +7,7 @@ import {
   type DeliveryEvent,
   type MessageDelivery,
 } from '../delivery/message-delivery';
-import type { CaseEscalation, EscalationLadder } from './escalation-ladder';
+import type { CaseEscalation, EscalationLadder, EscalationMail, EscalationStep } from './escalation-ladder';
 
 /**
  * Where a case stands. `matched` until the first message to a contact is accepted by SES;
@@ -443,7 +443,15 @@ export type MailEventResult =
   | { ok: false; reason: 'unknown-message' }
   /** Seen before (same SNS message id), or outranked by what the message already has: nothing to store. */
   | { ok: false; reason: 'duplicate' | 'superseded' }
-  | { ok: true; case: ForwardingCase; action: DeliveryAction; contactIndex: number };
+  | {
+      ok: true;
+      case: ForwardingCase;
+      action: DeliveryAction;
+      /** The privacy contact the mail went to (none for an escalation mail to an admin, the team or the requester). */
+      contactIndex: number | undefined;
+      /** Set when the mail was an escalation's, not a forward. */
+      escalationStep?: EscalationStep;
+    };
 
 /**
  * Applies one SES event to the message it names — found by its SES message id, never by the
@@ -459,7 +467,7 @@ export function applyMailEvent(
   by: Actor,
 ): MailEventResult {
   const message = current.messages.find((m) => m.sesMessageId === event.sesMessageId);
-  if (!message) return { ok: false, reason: 'unknown-message' };
+  if (!message) return applyEscalationMailEvent(current, event, at, by);
   const applied = applyDeliveryEvent(message.tracking ?? initialMessageDelivery(), event);
   if (applied.duplicate) return { ok: false, reason: 'duplicate' };
   if (!applied.changed) return { ok: false, reason: 'superseded' };
@@ -493,28 +501,97 @@ export function applyMailEvent(
       contactIndex,
     });
   }
-  const evidence = current.evidence ?? [];
-  const keep = event.rawNotification !== undefined && evidence.length < MAX_CASE_EVIDENCE;
   return {
     ok: true,
     action: applied.action,
     contactIndex,
+    case: { ...current, contacts, messages, audit, evidence: withRawNotification(current, event, iso) },
+  };
+}
+
+/** The case's evidence with the event's raw SNS notification kept (up to `MAX_CASE_EVIDENCE`). */
+function withRawNotification(
+  current: ForwardingCase,
+  event: DeliveryEvent & { rawNotification?: string | undefined },
+  iso: string,
+): ForwardingCase['evidence'] {
+  const evidence = current.evidence ?? [];
+  if (event.rawNotification === undefined || evidence.length >= MAX_CASE_EVIDENCE) return evidence;
+  return [
+    ...evidence,
+    {
+      ...(event.snsMessageId ? { snsMessageId: event.snsMessageId } : {}),
+      sesMessageId: event.sesMessageId,
+      receivedAt: iso,
+      rawNotification: event.rawNotification,
+    },
+  ];
+}
+
+/**
+ * An SES event about one of the case's escalation mails (a reminder, the admins', the team's, the
+ * requester's): tracked like a forward's — by precedence, deduplicated, audited, its raw
+ * notification kept — so the evidence shows whether the ladder's mails arrived. It moves nothing
+ * on (the ladder goes on by time), except that a privacy contact's complaint stops mail to them.
+ */
+function applyEscalationMailEvent(
+  current: ForwardingCase,
+  event: DeliveryEvent & { rawNotification?: string | undefined },
+  at: Date,
+  by: Actor,
+): MailEventResult {
+  const escalation = current.escalations?.find((e) => e.mails.some((m) => m.sesMessageId === event.sesMessageId));
+  const mail = escalation?.mails.find((m) => m.sesMessageId === event.sesMessageId);
+  if (!escalation || !mail) return { ok: false, reason: 'unknown-message' };
+  const applied = applyDeliveryEvent(mail.tracking ?? initialMessageDelivery(), event);
+  if (applied.duplicate) return { ok: false, reason: 'duplicate' };
+  if (!applied.changed) return { ok: false, reason: 'superseded' };
+  const iso = at.toISOString();
+  const contactIndex = mail.to === 'privacy-contact' ? mail.contactIndex : undefined;
+  const tracked: EscalationMail = {
+    ...mail,
+    delivery: event.status,
+    deliveryAt: event.occurredAt,
+    tracking: applied.state,
+  };
+  const audit: AuditLine[] = [
+    ...current.audit,
+    {
+      at: iso,
+      what: `escalation mail ${event.status}: ${escalation.step}${event.bounceType ? ` ${event.bounceType}` : ''}`,
+      by,
+      sesMessageId: event.sesMessageId,
+      ...(event.snsMessageId ? { snsMessageId: event.snsMessageId } : {}),
+      occurredAt: event.occurredAt,
+      ...(contactIndex !== undefined ? { contactIndex } : {}),
+    },
+  ];
+  let contacts = current.contacts;
+  if (applied.action === 'stop-and-flag-contact' && contactIndex !== undefined) {
+    contacts = contacts.map((c, i) =>
+      i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
+    );
+    audit.push({
+      at: iso,
+      what: 'contact stopped and flagged: complaint',
+      by,
+      sesMessageId: event.sesMessageId,
+      contactIndex,
+    });
+  }
+  return {
+    ok: true,
+    action: applied.action,
+    contactIndex,
+    escalationStep: escalation.step,
     case: {
       ...current,
       contacts,
-      messages,
+      escalations: current.escalations!.map((e) =>
+        e === escalation ? { ...e, mails: e.mails.map((m) => (m === mail ? tracked : m)) } : e,
+      ),
       audit,
-      evidence: keep
-        ? [
-            ...evidence,
-            {
-              ...(event.snsMessageId ? { snsMessageId: event.snsMessageId } : {}),
-              sesMessageId: event.sesMessageId,
-              receivedAt: iso,
-              rawNotification: event.rawNotification!,
-            },
-          ]
-        : evidence,
+      evidence: withRawNotification(current, event, iso),
     },
   };
 }
