@@ -76,10 +76,11 @@ describe('The Kubernetes manifests (deploy/k8s), checked against the Kubernetes 
   const all = [...objects, ...Object.values(mutants)];
   let validation: string[][];
   let typeCheck: string[][];
+  // A TypeScript program over kubernetes-models' types: a few seconds, more on a busy machine.
   beforeAll(() => {
     validation = validateWithKubernetesModels(all);
     typeCheck = typeCheckManifests(all);
-  });
+  }, 60_000);
   const label = (index: number) => {
     const { source, object } = [...base, ...example][index] as ManifestEntry;
     return `${source} ${object.kind}/${object.metadata.name}`;
