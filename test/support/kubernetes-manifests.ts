@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
@@ -30,82 +31,45 @@ export function loadManifestFile(file: string): ManifestEntry[] {
   });
 }
 
-const SUPPORTED_KUSTOMIZATION_FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'images', 'patches']);
-
-interface Kustomization {
-  resources?: string[];
-  namespace?: string;
-  images?: { name: string; newName?: string; newTag?: string }[];
-  patches?: { path?: string }[];
-}
+/** The kustomize the manifests are rendered with (`kubectl kustomize` v1.32 embeds the same). */
+const KUSTOMIZE_MODULE = 'sigs.k8s.io/kustomize/kustomize/v5@v5.5.0';
 
 /**
- * Renders a kustomization the way `kustomize build` does, for the few features this repository's
- * kustomizations use (resources, namespace, images, strategic-merge patches of maps). CI has no
- * kustomize binary (only package registries are reachable); anything beyond this subset fails
- * loudly here instead of being rendered wrong. Checked locally against `kubectl kustomize`.
+ * A kustomize binary: `$KUSTOMIZE`, else one on the PATH, else one built from the Go module proxy
+ * into the project's cache (`$PRIVACY_RELAY_CACHE`, as infra builds FerretDB; once per machine,
+ * a minute or two), so a fresh clone renders with the real tool and no download from GitHub.
  */
-export function renderKustomization(directory: string): ManifestEntry[] {
-  const file = join(directory, 'kustomization.yaml');
-  const [document] = loadManifestFile(file);
-  const kustomization = document?.object as unknown as Kustomization;
-  const unsupported = Object.keys(kustomization).filter((key) => !SUPPORTED_KUSTOMIZATION_FIELDS.has(key));
-  if (unsupported.length > 0) {
-    throw new Error(
-      `${file}: ${unsupported.join(', ')} not supported by this renderer (extend it, or render with kustomize)`,
-    );
-  }
-  const source = relative(repositoryRoot, directory);
-  let entries: ManifestEntry[] = (kustomization.resources ?? []).flatMap((resource) => {
-    const path = join(directory, resource);
-    return statSync(path).isDirectory() ? renderKustomization(path) : loadManifestFile(path);
-  });
-  for (const patch of kustomization.patches ?? []) {
-    if (!patch.path) throw new Error(`${file}: only patches given by path are supported`);
-    for (const { object: change } of loadManifestFile(join(directory, patch.path))) {
-      const target = entries.find(
-        ({ object }) =>
-          object.apiVersion === change.apiVersion &&
-          object.kind === change.kind &&
-          object.metadata.name === change.metadata.name,
+export function kustomizeBinary(): string {
+  if (process.env.KUSTOMIZE) return process.env.KUSTOMIZE;
+  const onPath = spawnSync('kustomize', ['version'], { encoding: 'utf8' });
+  if (onPath.status === 0 && onPath.stdout.includes('v5.')) return 'kustomize';
+  const cache = process.env.PRIVACY_RELAY_CACHE || join(homedir(), '.cache', 'privacy-relay');
+  const bin = join(cache, 'kustomize-v5.5.0', 'bin');
+  const binary = join(bin, 'kustomize');
+  if (!existsSync(binary)) {
+    const built = spawnSync('go', ['install', KUSTOMIZE_MODULE], {
+      encoding: 'utf8',
+      env: { ...process.env, GOBIN: bin, GOFLAGS: '-modcacherw' },
+      timeout: 15 * 60_000,
+    });
+    if (built.status !== 0) {
+      throw new Error(
+        `kustomize is needed to render deploy/k8s and could not be built (go install ${KUSTOMIZE_MODULE}): ${built.error?.message ?? built.stderr}`,
       );
-      if (!target)
-        throw new Error(
-          `${file}: patch ${patch.path} targets ${change.kind}/${change.metadata.name}, not in the resources`,
-        );
-      target.object = mergeMaps(target.object, change, `${patch.path}:`) as KubeObject;
     }
   }
-  entries = entries.map(({ object }) => {
-    let rendered: KubeObject = structuredClone(object);
-    if (kustomization.namespace) rendered.metadata = { ...rendered.metadata, namespace: kustomization.namespace };
-    for (const image of kustomization.images ?? []) rendered = setImage(rendered, image);
-    return { source, object: rendered };
+  return binary;
+}
+
+/** Renders a kustomization with kustomize (`kustomize build`): every object, as applied. */
+export function renderKustomization(directory: string): ManifestEntry[] {
+  const output = execFileSync(kustomizeBinary(), ['build', directory], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const source = relative(repositoryRoot, directory);
+  return parseAllDocuments(output).flatMap((document) => {
+    if (document.errors.length > 0) throw new Error(`${source}: ${document.errors.map((e) => e.message).join('; ')}`);
+    const object = document.toJS() as KubeObject | null;
+    return object ? [{ source, object }] : [];
   });
-  return entries;
-}
-
-/** A strategic merge patch restricted to maps: a list in a patch (merged by key in kustomize) is refused. */
-function mergeMaps(base: unknown, patch: unknown, path: string): unknown {
-  if (Array.isArray(patch)) throw new Error(`${path} a list in a patch is not supported by this renderer`);
-  if (patch === null || typeof patch !== 'object') return patch;
-  const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(patch)) merged[key] = mergeMaps(merged[key], value, `${path}.${key}`);
-  return merged;
-}
-
-function setImage(object: KubeObject, image: { name: string; newName?: string; newTag?: string }): KubeObject {
-  for (const container of podContainers(object)) {
-    const [name, tag] = splitImage(container.image);
-    if (name !== image.name) continue;
-    container.image = `${image.newName ?? name}${image.newTag ? `:${image.newTag}` : tag ? `:${tag}` : ''}`;
-  }
-  return object;
-}
-
-function splitImage(image: string): [string, string | undefined] {
-  const at = image.lastIndexOf(':');
-  return at > image.lastIndexOf('/') ? [image.slice(0, at), image.slice(at + 1)] : [image, undefined];
 }
 
 /** The fields of a container the checks read. */
@@ -151,10 +115,6 @@ export function podSpecOf(object: KubeObject): PodSpec | undefined {
   if (object.kind === 'Deployment') return spec?.template?.spec;
   if (object.kind === 'CronJob') return spec?.jobTemplate?.spec.template.spec;
   return undefined;
-}
-
-function podContainers(object: KubeObject): Container[] {
-  return podSpecOf(object)?.containers ?? [];
 }
 
 /**
