@@ -27,7 +27,10 @@ export interface CrashRunOptions {
   triageShare?: number;
   /** Longest a kill waits after the relay last made progress (uniform from 0, seeded). */
   maxKillDelayMs?: number;
-  /** Longest the run waits for the last request to end after the last restart. */
+  /**
+   * Longest the run waits, after the last restart, without any request ending: a loaded machine
+   * settles slowly but steadily, a stuck relay not at all.
+   */
   settleTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -285,11 +288,14 @@ export async function runForwardingCrash(options: CrashRunOptions): Promise<Cras
       await relay.ready;
     }
     await flowing;
-    const settleDeadline = Date.now() + (options.settleTimeoutMs ?? 300_000);
+    const settleTimeoutMs = options.settleTimeoutMs ?? 300_000;
+    let settleDeadline = Date.now() + settleTimeoutMs;
     let unfinished = await unfinishedNow();
     while (unfinished.length > 0 && Date.now() < settleDeadline) {
       await pause(250);
+      const before = unfinished.length;
       unfinished = await unfinishedNow();
+      if (unfinished.length < before) settleDeadline = Date.now() + settleTimeoutMs;
     }
     relay.kill('SIGTERM');
     const exit = await relay.exited;
