@@ -69,6 +69,15 @@ const relativeTarget = (action: CaseLinkAction, token: string) => `../${action}/
 const INVALID =
   'This link is not valid: it may be incomplete, expired, or for another request. Nothing was changed. Please use the latest link in the email, or reply to it.';
 
+const REFUSED = {
+  invalid: { title: 'Link not valid', message: INVALID },
+  replaced: {
+    title: 'Link no longer works',
+    message:
+      'This link no longer works: the address it was sent to is no longer a contact for this request. Nothing was changed. If your organisation still handles this request, the person now named as its contact has the current links.',
+  },
+} as const;
+
 /**
  * The admin links of forwarded cases (public: no operator credential; the signed token is the
  * credential, for one case). GET of any of a case's links shows the case page — the request, the
@@ -79,7 +88,9 @@ const INVALID =
  */
 export function registerAdminLinkRoutes(
   app: FastifyInstance,
-  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'publisher' | 'clock' | 'onPublishFailed'> & { links: CaseLinks },
+  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'publisher' | 'clock' | 'onPublishFailed'> & {
+    links: CaseLinks;
+  },
 ): void {
   // The pages' forms post urlencoded bodies: empty, or the extension's reason (up to 1000
   // characters, each up to 4 UTF-8 bytes, each byte up to 3 characters percent-encoded).
@@ -88,14 +99,37 @@ export function registerAdminLinkRoutes(
     { parseAs: 'string', bodyLimit: 16 * 1024 },
     (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
-  const check = (raw: unknown) => {
+  /** The tenant's admins as the directory has them now: who an escalation's links may still serve. */
+  const adminsOf = (tenantId: string) => async () =>
+    ((await deps.directory.findTenant(tenantId))?.contacts ?? [])
+      .filter((contact) => contact.role === 'admin')
+      .map((contact) => contact.email);
+
+  /**
+   * The link, if its token is valid for the case its path names as that case stands now (its
+   * recipient still the case's contact, or still an admin); else the page refusing it.
+   */
+  const check = async (raw: unknown, log: FastifyBaseLogger) => {
     const parsed = params.safeParse(raw);
-    if (!parsed.success) return undefined;
+    if (!parsed.success) return { refused: REFUSED.invalid };
     const { caseId, action, token } = parsed.data;
-    const checked = deps.links.check(caseId, action, token, deps.clock.now());
-    return checked.ok ? { ...parsed.data, expiresAt: checked.expiresAt } : undefined;
+    // Unknown case: the same answer as a bad token (whether a case id exists is not told).
+    const stored = await deps.cases.find(caseId);
+    if (!stored) return { refused: REFUSED.invalid };
+    const checked = await deps.links.check(
+      stored.case,
+      action,
+      token,
+      deps.clock.now(),
+      adminsOf(stored.case.tenantId),
+    );
+    if (!checked.ok) {
+      log.info({ caseId, action, reason: checked.reason }, 'admin link refused');
+      return { refused: checked.reason === 'recipient-replaced' ? REFUSED.replaced : REFUSED.invalid };
+    }
+    return { link: { ...parsed.data, expiresAt: checked.expiresAt, recipient: checked.recipient } };
   };
-  type Link = NonNullable<ReturnType<typeof check>>;
+  type Link = NonNullable<Awaited<ReturnType<typeof check>>['link']>;
 
   /** The case page for a valid link: reads the case and its request, changes nothing. */
   async function showCase(
@@ -107,10 +141,11 @@ export function registerAdminLinkRoutes(
     const stored = await deps.cases.find(link.caseId);
     if (!stored) return send(reply, 404, 'Request not found', INVALID);
     const now = deps.clock.now();
+    // The forms' tokens serve the same recipient as the link: replacing it stops them too.
     const targets = Object.fromEntries(
       CASE_LINK_ACTIONS.map((action) => [
         action,
-        relativeTarget(action, deps.links.pageTokenFor(link.caseId, action, now, link.expiresAt)),
+        relativeTarget(action, deps.links.pageTokenFor(link.caseId, action, now, link.expiresAt, link.recipient)),
       ]),
     ) as Record<CaseLinkAction, string>;
     const request = await deps.requests.findById(stored.case.requestId);
@@ -129,14 +164,14 @@ export function registerAdminLinkRoutes(
   }
 
   app.get('/case-links/:caseId/:action/:token', async (request, reply) => {
-    const link = check(request.params);
-    if (!link) return send(reply, 403, 'Link not valid', INVALID);
+    const { link, refused } = await check(request.params, request.log);
+    if (!link) return send(reply, 403, refused.title, refused.message);
     return showCase(link, reply);
   });
 
   app.post('/case-links/:caseId/:action/:token', async (request, reply) => {
-    const link = check(request.params);
-    if (!link) return send(reply, 403, 'Link not valid', INVALID);
+    const { link, refused } = await check(request.params, request.log);
+    if (!link) return send(reply, 403, refused.title, refused.message);
     // The confirmation's way back: the link just posted to, whose GET shows the case page.
     const back = relativeTarget(link.action, link.token);
     if (link.action === 'extend') return extend(link, back, request.body, request.log, reply);
