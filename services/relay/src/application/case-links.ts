@@ -12,9 +12,7 @@ export const CASE_LINK_ACTIONS: readonly CaseLinkAction[] = [...TENANT_ACTIONS, 
  * Whom a case's links were mailed to: one of the case's privacy contacts (its place in the case's
  * list, and the address it had then), or one of the tenant's admins (an escalation's mail).
  */
-export type LinkRecipient =
-  | { kind: 'contact'; contactIndex: number; email: string }
-  | { kind: 'admin'; email: string };
+export type LinkRecipient = { kind: 'contact'; contactIndex: number; email: string } | { kind: 'admin'; email: string };
 
 export type CaseLinkCheck =
   | {
@@ -147,8 +145,14 @@ export class CaseLinks {
     return refusal;
   }
 
-  private sign(caseId: string, action: CaseLinkAction, expiresAt: number, recipient: LinkRecipient | undefined): string {
-    if (recipient === undefined) return signToken(this.secret, { purpose: purposeOf(action), subject: caseId, expiresAt });
+  private sign(
+    caseId: string,
+    action: CaseLinkAction,
+    expiresAt: number,
+    recipient: LinkRecipient | undefined,
+  ): string {
+    if (recipient === undefined)
+      return signToken(this.secret, { purpose: purposeOf(action), subject: caseId, expiresAt });
     const holder = recipient.kind === 'contact' ? `c${recipient.contactIndex}` : 'a';
     return signToken(this.secret, {
       purpose: purposeOf(action),

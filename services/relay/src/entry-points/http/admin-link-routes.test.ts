@@ -116,9 +116,9 @@ describe('the admin-link page', () => {
     for (const target of first) {
       expect(expiryOf(target)).toBe(Math.floor((start.getTime() + PAGE_FORM_TOKEN_TTL_MS) / 1000));
       const action = /case-links\/[^/]+\/([a-z-]+)\//.exec(target)![1] as CaseLinkAction;
-      expect(
-        (await links.check(forwardedCase(), action, target.split('/').at(-1)!, start, async () => [])).ok,
-      ).toBe(true);
+      expect((await links.check(forwardedCase(), action, target.split('/').at(-1)!, start, async () => [])).ok).toBe(
+        true,
+      );
     }
     // 1 h 50 min later, a page opened through a form token: its tokens end with that token, not 2 h later.
     clock.at = new Date(start.getTime() + 110 * 60_000);
