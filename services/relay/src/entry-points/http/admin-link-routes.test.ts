@@ -1,7 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CaseLinks, PAGE_FORM_TOKEN_TTL_MS, type CaseLinkAction } from '../../application/case-links';
 import type { CaseRepository, RelayRequestRepository, TenantDirectoryRepository } from '../../application/ports';
-import { openCase, recordSendIntent, recordSent, type ForwardingCase, type TransitionResult } from '../../domain/case';
+import {
+  changeContactAddress,
+  openCase,
+  recordSendIntent,
+  recordSent,
+  type ForwardingCase,
+  type TransitionResult,
+} from '../../domain/case';
 import type { RelayRequest } from '../../domain/relay-request';
 import { registerAdminLinkRoutes } from './admin-link-routes';
 
@@ -131,6 +138,56 @@ describe('the admin-link page', () => {
       const response = await fetch(local(target), { method: 'POST' });
       expect([target, response.status]).toEqual([target, 403]);
     }
+    await app.close();
+  });
+});
+
+describe('an admin link racing the replacement of its contact', () => {
+  it('When the contact is replaced between the link’s check and the action’s write, then the action is refused ("no longer works") and nothing is written', async () => {
+    const publicUrl = 'https://relay.example';
+    const links = new CaseLinks(SECRET, publicUrl, 86_400_000);
+    const original = { case: forwardedCase(), version: 3 };
+    const replaced = changeContactAddress(original.case, 0, 'new@acme.example', start, 'op');
+    if (!replaced.ok) throw new Error('not replaced');
+    // The first read (the link's check) sees the case before the operator's change, every later one after.
+    let reads = 0;
+    const writes: number[] = [];
+    const cases = {
+      find: async (id: string) => {
+        if (id !== caseId) return undefined;
+        reads += 1;
+        return reads === 1 ? original : { case: replaced.case, version: 4 };
+      },
+      update: async (_next: ForwardingCase, expectedVersion: number) => {
+        writes.push(expectedVersion);
+        return [];
+      },
+      markPublished: async () => {},
+    } as unknown as CaseRepository;
+    const app: FastifyInstance = Fastify();
+    await app.register(async (scope) =>
+      registerAdminLinkRoutes(scope, {
+        cases,
+        requests: { findById: async () => request } as unknown as RelayRequestRepository,
+        directory: { findTenant: async () => undefined } as unknown as TenantDirectoryRepository,
+        publisher: { publish: async () => {} },
+        clock: { now: () => start },
+        links,
+      }),
+    );
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    for (const action of ['done', 'extend'] as const) {
+      reads = 0;
+      const link = links.linkFor(caseId, action, start, contact0);
+      const response = await fetch(`${base}${link.slice(publicUrl.length)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'reason=More+time',
+      });
+      expect([action, response.status]).toEqual([action, 403]);
+      expect(await response.text()).toContain('This link no longer works');
+    }
+    expect(writes).toEqual([]);
     await app.close();
   });
 });

@@ -5,6 +5,7 @@ import { EXTENSION_REASON_MAX } from '@privacy-relay/shared/events';
 import { CASE_LINK_ACTIONS, type CaseLinkAction, type CaseLinks } from '../../application/case-links';
 import { extendCase } from '../../application/extend-case';
 import { actOnCase, type ForwardingDeps } from '../../application/forward-case';
+import type { CaseRepository } from '../../application/ports';
 import type { ForwardingCase } from '../../domain/case';
 import { todayIn } from '../../domain/deadline';
 import {
@@ -131,6 +132,36 @@ export function registerAdminLinkRoutes(
   };
   type Link = NonNullable<Awaited<ReturnType<typeof check>>['link']>;
 
+  /**
+   * The cases as an action through `link` may read them: a case whose link no longer holds (its
+   * contact replaced since the check) reads as absent, so the action's version-guarded write is
+   * made only against a version the link was valid for — no window between check and write.
+   */
+  const casesFor = (link: Link): CaseRepository => ({
+    find: async (caseId) => {
+      const stored = await deps.cases.find(caseId);
+      if (!stored) return undefined;
+      const still = await deps.links.check(
+        stored.case,
+        link.action,
+        link.token,
+        deps.clock.now(),
+        adminsOf(stored.case.tenantId),
+      );
+      return still.ok ? stored : undefined;
+    },
+    listByRequest: (requestId) => deps.cases.listByRequest(requestId),
+    create: (forwardingCase, at) => deps.cases.create(forwardingCase, at),
+    update: (next, expectedVersion, events, at, write) => deps.cases.update(next, expectedVersion, events, at, write),
+    markPublished: (caseId, events) => deps.cases.markPublished(caseId, events),
+  });
+
+  /** An action found its case gone or its link no longer holding: the page the link gets now. */
+  async function notFound(link: Link, reply: FastifyReply, log: FastifyBaseLogger): Promise<FastifyReply> {
+    const { refused } = await check(link, log);
+    return refused ? send(reply, 403, refused.title, refused.message) : send(reply, 404, 'Request not found', INVALID);
+  }
+
   /** The case page for a valid link: reads the case and its request, changes nothing. */
   async function showCase(
     link: Link,
@@ -175,7 +206,7 @@ export function registerAdminLinkRoutes(
     // The confirmation's way back: the link just posted to, whose GET shows the case page.
     const back = relativeTarget(link.action, link.token);
     if (link.action === 'extend') return extend(link, back, request.body, request.log, reply);
-    const result = await actOnCase(deps, link.caseId, link.action);
+    const result = await actOnCase({ ...deps, cases: casesFor(link) }, link.caseId, link.action);
     request.log.info({ caseId: link.caseId, action: link.action, outcome: result.outcome }, 'admin link used');
     switch (result.outcome) {
       case 'done': {
@@ -200,7 +231,7 @@ export function registerAdminLinkRoutes(
           ),
         );
       case 'not-found':
-        return send(reply, 404, 'Request not found', INVALID);
+        return notFound(link, reply, request.log);
     }
   });
 
@@ -208,7 +239,7 @@ export function registerAdminLinkRoutes(
     const { caseId } = link;
     const form = extensionForm.safeParse(body ?? {});
     const reason = form.success ? (form.data.reason ?? '') : '';
-    const result = await extendCase(deps, caseId, reason, { kind: 'admin-link' });
+    const result = await extendCase({ ...deps, cases: casesFor(link) }, caseId, reason, { kind: 'admin-link' });
     // Never the reason (free text): the case id and the outcome only.
     log.info({ caseId, action: 'extend', outcome: result.outcome }, 'admin link used');
     switch (result.outcome) {
@@ -237,7 +268,7 @@ export function registerAdminLinkRoutes(
         );
       }
       case 'not-found':
-        return send(reply, 404, 'Request not found', INVALID);
+        return notFound(link, reply, log);
     }
   }
 }
