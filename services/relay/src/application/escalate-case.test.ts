@@ -1,6 +1,6 @@
 import { AppError } from '@privacy-relay/shared/errors';
 import { EVENTS, type Envelope } from '@privacy-relay/shared/events';
-import type { EscalationLadder } from '../domain/case';
+import { changeContactAddress, type EscalationLadder, type ForwardingCase } from '../domain/case';
 import type { PlainDate } from '../domain/deadline';
 import { caseIdFor } from '../domain/matching/case-id';
 import type { RelayRequest } from '../domain/relay-request';
@@ -274,6 +274,43 @@ describe('The escalation ladder, driven by the clock', () => {
     expect(mail('deadline-passed').text).toContain('had to answer you by 2026-04-02');
     expect(mail('deadline-passed').text).toContain('https://ico.org.uk/make-a-complaint/');
     expect(mail('deadline-passed').tags).toEqual({ caseId, step: 'deadline-passed' });
+  });
+
+  it('When the reminder and the admins get the forward, then each mail’s links are bound to its recipient: refused once the contact is replaced or the directory no longer lists the admin', async () => {
+    const ladder = setup();
+    await ladder.forward();
+    await ladder.at(RUNGS[1].after);
+    const tokenIn = (mail: CaseMail) => /case-links\/[^/]+\/acknowledge\/(\S+)/.exec(mail.text)![1]!;
+    const current = (await ladder.cases.find(caseId))!.case;
+    const now = ladder.deps.clock.now();
+    const check = (c: ForwardingCase, token: string, admins: string[]) =>
+      ladder.deps.links.check(c, 'acknowledge', token, now, async () => admins);
+    const forward = ladder.sent.find((m) => m.tags.contactIndex === '0')!;
+    const reminder = ladder.sent.find((m) => m.tags.step === 'reminder')!;
+    const boss = ladder.sent.find((m) => m.tags.step === 'all-admins' && m.to === 'boss@acme.example')!;
+    for (const mail of [forward, reminder]) {
+      expect(await check(current, tokenIn(mail), [])).toMatchObject({
+        ok: true,
+        recipient: { kind: 'contact', contactIndex: 0, email: 'one@acme.example' },
+      });
+    }
+    expect(await check(current, tokenIn(boss), ['cto@acme.example', 'boss@acme.example'])).toMatchObject({
+      ok: true,
+      recipient: { kind: 'admin', email: 'boss@acme.example' },
+    });
+    // The directory drops the admin; an operator replaces the contact.
+    expect(await check(current, tokenIn(boss), ['cto@acme.example'])).toEqual({
+      ok: false,
+      reason: 'recipient-replaced',
+    });
+    const replaced = changeContactAddress(current, 0, 'new@acme.example', now, 'op');
+    if (!replaced.ok) throw new Error('not replaced');
+    for (const mail of [forward, reminder]) {
+      expect(await check(replaced.case, tokenIn(mail), [])).toEqual({ ok: false, reason: 'recipient-replaced' });
+    }
+    // The admin's link does not pass as a contact's, nor a contact's as an admin's.
+    expect((await check(replaced.case, tokenIn(boss), [])).ok).toBe(false);
+    expect((await check(current, tokenIn(reminder).replace('_c0.', '_a.'), ['one@acme.example'])).ok).toBe(false);
   });
 
   it.each([0, 1, 2, 3, 4])(

@@ -20,6 +20,7 @@ import {
 } from '../domain/case';
 import { plainDateIn, timeZoneOf, type PlainDate } from '../domain/deadline';
 import type { CaseTimers, DueTimer } from './case-timer-ports';
+import type { LinkRecipient } from './case-links';
 import { renderDeadlinePassedMail, renderLadderForward, renderPlatformTeamMail } from './escalation-mail';
 import { renderForwardMail, type ForwardMailContent } from './forward-mail';
 import { SEND_REFUSALS, type HolidayCalendars, type StoredCase } from './ports';
@@ -279,7 +280,11 @@ async function escalationMailContent(
       const to = mail.to === 'admin' ? mail.email : current.contacts[mail.contactIndex]?.email;
       const request = await deps.requests.findById(current.requestId);
       if (!to || !request) return undefined;
-      const forward = renderForwardMail(current, request, caseLinksNow(deps, current.caseId));
+      const recipient: LinkRecipient =
+        mail.to === 'admin'
+          ? { kind: 'admin', email: to }
+          : { kind: 'contact', contactIndex: mail.contactIndex, email: to };
+      const forward = renderForwardMail(current, request, caseLinksNow(deps, current.caseId, recipient));
       const step = escalation.step === 'reminder' ? 'reminder' : 'all-admins';
       return { to, ...renderLadderForward(step, current, forwardedOn ?? current.receivedOn, forward) };
     }

@@ -20,7 +20,7 @@ import {
 } from '../domain/case';
 import { computeResponseDeadline, dayOfReceipt, resolveJurisdiction } from '../domain/deadline';
 import { ladderFor, withEscalation } from '../domain/case';
-import type { CaseLinkAction, CaseLinks } from './case-links';
+import type { CaseLinkAction, CaseLinks, LinkRecipient } from './case-links';
 import {
   PLATFORM_TEAM,
   cancelLadder,
@@ -206,9 +206,10 @@ export async function sendRecordedIntent(
   if (FINAL_STATES.includes(stored.case.state)) return { outcome: 'closed' };
   const request = await deps.requests.findById(stored.case.requestId);
   if (!request) throw new AppError('CASE_REQUEST_UNKNOWN', `request of case ${caseId} is not stored`);
-  const content = renderForwardMail(stored.case, request, caseLinksNow(deps, caseId));
   const contact = stored.case.contacts[target];
   if (!contact) throw new AppError('CASE_CONTACT_UNKNOWN', `case ${caseId} has no contact ${target}`);
+  const recipient = { kind: 'contact', contactIndex: target, email: contact.email } as const;
+  const content = renderForwardMail(stored.case, request, caseLinksNow(deps, caseId, recipient));
   let messageId: string;
   try {
     ({ messageId } = await deps.mailer.send({
@@ -369,17 +370,18 @@ export async function actOnCase(
   throw conflict(caseId);
 }
 
-/** The case's four admin links, signed now. */
+/** The case's four admin links for the mail to `recipient`, signed now (and bound to that address). */
 export function caseLinksNow(
   deps: Pick<ForwardingDeps, 'links' | 'clock'>,
   caseId: string,
+  recipient: LinkRecipient,
 ): Readonly<Record<CaseLinkAction, string>> {
   const now = deps.clock.now();
   return {
-    acknowledge: deps.links.linkFor(caseId, 'acknowledge', now),
-    done: deps.links.linkFor(caseId, 'done', now),
-    'not-ours': deps.links.linkFor(caseId, 'not-ours', now),
-    extend: deps.links.linkFor(caseId, 'extend', now),
+    acknowledge: deps.links.linkFor(caseId, 'acknowledge', now, recipient),
+    done: deps.links.linkFor(caseId, 'done', now, recipient),
+    'not-ours': deps.links.linkFor(caseId, 'not-ours', now, recipient),
+    extend: deps.links.linkFor(caseId, 'extend', now, recipient),
   };
 }
 

@@ -17,8 +17,12 @@ describe('Admin links under attack: HEAD, concurrent POSTs, a case that moved on
     const text = mail!.body.text ?? '';
     const find = (action: string) =>
       local([...text.matchAll(new RegExp(`https://relay\\.example/case-links/${caseId}/${action}/\\S+`, 'g'))][0]![0]);
-    await eventually(async () => ((await storedCase(caseId))?.data.state === 'forwarded' ? true : undefined));
-    return { acknowledge: find('acknowledge'), done: find('done'), notOurs: find('not-ours') };
+    // Past `matched`: the relay has recorded the send (a link opened before says "not ready yet").
+    await eventually(async () => {
+      const state = (await storedCase(caseId))?.data.state;
+      return state !== undefined && state !== 'matched' ? true : undefined;
+    });
+    return { acknowledge: find('acknowledge'), done: find('done'), notOurs: find('not-ours'), extend: find('extend') };
   };
 
   it('When a valid link is fetched with HEAD, then nothing changes and the answer is not cached', async () => {
@@ -93,25 +97,66 @@ describe('Admin links under attack: HEAD, concurrent POSTs, a case that moved on
     }
   });
 
-  // Not fixed (found in review, issue 17): admin links are stateless HMAC tokens for a case and an
-  // action, so nothing revokes the ones mailed to an address an operator has since replaced (a
-  // mistyped address, someone who left): that mailbox can still read the request and close the case
-  // until RELAY_LINK_TTL_DAYS. A fix binds each link to its contact's current address (a generation
-  // in the case, in the token's MAC binding) — a change of the forwarding area's link model.
-  it.failing(
-    'When an operator replaces the contact a forward was mailed to, then the links in that mail no longer act on the case',
-    async () => {
-      const { caseId } = await matchedCase(new Date().toISOString());
-      const links = await linksOf(caseId);
-      const stored = await storedCase(caseId);
-      const contactIndex = stored!.data.messages[0]!.contactIndex;
-      const changed = await h.operator('PUT', `/v1/cases/${caseId}/contacts/${contactIndex}`, {
-        email: `replacement-${unique}@acme.example`,
-      });
-      expect(changed.status).toBe(200);
-      const stale = await fetch(links.done, { method: 'POST' });
-      expect(stale.status).toBe(403);
-      expect((await storedCase(caseId))?.data.state).toBe('forwarded');
-    },
-  );
+  /** The action targets of a case page's forms (each a page token for this case), resolved against the page's URL. */
+  const formTargetsOf = async (pageUrl: string) => {
+    const html = await (await fetch(pageUrl)).text();
+    return [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => new URL(m[1]!, pageUrl).href);
+  };
+
+  it('When an operator replaces the contact a forward was mailed to, then the links in that mail and the forms of a page they opened no longer act or show the request; the other contact’s links, and the new address’s, do', async () => {
+    const { caseId } = await matchedCase(new Date().toISOString());
+    const old = await linksOf(caseId);
+    const oldForms = await formTargetsOf(old.acknowledge);
+    expect(oldForms).toHaveLength(3);
+    // The second privacy contact gets the case too (an operator's re-send): links of its own.
+    expect((await h.operator('POST', `/v1/cases/${caseId}/resend`, { contactIndex: 1 })).status).toBe(200);
+    const second = await linksOf(caseId, h.contacts.secondPrivacy);
+    const replacement = `replacement-${unique}@acme.example`;
+    const changed = await h.operator('PUT', `/v1/cases/${caseId}/contacts/0`, { email: replacement });
+    expect(changed.status).toBe(200);
+    const before = await storedCase(caseId);
+
+    for (const link of [old.acknowledge, old.done, old.notOurs, old.extend, ...oldForms]) {
+      for (const method of ['GET', 'POST']) {
+        const response = await fetch(link, { method });
+        expect([method, link, response.status]).toEqual([method, link, 403]);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        const html = await response.text();
+        expect(html).toContain('This link no longer works');
+        expect(html).toContain('Nothing was changed');
+        expect(html).not.toContain('Ada');
+        expect(html).not.toContain(`ada-${unique}`);
+        expect(html).not.toContain('Please send me');
+        expect(html).not.toContain(replacement);
+      }
+    }
+    const after = await storedCase(caseId);
+    expect(after?.version).toBe(before?.version);
+    expect(after?.data.state).toBe('forwarded');
+
+    // The contact nobody replaced: its links still act.
+    expect((await fetch(second.acknowledge, { method: 'POST' })).status).toBe(200);
+    expect((await storedCase(caseId))?.data.state).toBe('acknowledged');
+    // The new address, once mailed, holds working links.
+    expect((await h.operator('POST', `/v1/cases/${caseId}/resend`, { contactIndex: 0 })).status).toBe(200);
+    const fresh = await linksOf(caseId, replacement);
+    expect((await fetch(fresh.done, { method: 'POST' })).status).toBe(200);
+    expect((await storedCase(caseId))?.data.state).toBe('done');
+    // Still nothing for the old address, whatever the case's state.
+    expect((await fetch(old.done)).status).toBe(403);
+  });
+
+  it('When a link mailed to contact 0 is re-labelled for another contact or for an admin, then it is refused and nothing changes', async () => {
+    const { caseId } = await matchedCase(new Date().toISOString());
+    const links = await linksOf(caseId);
+    const before = await storedCase(caseId);
+    const token = links.done.split('/').at(-1)!;
+    const [purpose, subject, expiry, mac] = token.split('.') as [string, string, string, string];
+    const base = links.done.slice(0, -token.length);
+    for (const relabelled of [`${caseId}_c1`, `${caseId}_a`, caseId, `${subject.toUpperCase()}`, `${caseId}_c00`]) {
+      const response = await fetch(`${base}${purpose}.${relabelled}.${expiry}.${mac}`, { method: 'POST' });
+      expect([relabelled, response.status]).toEqual([relabelled, 403]);
+    }
+    expect((await storedCase(caseId))?.version).toBe(before?.version);
+  });
 });

@@ -1,7 +1,14 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CaseLinks, PAGE_FORM_TOKEN_TTL_MS, type CaseLinkAction } from '../../application/case-links';
-import type { CaseRepository, RelayRequestRepository } from '../../application/ports';
-import { openCase, recordSendIntent, recordSent, type ForwardingCase, type TransitionResult } from '../../domain/case';
+import type { CaseRepository, RelayRequestRepository, TenantDirectoryRepository } from '../../application/ports';
+import {
+  changeContactAddress,
+  openCase,
+  recordSendIntent,
+  recordSent,
+  type ForwardingCase,
+  type TransitionResult,
+} from '../../domain/case';
 import type { RelayRequest } from '../../domain/relay-request';
 import { registerAdminLinkRoutes } from './admin-link-routes';
 
@@ -9,6 +16,7 @@ const SECRET = 'unit-test-relay-link-secret-0123456789abcdef';
 const caseId = '0193a1c2-7d4e-4a10-9b7c-0000000000c1';
 const start = new Date('2026-03-02T09:00:00Z');
 const HOUR = 3_600_000;
+const contact0 = { kind: 'contact', contactIndex: 0, email: 'privacy@acme.example' } as const;
 
 const ok = (result: TransitionResult): ForwardingCase => {
   if (!result.ok) throw new Error(`transition refused: ${result.reason}`);
@@ -56,6 +64,7 @@ async function linkRoutes(publicUrl: string, ttlMs: number) {
       cases: { find: async (id: string) => (id === caseId ? stored : undefined) } as unknown as CaseRepository,
       requests: { findById: async () => request } as unknown as RelayRequestRepository,
       publisher: { publish: async () => {} },
+      directory: { findTenant: async () => undefined } as unknown as TenantDirectoryRepository,
       clock,
       links,
     }),
@@ -79,7 +88,7 @@ describe('the admin-link page', () => {
     const publicUrl = 'https://example.org/privacy-relay';
     const { app, base, links } = await linkRoutes(publicUrl, 86_400_000);
     for (const action of ['acknowledge', 'done', 'not-ours', 'extend'] as const) {
-      const link = links.linkFor(caseId, action, start);
+      const link = links.linkFor(caseId, action, start, contact0);
       // The proxy strips the public prefix before the relay sees the request.
       const response = await fetch(`${base}${link.slice(publicUrl.length)}`);
       expect(response.status).toBe(200);
@@ -102,7 +111,7 @@ describe('the admin-link page', () => {
     // A link with three hours left, opened now; then the page it shows, opened again through its own form tokens.
     const { app, base, links, clock } = await linkRoutes(publicUrl, 3 * HOUR);
     const local = (url: string) => url.replace(publicUrl, base);
-    const link = links.linkFor(caseId, 'acknowledge', start);
+    const link = links.linkFor(caseId, 'acknowledge', start, contact0);
     const linkExpiry = expiryOf(link);
     const targetsOf = async (url: string) =>
       formsOf(await (await fetch(local(url))).text())
@@ -114,7 +123,9 @@ describe('the admin-link page', () => {
     for (const target of first) {
       expect(expiryOf(target)).toBe(Math.floor((start.getTime() + PAGE_FORM_TOKEN_TTL_MS) / 1000));
       const action = /case-links\/[^/]+\/([a-z-]+)\//.exec(target)![1] as CaseLinkAction;
-      expect(links.check(caseId, action, target.split('/').at(-1)!, start).ok).toBe(true);
+      expect((await links.check(forwardedCase(), action, target.split('/').at(-1)!, start, async () => [])).ok).toBe(
+        true,
+      );
     }
     // 1 h 50 min later, a page opened through a form token: its tokens end with that token, not 2 h later.
     clock.at = new Date(start.getTime() + 110 * 60_000);
@@ -127,6 +138,56 @@ describe('the admin-link page', () => {
       const response = await fetch(local(target), { method: 'POST' });
       expect([target, response.status]).toEqual([target, 403]);
     }
+    await app.close();
+  });
+});
+
+describe('an admin link racing the replacement of its contact', () => {
+  it('When the contact is replaced between the link’s check and the action’s write, then the action is refused ("no longer works") and nothing is written', async () => {
+    const publicUrl = 'https://relay.example';
+    const links = new CaseLinks(SECRET, publicUrl, 86_400_000);
+    const original = { case: forwardedCase(), version: 3 };
+    const replaced = changeContactAddress(original.case, 0, 'new@acme.example', start, 'op');
+    if (!replaced.ok) throw new Error('not replaced');
+    // The first read (the link's check) sees the case before the operator's change, every later one after.
+    let reads = 0;
+    const writes: number[] = [];
+    const cases = {
+      find: async (id: string) => {
+        if (id !== caseId) return undefined;
+        reads += 1;
+        return reads === 1 ? original : { case: replaced.case, version: 4 };
+      },
+      update: async (_next: ForwardingCase, expectedVersion: number) => {
+        writes.push(expectedVersion);
+        return [];
+      },
+      markPublished: async () => {},
+    } as unknown as CaseRepository;
+    const app: FastifyInstance = Fastify();
+    await app.register(async (scope) =>
+      registerAdminLinkRoutes(scope, {
+        cases,
+        requests: { findById: async () => request } as unknown as RelayRequestRepository,
+        directory: { findTenant: async () => undefined } as unknown as TenantDirectoryRepository,
+        publisher: { publish: async () => {} },
+        clock: { now: () => start },
+        links,
+      }),
+    );
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    for (const action of ['done', 'extend'] as const) {
+      reads = 0;
+      const link = links.linkFor(caseId, action, start, contact0);
+      const response = await fetch(`${base}${link.slice(publicUrl.length)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'reason=More+time',
+      });
+      expect([action, response.status]).toEqual([action, 403]);
+      expect(await response.text()).toContain('This link no longer works');
+    }
+    expect(writes).toEqual([]);
     await app.close();
   });
 });

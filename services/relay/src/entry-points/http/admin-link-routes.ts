@@ -5,6 +5,7 @@ import { EXTENSION_REASON_MAX } from '@privacy-relay/shared/events';
 import { CASE_LINK_ACTIONS, type CaseLinkAction, type CaseLinks } from '../../application/case-links';
 import { extendCase } from '../../application/extend-case';
 import { actOnCase, type ForwardingDeps } from '../../application/forward-case';
+import type { CaseRepository } from '../../application/ports';
 import type { ForwardingCase } from '../../domain/case';
 import { todayIn } from '../../domain/deadline';
 import {
@@ -69,6 +70,15 @@ const relativeTarget = (action: CaseLinkAction, token: string) => `../${action}/
 const INVALID =
   'This link is not valid: it may be incomplete, expired, or for another request. Nothing was changed. Please use the latest link in the email, or reply to it.';
 
+const REFUSED = {
+  invalid: { title: 'Link not valid', message: INVALID },
+  replaced: {
+    title: 'Link no longer works',
+    message:
+      'This link no longer works: the address it was sent to is no longer a contact for this request. Nothing was changed. If your organisation still handles this request, the person now named as its contact has the current links.',
+  },
+} as const;
+
 /**
  * The admin links of forwarded cases (public: no operator credential; the signed token is the
  * credential, for one case). GET of any of a case's links shows the case page — the request, the
@@ -79,7 +89,9 @@ const INVALID =
  */
 export function registerAdminLinkRoutes(
   app: FastifyInstance,
-  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'publisher' | 'clock' | 'onPublishFailed'> & { links: CaseLinks },
+  deps: Pick<ForwardingDeps, 'cases' | 'requests' | 'directory' | 'publisher' | 'clock' | 'onPublishFailed'> & {
+    links: CaseLinks;
+  },
 ): void {
   // The pages' forms post urlencoded bodies: empty, or the extension's reason (up to 1000
   // characters, each up to 4 UTF-8 bytes, each byte up to 3 characters percent-encoded).
@@ -88,14 +100,67 @@ export function registerAdminLinkRoutes(
     { parseAs: 'string', bodyLimit: 16 * 1024 },
     (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
-  const check = (raw: unknown) => {
+  /** The tenant's admins as the directory has them now: who an escalation's links may still serve. */
+  const adminsOf = (tenantId: string) => async () =>
+    ((await deps.directory.findTenant(tenantId))?.contacts ?? [])
+      .filter((contact) => contact.role === 'admin')
+      .map((contact) => contact.email);
+
+  /**
+   * The link, if its token is valid for the case its path names as that case stands now (its
+   * recipient still the case's contact, or still an admin); else the page refusing it.
+   */
+  const check = async (raw: unknown, log: FastifyBaseLogger) => {
     const parsed = params.safeParse(raw);
-    if (!parsed.success) return undefined;
+    if (!parsed.success) return { refused: REFUSED.invalid };
     const { caseId, action, token } = parsed.data;
-    const checked = deps.links.check(caseId, action, token, deps.clock.now());
-    return checked.ok ? { ...parsed.data, expiresAt: checked.expiresAt } : undefined;
+    // Unknown case: the same answer as a bad token (whether a case id exists is not told).
+    const stored = await deps.cases.find(caseId);
+    if (!stored) return { refused: REFUSED.invalid };
+    const checked = await deps.links.check(
+      stored.case,
+      action,
+      token,
+      deps.clock.now(),
+      adminsOf(stored.case.tenantId),
+    );
+    if (!checked.ok) {
+      log.info({ caseId, action, reason: checked.reason }, 'admin link refused');
+      return { refused: checked.reason === 'recipient-replaced' ? REFUSED.replaced : REFUSED.invalid };
+    }
+    return { link: { ...parsed.data, expiresAt: checked.expiresAt, recipient: checked.recipient } };
   };
-  type Link = NonNullable<ReturnType<typeof check>>;
+  type Link = NonNullable<Awaited<ReturnType<typeof check>>['link']>;
+
+  /**
+   * The cases as an action through `link` may read them: a case whose link no longer holds (its
+   * contact replaced since the check) reads as absent, so the action's version-guarded write is
+   * made only against a version the link was valid for — no window between check and write.
+   */
+  const casesFor = (link: Link): CaseRepository => ({
+    find: async (caseId) => {
+      const stored = await deps.cases.find(caseId);
+      if (!stored) return undefined;
+      const still = await deps.links.check(
+        stored.case,
+        link.action,
+        link.token,
+        deps.clock.now(),
+        adminsOf(stored.case.tenantId),
+      );
+      return still.ok ? stored : undefined;
+    },
+    listByRequest: (requestId) => deps.cases.listByRequest(requestId),
+    create: (forwardingCase, at) => deps.cases.create(forwardingCase, at),
+    update: (next, expectedVersion, events, at, write) => deps.cases.update(next, expectedVersion, events, at, write),
+    markPublished: (caseId, events) => deps.cases.markPublished(caseId, events),
+  });
+
+  /** An action found its case gone or its link no longer holding: the page the link gets now. */
+  async function notFound(link: Link, reply: FastifyReply, log: FastifyBaseLogger): Promise<FastifyReply> {
+    const { refused } = await check(link, log);
+    return refused ? send(reply, 403, refused.title, refused.message) : send(reply, 404, 'Request not found', INVALID);
+  }
 
   /** The case page for a valid link: reads the case and its request, changes nothing. */
   async function showCase(
@@ -107,10 +172,11 @@ export function registerAdminLinkRoutes(
     const stored = await deps.cases.find(link.caseId);
     if (!stored) return send(reply, 404, 'Request not found', INVALID);
     const now = deps.clock.now();
+    // The forms' tokens serve the same recipient as the link: replacing it stops them too.
     const targets = Object.fromEntries(
       CASE_LINK_ACTIONS.map((action) => [
         action,
-        relativeTarget(action, deps.links.pageTokenFor(link.caseId, action, now, link.expiresAt)),
+        relativeTarget(action, deps.links.pageTokenFor(link.caseId, action, now, link.expiresAt, link.recipient)),
       ]),
     ) as Record<CaseLinkAction, string>;
     const request = await deps.requests.findById(stored.case.requestId);
@@ -129,18 +195,18 @@ export function registerAdminLinkRoutes(
   }
 
   app.get('/case-links/:caseId/:action/:token', async (request, reply) => {
-    const link = check(request.params);
-    if (!link) return send(reply, 403, 'Link not valid', INVALID);
+    const { link, refused } = await check(request.params, request.log);
+    if (!link) return send(reply, 403, refused.title, refused.message);
     return showCase(link, reply);
   });
 
   app.post('/case-links/:caseId/:action/:token', async (request, reply) => {
-    const link = check(request.params);
-    if (!link) return send(reply, 403, 'Link not valid', INVALID);
+    const { link, refused } = await check(request.params, request.log);
+    if (!link) return send(reply, 403, refused.title, refused.message);
     // The confirmation's way back: the link just posted to, whose GET shows the case page.
     const back = relativeTarget(link.action, link.token);
     if (link.action === 'extend') return extend(link, back, request.body, request.log, reply);
-    const result = await actOnCase(deps, link.caseId, link.action);
+    const result = await actOnCase({ ...deps, cases: casesFor(link) }, link.caseId, link.action);
     request.log.info({ caseId: link.caseId, action: link.action, outcome: result.outcome }, 'admin link used');
     switch (result.outcome) {
       case 'done': {
@@ -165,7 +231,7 @@ export function registerAdminLinkRoutes(
           ),
         );
       case 'not-found':
-        return send(reply, 404, 'Request not found', INVALID);
+        return notFound(link, reply, request.log);
     }
   });
 
@@ -173,7 +239,7 @@ export function registerAdminLinkRoutes(
     const { caseId } = link;
     const form = extensionForm.safeParse(body ?? {});
     const reason = form.success ? (form.data.reason ?? '') : '';
-    const result = await extendCase(deps, caseId, reason, { kind: 'admin-link' });
+    const result = await extendCase({ ...deps, cases: casesFor(link) }, caseId, reason, { kind: 'admin-link' });
     // Never the reason (free text): the case id and the outcome only.
     log.info({ caseId, action: 'extend', outcome: result.outcome }, 'admin link used');
     switch (result.outcome) {
@@ -202,7 +268,7 @@ export function registerAdminLinkRoutes(
         );
       }
       case 'not-found':
-        return send(reply, 404, 'Request not found', INVALID);
+        return notFound(link, reply, log);
     }
   }
 }
