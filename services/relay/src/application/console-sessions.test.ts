@@ -1,6 +1,9 @@
 import { hashPassword, parsePasswordHash, type ConsoleUser, type PasswordHash } from '../domain/console';
 import { ConsoleSessions, type ConsoleSessionRecord, type ConsoleSessionStore } from './console-sessions';
 
+// scrypt at 128 MiB per hash is CPU-bound: on a loaded machine one hash takes seconds, not the default 5 s budget.
+jest.setTimeout(60_000);
+
 class MemoryStore implements ConsoleSessionStore {
   readonly records = new Map<string, ConsoleSessionRecord>();
   async insert(record: ConsoleSessionRecord) {

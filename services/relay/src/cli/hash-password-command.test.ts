@@ -2,6 +2,9 @@ import { Readable } from 'node:stream';
 import { parsePasswordHash, verifyPassword, type PasswordHash } from '../domain/console';
 import { runHashPassword } from './hash-password-command';
 
+// scrypt at 128 MiB per hash is CPU-bound: on a loaded machine one hash takes seconds, not the default 5 s budget.
+jest.setTimeout(60_000);
+
 describe('relay console hash-password', () => {
   it('When a password is piped in, then it prints a hash that RELAY_CONSOLE_USERS accepts and that verifies it', async () => {
     const out: string[] = [];

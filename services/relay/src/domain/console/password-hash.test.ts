@@ -1,5 +1,8 @@
 import { hashPassword, parsePasswordHash, verifyPassword, type PasswordHash } from './password-hash';
 
+// scrypt at 128 MiB per hash is CPU-bound: on a loaded machine one hash takes seconds, not the default 5 s budget.
+jest.setTimeout(60_000);
+
 describe('Console password hashes (scrypt)', () => {
   it('When a password is hashed, then the same password verifies, another does not, and the hash names its parameters', async () => {
     const encoded = await hashPassword('correct horse battery staple');
