@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { EVENTS } from '@privacy-relay/shared/events';
 import { RawSmtpClient } from '../../services/intake/test/email-raw-smtp';
@@ -18,8 +17,13 @@ import {
   HOSTILE_PRIVACY_ADDRESS,
   JUNK_CERT_URL,
   ROGUE_CERT_URL,
+  answerOf,
   hostileStack,
+  hostileTable,
+  rawRequest,
+  type Answer,
   type ForwardedCase,
+  type Row,
 } from '../support/hostile-stack';
 import { mailsTo } from '../support/ses-store';
 
@@ -31,61 +35,18 @@ import { mailsTo } from '../support/ses-store';
  * Kafka holds only the events of the few legitimate controls and the relay's case is untouched.
  */
 
-/** One answer, whatever the edge: an HTTP status or SMTP reply code, and a stable code. */
-interface Answer {
-  status: number;
-  code: string;
-}
-type Row = [what: string, status: number, code: string, send: () => Promise<Answer>];
-
 const stack = hostileStack('hostileintake');
 const unique = stack.unique;
 const email = (label: string) => `${label}-${unique}@requester.example`;
 const fixture = (name: string) =>
   readFileSync(join(__dirname, '../../services/intake/test/fixtures/mime/broken', name));
 
-/** The error code of a JSON answer, the `<title>` of an HTML page, or `ACCEPTED` for a 2xx. */
-async function answerOf(response: Response): Promise<Answer> {
-  const text = await response.text();
-  if ((response.headers.get('content-type') ?? '').includes('json')) {
-    const json = (text ? JSON.parse(text) : {}) as { error?: { code?: string }; status?: string };
-    return { status: response.status, code: json.error?.code ?? json.status ?? 'ACCEPTED' };
-  }
-  const title = /<title>([^<]*?)(?: — Privacy Relay)?<\/title>/.exec(text)?.[1]?.trim();
-  return { status: response.status, code: title ?? (response.ok ? 'ACCEPTED' : text.slice(0, 60)) };
-}
-
 function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Answer> {
   return fetch(`${stack.intakeUrl}${path}`, { method: 'POST', headers, body }).then(answerOf);
 }
 
-/** A request exactly as written: no URL normalisation (`..`, `%2e`), any method. */
-function raw(method: string, path: string, base = stack.intakeUrl): Promise<Answer> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(res.headers))
-          if (typeof value === 'string') headers.set(name, value);
-        resolve(answerOf(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers })));
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function runTable(edge: string, rows: Row[]): void {
-  it.each(rows)(`When ${edge} gets %s, then it answers %i %s`, async (_what, status, code, send) => {
-    expect(await send()).toEqual({ status, code });
-  });
-  it(`When ${edge} has taken all ${rows.length} inputs, then intake and relay still answer /healthz`, async () => {
-    expect(await stack.healthy()).toBe(true);
-  });
-}
+const raw = (method: string, path: string) => rawRequest(stack.intakeUrl, method, path);
+const runTable = (edge: string, rows: Row[]) => hostileTable(stack, edge, rows);
 
 // --- JSON API: POST /v1/requests ---------------------------------------------------------------
 

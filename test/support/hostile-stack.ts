@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { loadConfig } from '@privacy-relay/shared/config';
 import { EVENTS, topicName } from '@privacy-relay/shared/events';
 import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
@@ -89,6 +90,10 @@ export function hostileStack(label: string) {
     },
     get kafka() {
       return kafka;
+    },
+    /** The test's publisher on the namespace's topics (events as intake would publish them). */
+    get publisher() {
+      return publisher;
     },
     get relayDb() {
       return relayDb;
@@ -251,4 +256,65 @@ export function hostileStack(label: string) {
     },
   };
   return stack;
+}
+
+/** One answer, whatever the edge: an HTTP status or SMTP reply code, and a stable code. */
+export interface Answer {
+  status: number;
+  code: string;
+}
+
+/** One hostile input: what it is, the answer it must get, and how it is sent. */
+export type Row = [what: string, status: number, code: string, send: () => Promise<Answer>];
+
+/**
+ * The error code of a JSON answer (or its `status`), the `<title>` of an HTML page without the
+ * site's name and a request's reference (`PR-…`), `ACCEPTED` for a bare 2xx.
+ */
+export async function answerOf(response: Response): Promise<Answer> {
+  const text = await response.text();
+  if ((response.headers.get('content-type') ?? '').includes('json')) {
+    const json = (text ? JSON.parse(text) : {}) as { error?: { code?: string }; status?: string };
+    return { status: response.status, code: json.error?.code ?? json.status ?? 'ACCEPTED' };
+  }
+  const title = /<title>([^<]*?)(?: PR-[A-Z0-9-]+)?(?: — Privacy Relay)?<\/title>/.exec(text)?.[1]?.trim();
+  return { status: response.status, code: title ?? (response.ok ? 'ACCEPTED' : text.slice(0, 60)) };
+}
+
+/** A request exactly as written: no URL normalisation (`..`, `%2e`), any method. */
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers))
+          if (typeof value === 'string') answerHeaders.set(name, value);
+        const body = method === 'HEAD' ? null : Buffer.concat(chunks);
+        resolve(answerOf(new Response(body, { status: res.statusCode ?? 0, headers: answerHeaders })));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * One table of the campaign: a test per row asserting its exact answer, then one asserting that
+ * both services still answer /healthz after the whole batch.
+ */
+export function hostileTable(stack: { healthy(): Promise<boolean> }, edge: string, rows: Row[]): void {
+  it.each(rows)(`When ${edge} gets %s, then it answers %i %s`, async (_what, status, code, send) => {
+    expect(await send()).toEqual({ status, code });
+  });
+  it(`When ${edge} has taken all ${rows.length} inputs, then intake and relay still answer /healthz`, async () => {
+    expect(await stack.healthy()).toBe(true);
+  });
 }
