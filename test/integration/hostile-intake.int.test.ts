@@ -25,7 +25,6 @@ import {
   type ForwardedCase,
   type Row,
 } from '../support/hostile-stack';
-import { mailsTo } from '../support/ses-store';
 
 /**
  * The hostile-input campaign over intake's edges (docs/hostile-input.md): the JSON API, the form,
@@ -997,7 +996,7 @@ describe('Hostile input at intake: the JSON API, the form, the links, SMTP and b
       expect.arrayContaining([`email:${smtpControlId}`, `email:${sesControlId}`]),
     );
     // Nothing mailed to an address injected into a header.
-    expect(await mailsTo('victim@evil.example')).toEqual([]);
+    expect(await stack.mailsTo('victim@evil.example')).toEqual([]);
     expect(stack.fetchedUrls.filter((url) => !url.endsWith('.pem'))).toEqual([]);
     const mailEvents = (await stack.messagesOn(EVENTS.mailEventV1)).map(
       (m) => JSON.parse(m.value) as { id: string; payload: { status: string } },

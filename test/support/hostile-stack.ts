@@ -17,7 +17,7 @@ import {
 } from '../../services/intake/test/email-sns-signer';
 import { publishVerifiedRequest } from './fixtures';
 import { relayTestEnv } from './relay-env';
-import { linkIn, mailTo } from './ses-store';
+import { linkIn, storedMails, type StoredMail } from './ses-store';
 import {
   connectTestDatabase,
   createTestTopics,
@@ -74,6 +74,8 @@ export function hostileStack(label: string) {
   let intake: IntakeService;
   let relayDb: Connection;
   let smtpPort = 0;
+  /** When the stack started (seconds): the SES store is read from then on only (it holds every test's mail). */
+  let startedAtS = 0;
   const lineLogger = (name: string) =>
     createLogger({ name, level: 'info', destination: { write: (line: string) => void logLines.push(line) } });
 
@@ -112,6 +114,7 @@ export function hostileStack(label: string) {
     },
 
     async start(): Promise<void> {
+      startedAtS = Math.floor(Date.now() / 1000) - 1;
       kafka = testKafka();
       [pki] = await Promise.all([createTestSnsPki(), createTestTopics(kafka, ns.topicPrefix)]);
       publisher = new KafkaEventPublisher(kafka, { topicPrefix: ns.topicPrefix, logger });
@@ -230,7 +233,11 @@ export function hostileStack(label: string) {
         requester: { name: `Ada H${tag}`, email: `ada-${unique}-${tag}@example.org` },
       });
       // The forward's subject names the requester: one mail per case to the one contact.
-      const mail = await mailTo(contact, new RegExp(`from Ada H${tag} `), 'the forward');
+      const mail = await eventually(
+        async () => (await stack.mailsTo(contact)).find((m) => m.subject.includes(`from Ada H${tag} `)),
+        30_000,
+        'the forward',
+      );
       const link = (action: string) =>
         linkIn(mail.body.text, new RegExp(`https://relay\\.example/case-links/[0-9a-f-]{36}/${action}/\\S+`)).replace(
           HOSTILE_RELAY_URL,
@@ -246,6 +253,11 @@ export function hostileStack(label: string) {
         sesMessageId: mail.messageId,
         links: { acknowledge, done: link('done'), 'not-ours': link('not-ours'), extend: link('extend') },
       };
+    },
+
+    /** The mails to `address` the SES endpoint took since the stack started. */
+    async mailsTo(address: string): Promise<StoredMail[]> {
+      return (await storedMails(startedAtS)).filter((mail) => mail.destination.to.includes(address));
     },
 
     storedCase(caseId: string) {
