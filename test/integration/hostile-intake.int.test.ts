@@ -56,6 +56,8 @@ const api = (body: unknown, headers: Record<string, string> = {}) =>
   });
 const apiBody = (overrides: Record<string, unknown> = {}) => validBody(email('api'), overrides);
 const apiKey = `hostile-${unique}`;
+const exportAsk = (body: unknown) =>
+  post('/v1/exports', typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json' });
 const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 
 const jsonApiRows: Row[] = [
@@ -244,6 +246,28 @@ const jsonApiRows: Row[] = [
     () => fetch(`${stack.intakeUrl}/v1/requests`, { method: 'PUT', body: '{}' }).then(answerOf),
   ],
   ['a path traversal after the route', 404, 'NOT_FOUND', () => raw('POST', '/v1/requests/../../../etc/passwd')],
+  // The requester's export asked over the API: the same refusals, and no oracle (a valid address is always 202).
+  ['an export asked with {"$gt": ""} as the email', 400, 'VALIDATION_FAILED', () => exportAsk({ email: { $gt: '' } })],
+  [
+    'an export asked for two addresses',
+    400,
+    'VALIDATION_FAILED',
+    () => exportAsk({ email: [email('x1'), email('x2')] }),
+  ],
+  [
+    'an export asked with an unknown field',
+    400,
+    'UNKNOWN_FIELD',
+    () => exportAsk({ email: email('exp'), format: 'csv' }),
+  ],
+  ['an export asked as a JSON array', 400, 'VALIDATION_FAILED', () => exportAsk([{ email: email('exp') }])],
+  ['an export asked with a body that is not JSON', 400, 'MALFORMED_JSON', () => exportAsk('{"email": ')],
+  [
+    'an export asked with a CR LF Bcc in the email',
+    400,
+    'VALIDATION_FAILED',
+    () => exportAsk({ email: `${email('exp')}\r\nBcc: victim@evil.example` }),
+  ],
 ];
 
 // --- The web form: POST /request ---------------------------------------------------------------
@@ -364,6 +388,16 @@ const linkRows: Row[] = [
   ['GET /status with a 5,000-character token', 414, 'URI_TOO_LONG', () => raw('GET', `/status/${'a'.repeat(5_000)}`)],
   ['GET /status with a broken percent-encoding', 400, 'BAD_URL', () => raw('GET', '/status/%zz')],
   ['POST /verify with an encoded NUL', 404, 'Not found', () => raw('POST', '/verify/abc%00def')],
+  ['GET /export/confirm with junk', 404, 'Not found', () => raw('GET', '/export/confirm/not-a-token/not-an-address')],
+  [
+    'POST /export/confirm with a form token',
+    404,
+    'Not found',
+    () => raw('POST', `/export/confirm/${form.formToken}/x`),
+  ],
+  ['GET /exports with junk', 404, 'Not found', () => raw('GET', '/exports/not-a-token/not-a-key')],
+  ['GET /exports/…/exe (no such format)', 404, 'Not found', () => raw('GET', '/exports/not-a-token/not-a-key/exe')],
+  ['GET /exports with a traversal key', 404, 'Not found', () => raw('GET', '/exports/x/..%2F..%2Fetc%2Fpasswd/json')],
 ];
 
 // --- SMTP ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS } from '@privacy-relay/shared/events';
+import { DEAD_LETTER_HEADERS } from '@privacy-relay/shared/kafka';
+import { EVENTS, deadLetterTopicName, topicName } from '@privacy-relay/shared/events';
 import { CaseLinks } from '@privacy-relay/relay/application/case-links';
-import { publishVerifiedRequest } from '../support/fixtures';
+import { publishVerifiedRequest, receivedRequestEvent } from '../support/fixtures';
 import { DEV_OPERATOR_TOKEN } from '../support/relay-env';
 import {
   HOSTILE_RELAY_LINK_SECRET,
@@ -22,7 +23,7 @@ import { eventually } from '../support/test-env';
  * forged input.
  */
 
-const stack = hostileStack('hostilerelay');
+const stack = hostileStack('hostilerelay', { sns: false });
 const runTable = (edge: string, rows: Row[]) => hostileTable(stack, edge, rows);
 const raw = (method: string, path: string, headers: Record<string, string> = {}) =>
   rawRequest(stack.relayUrl, method, path, headers);
@@ -542,6 +543,42 @@ const operatorRows: Row[] = [
   ['DELETE of a case', 404, 'NOT_FOUND', () => operator('DELETE', `/v1/cases/${a.caseId}`)],
 ];
 
+// --- Kafka: what reaches the relay's consumers ----------------------------------------------------
+
+/** The topics the relay consumes (intake's own consumers read request.received too). */
+const CONSUMED = [
+  EVENTS.requestReceivedV1,
+  EVENTS.requestVerifiedV1,
+  EVENTS.caseMatchedV1,
+  EVENTS.mailEventV1,
+  EVENTS.tenantDirectoryChangedV1,
+  EVENTS.exportRequestedV1,
+] as const;
+/** A well-formed envelope of the contract's type whose payload carries a query operator as its id. */
+const operatorPayload = (contract: { type: string; version: number }) => ({
+  ...receivedRequestEvent(),
+  type: contract.type,
+  version: contract.version,
+  payload: { requestId: { $ne: null }, caseId: { $gt: '' }, tenantId: { $ne: null } },
+});
+const kafkaRows: Array<[what: string, errorCode: string, contract: (typeof CONSUMED)[number], value: () => string]> =
+  CONSUMED.flatMap((contract) => [
+    [`bytes that are not JSON on ${contract.topic}`, 'MALFORMED_JSON', contract, () => '{"id": '] as const,
+    [`a JSON array on ${contract.topic}`, 'EVENT_INVALID', contract, () => '[]'] as const,
+    [
+      `an envelope of another event on ${contract.topic}`,
+      'EVENT_INVALID',
+      contract,
+      () => JSON.stringify({ ...receivedRequestEvent(), type: 'privacy.case.hijacked', version: 1 }),
+    ] as const,
+    [
+      `a payload with query operators as ids on ${contract.topic}`,
+      'EVENT_INVALID',
+      contract,
+      () => JSON.stringify(operatorPayload(contract)),
+    ] as const,
+  ]);
+
 describe('Hostile input at the relay: the admin action links and the operator API', () => {
   let before: Record<string, number>;
 
@@ -589,5 +626,75 @@ describe('Hostile input at the relay: the admin action links and the operator AP
     expect(await caseIdsOf(EVENTS.caseClosedV1)).toEqual([]);
     expect(await caseIdsOf(EVENTS.caseExtendedV1)).toEqual([]);
     expect(await stack.messagesOn(EVENTS.caseMatchedV1)).toHaveLength(3);
+  });
+
+  describe(`Kafka: ${kafkaRows.length} malformed events on the relay's topics`, () => {
+    /** Where each row's message landed: its topic, partition and offset. */
+    const sent: Array<{ topic: string; partition: number; offset: string }> = [];
+    let deadLetters: Array<Record<string, string>>;
+
+    beforeAll(async () => {
+      const producer = stack.kafka.producer();
+      await producer.connect();
+      try {
+        for (const [, , contract, value] of kafkaRows) {
+          const topic = topicName(contract, stack.ns.topicPrefix);
+          const [meta] = await producer.send({ topic, acks: -1, messages: [{ key: 'hostile', value: value() }] });
+          sent.push({ topic, partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '' });
+        }
+      } finally {
+        await producer.disconnect();
+      }
+      // Every row dead-lettered by the relay's consumer of its topic (intake's may add its own):
+      // one reader on the six dead-letter topics, until it has as many as rows.
+      deadLetters = [];
+      const reader = stack.kafka.consumer({ groupId: `${stack.ns.groupId}-dead-letter-reader` });
+      await reader.connect();
+      try {
+        await reader.subscribe({
+          topics: CONSUMED.map((contract) => deadLetterTopicName(topicName(contract, stack.ns.topicPrefix))),
+          fromBeginning: true,
+        });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`${deadLetters.length} dead letters after 60 s`)), 60_000);
+          void reader.run({
+            eachMessage: async ({ message }) => {
+              const headers = Object.fromEntries(
+                Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+              );
+              if ((headers[DEAD_LETTER_HEADERS.consumerGroup] ?? '').includes('-intake')) return;
+              deadLetters.push(headers);
+              if (deadLetters.length >= kafkaRows.length) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          });
+        });
+      } finally {
+        await reader.disconnect();
+      }
+    });
+
+    it.each(kafkaRows.map((row, i) => [row[0], row[1], i] as const))(
+      'When the relay consumes %s, then it is dead-lettered with the reason and error code %s',
+      (_what, errorCode, i) => {
+        const where = sent[i];
+        const letters = deadLetters.filter(
+          (h) =>
+            h[DEAD_LETTER_HEADERS.originalTopic] === where?.topic &&
+            h[DEAD_LETTER_HEADERS.originalPartition] === String(where?.partition) &&
+            h[DEAD_LETTER_HEADERS.originalOffset] === where?.offset,
+        );
+        expect(letters).toHaveLength(1);
+        expect(letters[0]?.[DEAD_LETTER_HEADERS.errorCode]).toBe(errorCode);
+        expect(letters[0]?.[DEAD_LETTER_HEADERS.reason]?.length).toBeGreaterThan(0);
+      },
+    );
+
+    it(`When the relay has dead-lettered all ${kafkaRows.length} events, then both services answer /healthz and the cases are as they were`, async () => {
+      expect(await stack.healthy()).toBe(true);
+      for (const c of [a, b]) expect((await stack.storedCase(c.caseId))?.version).toBe(before[c.caseId]);
+    });
   });
 });

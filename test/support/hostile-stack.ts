@@ -58,7 +58,8 @@ export interface ForwardedCase {
  * anything else cannot be fetched); every URL it was asked for is kept. Log lines of both
  * services are kept.
  */
-export function hostileStack(label: string) {
+export function hostileStack(label: string, options: { sns?: boolean } = {}) {
+  const withSns = options.sns ?? true;
   const ns = testNamespace(label);
   const logger = testLogger(`${label}-test`);
   const unique = Math.random().toString(36).slice(2, 10);
@@ -116,7 +117,12 @@ export function hostileStack(label: string) {
     async start(): Promise<void> {
       startedAtS = Math.floor(Date.now() / 1000) - 1;
       kafka = testKafka();
-      [pki] = await Promise.all([createTestSnsPki(), createTestTopics(kafka, ns.topicPrefix)]);
+      // The test PKI's RSA keys take a while to make: only for a suite that signs SNS messages.
+      const [madePki] = await Promise.all([
+        withSns ? createTestSnsPki() : Promise.resolve(undefined),
+        createTestTopics(kafka, ns.topicPrefix),
+      ]);
+      if (madePki) pki = madePki;
       publisher = new KafkaEventPublisher(kafka, { topicPrefix: ns.topicPrefix, logger });
       await publisher.connect();
       relayDb = await connectTestDatabase(ns.dbName, logger);
@@ -182,19 +188,21 @@ export function hostileStack(label: string) {
           LOG_LEVEL: 'info',
         }),
         lineLogger('intake'),
-        {
-          sns: {
-            trustedCaPem: pki.caPem,
-            fetchText: async (url) => {
-              fetchedUrls.push(url.href);
-              if (url.href === TEST_CERT_URL) return pki.certPem;
-              if (url.href === ROGUE_CERT_URL) return pki.rogueCertPem;
-              if (url.href === JUNK_CERT_URL) return 'no certificate here';
-              if (url.searchParams.get('Action') === 'ConfirmSubscription') return '<ConfirmSubscriptionResponse/>';
-              throw new Error('unreachable in tests');
-            },
-          },
-        },
+        withSns
+          ? {
+              sns: {
+                trustedCaPem: pki.caPem,
+                fetchText: async (url) => {
+                  fetchedUrls.push(url.href);
+                  if (url.href === TEST_CERT_URL) return pki.certPem;
+                  if (url.href === ROGUE_CERT_URL) return pki.rogueCertPem;
+                  if (url.href === JUNK_CERT_URL) return 'no certificate here';
+                  if (url.searchParams.get('Action') === 'ConfirmSubscription') return '<ConfirmSubscriptionResponse/>';
+                  throw new Error('unreachable in tests');
+                },
+              },
+            }
+          : {},
       );
       await Promise.all([relay.start(), intake.start()]);
       await eventually(async () => (relay.tenantIndex.has(tenantId) ? true : undefined), 30_000, 'the tenant');
