@@ -640,6 +640,7 @@ const smtpRows: Row[] = [
 // --- SNS: POST /v1/inbound/ses and POST /v1/ses/events -----------------------------------------
 
 const INBOUND = '/v1/inbound/ses';
+const UNREACHABLE_CERT_URL = 'https://sns.eu-west-2.amazonaws.com/unreachable.pem';
 const EVENTS_PATH = '/v1/ses/events';
 const snsPost = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
   post(path, body, { 'content-type': 'text/plain; charset=UTF-8', ...headers });
@@ -795,7 +796,7 @@ function snsRows(path: string, topicArn: string, otherTopicArn: string, message:
       'a certificate that cannot be fetched now',
       503,
       'SNS_CERTIFICATE_UNAVAILABLE',
-      () => snsPost(path, signedText(ok({ certUrl: 'https://sns.eu-west-2.amazonaws.com/unreachable.pem' }))),
+      () => snsPost(path, signedText(ok({ certUrl: UNREACHABLE_CERT_URL }))),
     ],
     [
       'a SubscriptionConfirmation for a topic not allowed',
@@ -1031,7 +1032,9 @@ describe('Hostile input at intake: the JSON API, the form, the links, SMTP and b
     );
     // Nothing mailed to an address injected into a header.
     expect(await stack.mailsTo('victim@evil.example')).toEqual([]);
-    expect(stack.fetchedUrls.filter((url) => !url.endsWith('.pem'))).toEqual([]);
+    // Only certificates were fetched, and only on SNS hosts: no SubscribeURL, no other host.
+    const certificateUrls = [TEST_CERT_URL, ROGUE_CERT_URL, JUNK_CERT_URL, UNREACHABLE_CERT_URL];
+    expect(stack.fetchedUrls.filter((url) => !certificateUrls.includes(url))).toEqual([]);
     const mailEvents = (await stack.messagesOn(EVENTS.mailEventV1)).map(
       (m) => JSON.parse(m.value) as { id: string; payload: { status: string } },
     );
