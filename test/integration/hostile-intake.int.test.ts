@@ -1041,6 +1041,8 @@ describe('Hostile input at intake: the JSON API, the form, the links, SMTP and b
     // The control and its replay: one event id, twice.
     expect(new Set(mailEvents.map((e) => e.id)).size).toBe(1);
     expect(mailEvents.map((e) => e.payload.status)).toEqual(['delivered', 'delivered']);
+    // The relay has handled every mail event (the control and its replay) before the case is read.
+    await stack.relayConsumed(EVENTS.mailEventV1, '.forwarding');
     const stored = await stack.storedCase(forwarded.caseId);
     expect(stored?.data.state).toBe('forwarded');
     expect(stored?.data.audit.filter((line) => line.what.startsWith('delivery'))).toHaveLength(1);

@@ -622,6 +622,8 @@ describe('Hostile input at the relay: the admin action links and the operator AP
       (await stack.messagesOn(contract)).map(
         (m) => (JSON.parse(m.value) as { payload: { caseId: string } }).payload.caseId,
       );
+    // The control's acknowledgement may reach Kafka through the outbox a moment after its answer.
+    await eventually(async () => ((await caseIdsOf(EVENTS.caseAcknowledgedV1)).length > 0 ? true : undefined));
     expect(await caseIdsOf(EVENTS.caseAcknowledgedV1)).toEqual([control.caseId]);
     expect(await caseIdsOf(EVENTS.caseClosedV1)).toEqual([]);
     expect(await caseIdsOf(EVENTS.caseExtendedV1)).toEqual([]);

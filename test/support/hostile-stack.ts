@@ -233,6 +233,33 @@ export function hostileStack(label: string, options: { sns?: boolean } = {}) {
       return readTopic(kafka, topicName(contract, ns.topicPrefix), { timeoutMs: 1_000 });
     },
 
+    /**
+     * Resolves once the relay's consumer group `groupSuffix` (`''` for matching, `.forwarding` for
+     * case and mail events) has committed every message now on the contract's topic: a positive
+     * marker that it has handled them all, instead of waiting for a while.
+     */
+    async relayConsumed(contract: { topic: string }, groupSuffix: string): Promise<void> {
+      const topic = topicName(contract, ns.topicPrefix);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const ends = await admin.fetchTopicOffsets(topic);
+        await eventually(
+          async () => {
+            const [committed] = await admin.fetchOffsets({ groupId: `${ns.groupId}${groupSuffix}`, topics: [topic] });
+            const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
+            return ends.every((end) => Number(end.high) === 0 || (at.get(end.partition) ?? -1) >= Number(end.high))
+              ? true
+              : undefined;
+          },
+          30_000,
+          `the relay's group ${groupSuffix || '(matching)'} past every message on ${topic}`,
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    },
+
     /** A request for the tenant, verified as intake publishes it, forwarded by the relay: its case and links. */
     async forwardedCase(): Promise<ForwardedCase> {
       const tag = Math.random().toString(36).slice(2, 10);
