@@ -455,6 +455,15 @@ const smuggled = (ending: string) =>
     return client.reply();
   });
 
+/** Each part a multipart holding the next: `depth` levels. */
+const nestedMultipart = (depth: number) =>
+  `From: Ada <ada@signer.example>\r\nSubject: erase\r\n` +
+  Array.from({ length: depth }, (_, i) => `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`).join(
+    '',
+  ) +
+  'Content-Type: text/plain\r\n\r\nErase it.\r\n' +
+  Array.from({ length: depth }, (_, i) => `--b${depth - 1 - i}--\r\n`).join('');
+
 const tooManyParts = [
   'From: ada@signer.example',
   `To: ${HOSTILE_PRIVACY_ADDRESS}`,
@@ -556,6 +565,14 @@ const smtpRows: Row[] = [
     'Error: Bad sender address syntax',
     () => smtpMail('x', { from: 'a@@b' }),
   ],
+  [
+    '5,000 header lines',
+    554,
+    '5.6.0',
+    () =>
+      smtpMail(`From: Ada <ada@signer.example>\r\n${'X-Junk: x\r\n'.repeat(5_000)}Subject: erase\r\n\r\nErase it.\r\n`),
+  ],
+  ['multiparts nested 200 deep', 554, '5.6.0', () => smtpMail(nestedMultipart(200))],
   [
     'a command line of 100,000 characters',
     421,
@@ -884,6 +901,18 @@ const inboundRows: Row[] = [
           message: sesReceivedMessage(
             Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 37) % 256)).toString('latin1'),
           ),
+        }),
+      ),
+  ],
+  [
+    'signed BASE64 content that is no Base64',
+    422,
+    'EMAIL_UNUSABLE',
+    () =>
+      snsPost(
+        INBOUND,
+        signedText({
+          message: JSON.stringify({ ...JSON.parse(sesReceivedMessage('x', {}, 'BASE64')), content: '!!!%%%***' }),
         }),
       ),
   ],
