@@ -293,7 +293,13 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
       // 250 / 200 once Kafka holds the request.
       const acceptIncoming: AcceptIncoming = (incoming, admission) =>
         acceptRequest(useCases.accept, incoming, admission);
-      registerSesInboundRoutes(runtime.http, { config, accept: acceptIncoming, limits: submissionLimits, logger });
+      registerSesInboundRoutes(runtime.http, {
+        config,
+        accept: acceptIncoming,
+        limits: submissionLimits,
+        logger,
+        ...seams.sns,
+      });
       // SES event notifications of the relay's forwards: published for the relay to apply.
       registerSesEventRoutes(runtime.http, {
         config,

@@ -1,4 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../errors';
@@ -45,6 +51,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
+    // A URL Fastify's router cannot take (bad percent-encoding, a path segment past its limit)
+    // gets the one error shape too, without the path echoed back (it could hold a token).
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = FRAMEWORK_ERRORS[error.code] ?? FRAMEWORK_ERRORS.FST_ERR_BAD_URL!;
+      void (reply as FastifyReply).status(status).send(body);
+    },
   });
 
   const internal = (options.exposure ?? 'internal') === 'internal';
@@ -109,6 +121,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   return app;
 }
+
+/** Fastify's router refusals (before any route), in the one error shape. */
+const FRAMEWORK_ERRORS: Record<string, { status: number; body: ErrorBody }> = {
+  FST_ERR_BAD_URL: { status: 400, body: { error: { code: 'BAD_URL', message: 'The URL is malformed' } } },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    body: { error: { code: 'URI_TOO_LONG', message: 'A part of the URL is too long' } },
+  },
+};
 
 const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'The request body is too large' },

@@ -2,7 +2,7 @@ import { createLogger } from '@privacy-relay/shared/logger';
 import { PassThrough } from 'node:stream';
 import type { SMTPServerDataStream } from 'smtp-server';
 import type { ReceiveEmailOutcome } from './receive-email';
-import { SmtpMemoryBudget, receiveSmtpData, type SmtpDataCallback } from './smtp-data';
+import { SmtpMemoryBudget, holdsSmugglingDot, receiveSmtpData, type SmtpDataCallback } from './smtp-data';
 
 const logger = createLogger({ name: 'smtp-data-test', level: 'silent' });
 const accepted: ReceiveEmailOutcome = {
@@ -114,5 +114,22 @@ describe('SMTP DATA: messages in progress share one memory budget', () => {
     const later = run((stream) => stream.end(Buffer.alloc(10, 'c')), { budget });
     expect((await later.done()).map((call) => call.code)).toEqual([250]);
     expect(budget.reservedBytes).toBe(0);
+  });
+});
+
+describe('holdsSmugglingDot', () => {
+  it.each([
+    ['LF . LF', 'a\n.\nMAIL FROM:<x@y>', true],
+    ['LF . CR LF', 'a\n.\r\nMAIL FROM:<x@y>', true],
+    ['CR LF . LF', 'a\r\n.\nMAIL FROM:<x@y>', true],
+    ['CR . CR LF', 'a\r.\r\nMAIL FROM:<x@y>', true],
+    ['CR LF . CR', 'a\r\n.\rMAIL FROM:<x@y>', true],
+    ['CR LF . LF right after a lone-dot line', 'a\r\n.\r\n.\nMAIL', true],
+    ['a first line of "." ended by LF', '.\nMAIL FROM:<x@y>', true],
+    ['a lone-dot line in CR LF (dot-stuffed by the client)', 'a\r\n.\r\nb\r\n', false],
+    ['a first line of "." in CR LF', '.\r\nb\r\n', false],
+    ['dots inside lines and bare LF elsewhere', 'a.b\n..c\r\n. d\r\n', false],
+  ])('When the content holds %s, then it is %s', (_what, content, expected) => {
+    expect(holdsSmugglingDot(Buffer.from(content, 'latin1'))).toBe(expected);
   });
 });

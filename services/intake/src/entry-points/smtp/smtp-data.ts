@@ -124,6 +124,13 @@ export function receiveSmtpData(
     }
     const raw = Buffer.concat(chunks);
     chunks = [];
+    if (holdsSmugglingDot(raw)) {
+      release();
+      log.info({ reason: 'smuggling-dot', bytes }, 'email rejected');
+      return answer(
+        new SmtpReply(554, '5.5.2 A line holding only "." must end and begin with CR LF (bare CR or LF refused)'),
+      );
+    }
     options
       .receive(raw)
       .then(
@@ -137,6 +144,21 @@ export function receiveSmtpData(
   });
   // Refused before reading: the rest is drained so that the stream ends and the reply goes out.
   if (overBudget) stream.resume();
+}
+
+/**
+ * Whether a line holding only a dot is delimited by anything but CR LF on either side (`\n.\n`,
+ * `\n.\r\n`, `\r\n.\n`, `\r.\r\n`, `\r\n.\r`, …). Only CR LF . CR LF ends DATA here, but a server
+ * in front of the listener (or a later hop) may take one of these for the end, and read what
+ * follows as a second, forged transaction (SMTP smuggling): such a mail is refused whole, as
+ * Postfix, Sendmail and Exim now do.
+ */
+export function holdsSmugglingDot(raw: Buffer): boolean {
+  // The line break after the dot is looked ahead at, so that it can also begin the next dot line.
+  for (const [, before, after] of raw.toString('latin1').matchAll(/(^|\r\n|\n|\r)\.(?=(\r\n|\n|\r))/g)) {
+    if ((before !== '' && before !== '\r\n') || after !== '\r\n') return true;
+  }
+  return false;
 }
 
 function reply(outcome: ReceiveEmailOutcome, callback: SmtpDataCallback): void {

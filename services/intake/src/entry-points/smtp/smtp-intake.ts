@@ -70,6 +70,8 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
     authservId,
   });
 
+  /** Recipients refused per session (connection), whatever the transaction. */
+  const refusedRecipients = new WeakMap<object, number>();
   const server = new SMTPServer({
     ...(options.serverName ? { name: options.serverName } : {}),
     banner: 'Privacy Relay: mail your data-protection request here',
@@ -89,8 +91,15 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
       return callback(new SmtpReply(530, '5.7.0 Must issue a STARTTLS command first'));
     },
 
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
       if (privacyAddresses.has(address.address.trim().toLowerCase())) return callback();
+      const refused = (refusedRecipients.get(session) ?? 0) + 1;
+      refusedRecipients.set(session, refused);
+      if (refused >= MAX_REFUSED_RECIPIENTS) {
+        // Guessing addresses one after another (harvesting, relay probing): the session ends.
+        log.info({ reason: 'too-many-refused-recipients' }, 'smtp session closed');
+        return callback(new SmtpReply(421, '4.7.0 Too many refused recipients; closing the connection'));
+      }
       log.info({ reason: 'unknown-recipient' }, 'smtp recipient refused');
       return callback(new SmtpReply(550, '5.1.1 Mailbox unavailable: this server only takes privacy requests'));
     },
@@ -145,6 +154,12 @@ export async function startSmtpIntake(options: SmtpIntakeOptions): Promise<SmtpI
     },
   };
 }
+
+/**
+ * Refused recipients after which a session is closed with 421, as Postfix's
+ * smtpd_hard_error_limit (20) does: a client naming our privacy address never gets near it.
+ */
+const MAX_REFUSED_RECIPIENTS = 20;
 
 /** The SIZE the client announced with MAIL FROM, when it is a plain positive number. */
 function announcedSize(mailFrom: SMTPServerAddress | false): number | undefined {
