@@ -40,13 +40,17 @@ const pathOf = (link: string) => new URL(link).pathname;
 const tokenOf = (link: string) => link.split('/').at(-1) ?? '';
 const flip = (token: string) => token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
 const linkPath = (caseId: string, action: string, token: string) => `/case-links/${caseId}/${action}/${token}`;
+/** Who the cases' links go to: the tenant's one privacy contact. */
+const firstContact = () => ({ kind: 'contact' as const, contactIndex: 0, email: stack.contact });
 const links = (secret: string) => new CaseLinks(secret, 'https://relay.example', 7 * 24 * 60 * 60 * 1000);
 /** A link signed like the relay's, but two weeks ago: long expired. */
 const expired = (caseId: string, action: 'acknowledge' | 'done') =>
-  pathOf(links(HOSTILE_RELAY_LINK_SECRET).linkFor(caseId, action, new Date(Date.now() - 14 * 86_400_000)));
+  pathOf(
+    links(HOSTILE_RELAY_LINK_SECRET).linkFor(caseId, action, new Date(Date.now() - 14 * 86_400_000), firstContact()),
+  );
 /** A well-formed, unexpired link signed with another secret. */
 const foreign = (caseId: string) =>
-  pathOf(links('another-secret-entirely-0123456789abcdef').linkFor(caseId, 'acknowledge', new Date()));
+  pathOf(links('another-secret-entirely-0123456789abcdef').linkFor(caseId, 'acknowledge', new Date(), firstContact()));
 /** The form token a case page (opened with a valid link) writes for `action`. */
 async function pageToken(link: string, action: string): Promise<string> {
   const html = await (await fetch(link)).text();
