@@ -446,6 +446,8 @@ export async function runTimerCrash(options: TimerCrashOptions): Promise<TimerCr
       }
       const instance = random() < 0.5 ? 0 : 1;
       const victim = relays[instance]!;
+      // A restarted instance is killed again only once it runs (its consumers joined).
+      await victim.ready;
       victim.kill('SIGKILL');
       await victim.exited;
       const now = new Date();
@@ -468,7 +470,8 @@ export async function runTimerCrash(options: TimerCrashOptions): Promise<TimerCr
       log(
         `kill ${k} at ${(record.atMs / 1000).toFixed(1)} s: instance ${instance} (pid ${victim.pid}); ${firedBefore} fired, ${liveClaims} live claim(s), ${record.openMailWindows.length} mail intent(s) without id, ${record.openOutboxes.length} outbox(es) open`,
       );
-      await start(instance);
+      // Restarted while the other instance goes on; the run does not wait for its Kafka join here.
+      void start(instance).catch(() => undefined);
     }
     const settleDeadline = Date.now() + (options.settleTimeoutMs ?? 300_000);
     const settled = async () => {
@@ -483,6 +486,7 @@ export async function runTimerCrash(options: TimerCrashOptions): Promise<TimerCr
     while (!(await settled()) && Date.now() < settleDeadline) await pause(500);
     await Promise.all(
       relays.map(async (relay, i) => {
+        await relay?.ready.catch(() => undefined);
         relay?.kill('SIGTERM');
         const exit = await relay?.exited;
         relays[i] = undefined;
