@@ -445,9 +445,9 @@ export async function runTimerCrash(options: TimerCrashOptions): Promise<TimerCr
         break;
       }
       const instance = random() < 0.5 ? 0 : 1;
+      // One of two: a kill only while both run (a restarted one has joined its consumer groups).
+      await Promise.all(relays.map((relay) => relay?.ready));
       const victim = relays[instance]!;
-      // A restarted instance is killed again only once it runs (its consumers joined).
-      await victim.ready;
       victim.kill('SIGKILL');
       await victim.exited;
       const now = new Date();
