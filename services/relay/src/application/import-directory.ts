@@ -22,7 +22,10 @@ export async function publishDirectoryRows(
     const slice = rows.slice(i, i + IMPORT_SLICE);
     await Promise.all(
       slice.map(({ payload }) =>
-        publisher.publish(EVENTS.tenantDirectoryChangedV1, EVENTS.tenantDirectoryChangedV1.create(payload, { correlationId })),
+        publisher.publish(
+          EVENTS.tenantDirectoryChangedV1,
+          EVENTS.tenantDirectoryChangedV1.create(payload, { correlationId }),
+        ),
       ),
     );
     published += slice.length;

@@ -3,7 +3,14 @@ import type { CaseListing, CaseSummary } from '../../application/ports';
 import type { CaseState, ForwardingCase } from '../../domain/case';
 import type { CaseFacts } from '../../domain/console';
 
-const ALL_STATES: readonly CaseState[] = ['matched', 'forwarded', 'acknowledged', 'done', 'not-ours', 'no-contact-left'];
+const ALL_STATES: readonly CaseState[] = [
+  'matched',
+  'forwarded',
+  'acknowledged',
+  'done',
+  'not-ours',
+  'no-contact-left',
+];
 
 interface ListedCaseDocument {
   _id: string;
@@ -107,24 +114,22 @@ export class MongoCaseListing implements CaseListing {
     );
     const partial = perState.some((documents) => documents.length > limitPerState);
     const facts = perState.flatMap((documents) =>
-      documents.slice(0, limitPerState).map(
-        ({ _id, state, data }): CaseFacts => ({
-          caseId: _id,
-          state,
-          requestId: data.requestId,
-          tenantId: data.tenantId,
-          ...(data.tenantName ? { tenantName: data.tenantName } : {}),
-          jurisdiction: data.jurisdiction,
-          receivedOn: data.receivedOn,
-          deadline: data.deadline,
-          escalations: (data.escalations ?? []).map((e) => ({ step: e.step, at: e.at })),
-          messages: (data.messages ?? []).map((m) => ({
-            intentAt: m.intentAt,
-            ...(m.sentAt ? { sentAt: m.sentAt } : {}),
-            delivery: m.delivery,
-          })),
-        }),
-      ),
+      documents.slice(0, limitPerState).map(({ _id, state, data }): CaseFacts => ({
+        caseId: _id,
+        state,
+        requestId: data.requestId,
+        tenantId: data.tenantId,
+        ...(data.tenantName ? { tenantName: data.tenantName } : {}),
+        jurisdiction: data.jurisdiction,
+        receivedOn: data.receivedOn,
+        deadline: data.deadline,
+        escalations: (data.escalations ?? []).map((e) => ({ step: e.step, at: e.at })),
+        messages: (data.messages ?? []).map((m) => ({
+          intentAt: m.intentAt,
+          ...(m.sentAt ? { sentAt: m.sentAt } : {}),
+          delivery: m.delivery,
+        })),
+      })),
     );
     return { cases: facts, partial };
   }

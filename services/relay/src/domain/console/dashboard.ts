@@ -64,7 +64,13 @@ export function isEscalated(c: CaseFacts): boolean {
 
 /** A forward's outcome as the dashboard counts it. */
 export type ForwardOutcome = 'delivered' | 'bounced' | 'complained' | 'rejected' | 'pending';
-export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = ['delivered', 'bounced', 'complained', 'rejected', 'pending'];
+export const FORWARD_OUTCOMES: readonly ForwardOutcome[] = [
+  'delivered',
+  'bounced',
+  'complained',
+  'rejected',
+  'pending',
+];
 
 export function forwardOutcome(delivery: DeliveryState): ForwardOutcome {
   switch (delivery) {

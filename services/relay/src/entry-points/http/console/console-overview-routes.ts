@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import type { CaseListing, Clock } from '../../../application/ports';
+import {
+  OPEN_STATES,
+  daysLeftOf,
+  forwardsPerDay,
+  isEscalated,
+  isOverdue,
+  openCasesByDaysLeft,
+} from '../../../domain/console';
+import type { CaseState } from '../../../domain/case';
+import { attentionListPage, dashboardPage } from './console-dashboard-pages';
+import { CASE_STATES } from './console-pages';
+import type { ConsoleRouteKit } from './console-route-kit';
+
+/**
+ * Cases read per state by the dashboard and the escalated and overdue lists: a bounded scan
+ * (FerretDB v1 indexes only `_id`; docs/console.md, "Query cost"). Past it the page says it counts
+ * the first ones only.
+ */
+export const CONSOLE_SCAN_LIMIT = 5_000;
+/** The forwards chart's days (today included). */
+export const FORWARD_DAYS = 14;
+
+/** The dashboard, the escalated cases and the overdue cases: read-only pages, every role. */
+export function registerOverviewRoutes(
+  app: FastifyInstance,
+  deps: { caseListing: CaseListing; clock: Clock },
+  kit: ConsoleRouteKit,
+): void {
+  app.get('/dashboard', async (request, reply) => {
+    const now = deps.clock.now();
+    const [counts, facts] = await Promise.all([
+      deps.caseListing.countByState(),
+      deps.caseListing.factsByState(CASE_STATES as CaseState[], CONSOLE_SCAN_LIMIT),
+    ]);
+    return kit.html(
+      reply,
+      200,
+      dashboardPage(kit.viewerOf(request), {
+        counts,
+        daysLeft: openCasesByDaysLeft(facts.cases, now),
+        forwards: forwardsPerDay(facts.cases, now, FORWARD_DAYS),
+        escalated: facts.cases.filter(isEscalated).length,
+        overdue: facts.cases.filter((c) => isOverdue(c, now)).length,
+        partial: facts.partial,
+        scanLimit: CONSOLE_SCAN_LIMIT,
+      }),
+    );
+  });
+
+  app.get('/cases/escalated', async (request, reply) => {
+    const now = deps.clock.now();
+    const facts = await deps.caseListing.factsByState(['forwarded'], CONSOLE_SCAN_LIMIT);
+    const cases = facts.cases
+      .filter(isEscalated)
+      .map((c) => ({ ...c, daysLeft: daysLeftOf(c, now) }))
+      .sort((a, b) => a.deadline.localeCompare(b.deadline) || a.caseId.localeCompare(b.caseId));
+    return kit.html(
+      reply,
+      200,
+      attentionListPage(kit.viewerOf(request), {
+        kind: 'escalated',
+        cases,
+        partial: facts.partial,
+        scanLimit: CONSOLE_SCAN_LIMIT,
+      }),
+    );
+  });
+
+  app.get('/cases/overdue', async (request, reply) => {
+    const now = deps.clock.now();
+    const facts = await deps.caseListing.factsByState(OPEN_STATES, CONSOLE_SCAN_LIMIT);
+    const cases = facts.cases
+      .filter((c) => isOverdue(c, now))
+      .map((c) => ({ ...c, daysLeft: daysLeftOf(c, now) }))
+      .sort((a, b) => a.daysLeft - b.daysLeft || a.caseId.localeCompare(b.caseId));
+    return kit.html(
+      reply,
+      200,
+      attentionListPage(kit.viewerOf(request), {
+        kind: 'overdue',
+        cases,
+        partial: facts.partial,
+        scanLimit: CONSOLE_SCAN_LIMIT,
+      }),
+    );
+  });
+}
