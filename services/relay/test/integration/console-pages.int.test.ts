@@ -288,7 +288,10 @@ describe('Operator console: the dashboard, escalated and overdue cases, the tena
     expect(done.html).toContain('<strong>250 of 250</strong>');
     expect(done.refresh).toBeNull();
     await eventually(
-      async () => ((await viewer.send('GET', '/console/directory?q=imp249.example')).html.includes('imported-249') ? true : undefined),
+      async () =>
+        (await viewer.send('GET', '/console/directory?q=imp249.example')).html.includes('imported-249')
+          ? true
+          : undefined,
       30_000,
       'an imported tenant found',
     );
@@ -313,7 +316,10 @@ describe('Operator console: the dashboard, escalated and overdue cases, the tena
     expect(posted.status).toBe(303);
     const page = await viewer.send('GET', posted.location!);
     expect(page.html).toContain('<strong>refused</strong>');
-    const errors = rowsOf(page.html.replace(/<td class="num">(\d+)<\/td><td>/g, '<th scope="row">$1</th><td>'), 'errors');
+    const errors = rowsOf(
+      page.html.replace(/<td class="num">(\d+)<\/td><td>/g, '<th scope="row">$1</th><td>'),
+      'errors',
+    );
     expect([...errors.keys()]).toEqual(['2', '3']);
     expect(page.html).toMatch(/invalid JSON/);
     expect(page.html).toMatch(/legalName: /);
@@ -321,7 +327,8 @@ describe('Operator console: the dashboard, escalated and overdue cases, the tena
     const jobId = posted.location!.split('/').at(-1)!;
     const logged = logLines.filter((line) => line.includes(jobId));
     expect(logged.some((line) => line.includes('"badRows":2'))).toBe(true);
-    for (const text of ['leak-me', 'Ada Leaky', 'Good One Ltd', 'leaky']) expect(logLines.join('\n')).not.toContain(text);
+    for (const text of ['leak-me', 'Ada Leaky', 'Good One Ltd', 'leaky'])
+      expect(logLines.join('\n')).not.toContain(text);
   });
 
   it('When a viewer posts an import, or an operator posts one without the form token, then it is refused with 403 and no import is recorded', async () => {

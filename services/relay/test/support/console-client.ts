@@ -12,11 +12,20 @@ export class ConsoleClient {
     for (const [name, value] of Object.entries(form ?? {})) {
       for (const one of value === undefined ? [] : Array.isArray(value) ? value : [value]) body.append(name, one);
     }
-    return this.request(method, path, form ? body.toString() : undefined, form ? 'application/x-www-form-urlencoded' : undefined);
+    return this.request(
+      method,
+      path,
+      form ? body.toString() : undefined,
+      form ? 'application/x-www-form-urlencoded' : undefined,
+    );
   }
 
   /** Posts a multipart form: its text fields, then one file. */
-  async upload(path: string, fields: Record<string, string>, file: { name: string; field?: string; content: string | Buffer }) {
+  async upload(
+    path: string,
+    fields: Record<string, string>,
+    file: { name: string; field?: string; content: string | Buffer },
+  ) {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append(file.field ?? 'file', new Blob([file.content]), file.name);
