@@ -4,7 +4,7 @@ import { KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { createLogger } from '@privacy-relay/shared/logger';
 import { MongoCaseRepository } from '@privacy-relay/relay/adapters/mongo/case-repository';
 import { relayConfigSpec } from '@privacy-relay/relay/config';
-import type { CaseMessage, ForwardingCase } from '@privacy-relay/relay/domain/case';
+import type { CaseMessage, ForwardingCase } from '@privacy-relay/relay/domain/case/forwarding-case';
 import { openCase } from '@privacy-relay/relay/domain/case/forwarding-case';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import { randomUUID } from 'node:crypto';
