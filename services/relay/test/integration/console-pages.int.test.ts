@@ -204,13 +204,19 @@ describe('Operator console: the dashboard, escalated and overdue cases, the tena
       '15–30 days': 0,
       'More than 30 days': 1,
     });
-    const forwards = rowsOf(page.html, 'forwards-table');
+    // Per day: the forwards, then each outcome met.
+    const forwards = new Map(
+      [
+        ...page.html.matchAll(
+          /<tr><th scope="row">(\d{4}-\d{2}-\d{2})<\/th><td class="num">(\d+)<\/td><td>(.*?)<\/td><\/tr>/g,
+        ),
+      ].map(([, day, total, outcomes]) => [day, `${total}: ${outcomes}`]),
+    );
     expect(forwards.size).toBe(14);
-    // delivered, bounced, complained, rejected, pending, total
-    expect(forwards.get('2026-06-15')).toEqual([1, 0, 0, 0, 1, 2]);
-    expect(forwards.get('2026-06-14')).toEqual([0, 1, 0, 0, 0, 1]);
-    expect(forwards.get('2026-06-13')).toEqual([0, 0, 1, 0, 0, 1]);
-    expect(forwards.get('2026-06-02')).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(forwards.get('2026-06-15')).toBe('2: 1 delivered, 1 pending');
+    expect(forwards.get('2026-06-14')).toBe('1: 1 bounced');
+    expect(forwards.get('2026-06-13')).toBe('1: 1 complained');
+    expect(forwards.get('2026-06-02')).toBe('0: —');
     expect(forwards.has('2026-06-01')).toBe(false);
     expect(page.html).toMatch(/id="escalated-count">1</);
     expect(page.html).toMatch(/id="overdue-count">2</);

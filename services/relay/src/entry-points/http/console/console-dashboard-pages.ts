@@ -105,16 +105,18 @@ function forwardsChart(forwards: readonly ForwardsOnDay[]): string {
   const first = forwards[0]?.day ?? '';
   const last = forwards.at(-1)?.day ?? '';
   return `<svg class="chart" viewBox="0 0 ${width} ${top + plotHeight + 26}" role="img" aria-labelledby="forwards-title"><title id="forwards-title">Forwards per day from ${e(first)} to ${e(last)} by delivery outcome: ${e(totals)}. The table below gives each day.</title>${legend}${columns}</svg>
-<div class="table-wrap" role="region" aria-labelledby="forwards-caption" tabindex="0"><table id="forwards-table"><caption id="forwards-caption" class="muted">Forwards per day (UTC) by outcome</caption><thead><tr><th scope="col">Day</th>${FORWARD_OUTCOMES.map(
-    (o) => `<th scope="col" class="num">${o}</th>`,
-  ).join('')}<th scope="col" class="num">total</th></tr></thead><tbody>
+<table id="forwards-table"><caption class="muted">Forwards per day (UTC) by outcome</caption><thead><tr><th scope="col">Day</th><th scope="col" class="num">Forwards</th><th scope="col">By outcome</th></tr></thead><tbody>
 ${forwards
   .map(
     (d) =>
-      `<tr><th scope="row">${e(d.day)}</th>${FORWARD_OUTCOMES.map((o) => `<td class="num">${d.counts[o]}</td>`).join('')}<td class="num">${d.total}</td></tr>`,
+      `<tr><th scope="row">${e(d.day)}</th><td class="num">${d.total}</td><td>${
+        FORWARD_OUTCOMES.filter((o) => d.counts[o] > 0)
+          .map((o) => `${d.counts[o]} ${o}`)
+          .join(', ') || '—'
+      }</td></tr>`,
   )
   .join('\n')}
-</tbody></table></div>`;
+</tbody></table>`;
 }
 
 export function dashboardPage(viewer: Viewer, view: DashboardView): string {

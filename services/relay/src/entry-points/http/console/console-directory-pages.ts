@@ -131,11 +131,11 @@ export function importJobPage(viewer: Viewer, job: DirectoryImportJob, stalled: 
   const progress = `<p id="progress"><label for="rows">Rows published</label> <progress id="rows" max="${Math.max(job.total, 1)}" value="${job.done}">${job.done} of ${job.total}</progress> <strong>${job.done} of ${job.total}</strong></p>`;
   const errors = job.errorCount
     ? `<h2>Bad rows (${job.errorCount})</h2>
-<div class="table-wrap" role="region" aria-labelledby="errors-caption" tabindex="0"><table id="errors"><caption id="errors-caption" class="muted">${
+<table id="errors"><caption class="muted">${
         job.errorCount > job.errors.length ? `The first ${job.errors.length}` : 'Each bad row'
       } with its line</caption><thead><tr><th scope="col" class="num">Line</th><th scope="col">What is wrong</th></tr></thead><tbody>
 ${job.errors.map((r) => `<tr><td class="num">${r.line}</td><td>${e(r.message)}</td></tr>`).join('\n')}
-</tbody></table></div>`
+</tbody></table>`
     : '';
   return consolePage(
     'Directory import',
