@@ -121,12 +121,12 @@ ${csrfField(viewer)}
 export function importJobPage(viewer: Viewer, job: DirectoryImportJob, stalled: boolean, notice?: Notice): string {
   const status: Record<DirectoryImportJob['state'], string> = {
     importing: stalled
-      ? 'Stalled: no progress for a while (the relay instance running it may have stopped). Upload the file again: rows already imported are not changed twice.'
-      : 'Importing. This page reloads itself every few seconds; or reload it.',
-    done: 'Done: every row is published; each relay instance stores and indexes them within moments.',
-    refused: 'Refused: the file has bad rows (below). Nothing was imported. Correct them and upload the file again.',
+      ? 'no progress for a while (the relay instance running it may have stopped). Upload the file again: rows already imported are not changed twice.'
+      : 'this page reloads itself every few seconds; or reload it.',
+    done: 'every row is published; each relay instance stores and indexes them within moments.',
+    refused: 'the file has bad rows (below). Nothing was imported. Correct them and upload the file again.',
     failed:
-      'Stopped part way: Kafka did not take every row. Upload the file again: rows already imported are not changed twice.',
+      'Kafka did not take every row (it stopped part way). Upload the file again: rows already imported are not changed twice.',
   };
   const progress = `<p id="progress"><label for="rows">Rows published</label> <progress id="rows" max="${Math.max(job.total, 1)}" value="${job.done}">${job.done} of ${job.total}</progress> <strong>${job.done} of ${job.total}</strong></p>`;
   const errors = job.errorCount
