@@ -363,6 +363,13 @@ describe('Operator console: the dashboard, escalated and overdue cases, the tena
     expect(otherToken.status).toBe(403);
     const anonymous = await client().upload('/console/directory/import', { format: 'jsonl' }, file);
     expect(anonymous.status).toBe(401);
+    // Multipart is taken by the upload's route only.
+    const elsewhere = await operator.upload(
+      `/console/cases/${ids.forwardedInTime}/extension`,
+      { _csrf: csrfIn((await operator.send('GET', '/console/dashboard')).html), reason: 'A reason' },
+      file,
+    );
+    expect(elsewhere.status).toBe(415);
     expect(jobCount((await viewer.send('GET', '/console/directory/import')).html)).toBe(jobCount(importsBefore));
   });
 

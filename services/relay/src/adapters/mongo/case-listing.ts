@@ -86,10 +86,7 @@ export class MongoCaseListing implements CaseListing {
     return Object.fromEntries(ALL_STATES.map((state, i) => [state, counts[i] ?? 0])) as Record<CaseState, number>;
   }
 
-  async factsByState(
-    states: readonly CaseState[],
-    limitPerState: number,
-  ): Promise<{ cases: CaseFacts[]; partial: boolean }> {
+  async scanFacts(limit: number, state?: CaseState): Promise<{ cases: CaseFacts[]; partial: boolean }> {
     const cases = this.connection.collection<FactsCaseDocument>('cases');
     // Whole sub-documents: FerretDB v1 does not project fields inside array elements. The messages'
     // addresses are read into memory here and dropped below; they are never shown or logged.
@@ -104,33 +101,28 @@ export class MongoCaseListing implements CaseListing {
       'data.escalations': 1,
       'data.messages': 1,
     };
-    const perState = await Promise.all(
-      states.map((state) =>
-        cases
-          .find({ state }, { projection })
-          .limit(limitPerState + 1)
-          .toArray(),
-      ),
-    );
-    const partial = perState.some((documents) => documents.length > limitPerState);
-    const facts = perState.flatMap((documents) =>
-      documents.slice(0, limitPerState).map(({ _id, state, data }): CaseFacts => ({
-        caseId: _id,
-        state,
-        requestId: data.requestId,
-        tenantId: data.tenantId,
-        ...(data.tenantName ? { tenantName: data.tenantName } : {}),
-        jurisdiction: data.jurisdiction,
-        receivedOn: data.receivedOn,
-        deadline: data.deadline,
-        escalations: (data.escalations ?? []).map((e) => ({ step: e.step, at: e.at })),
-        messages: (data.messages ?? []).map((m) => ({
-          intentAt: m.intentAt,
-          ...(m.sentAt ? { sentAt: m.sentAt } : {}),
-          delivery: m.delivery,
-        })),
+    // One query: each one is a scan of the whole table on FerretDB v1, whatever its filter.
+    const documents = await cases
+      .find(state ? { state } : {}, { projection })
+      .limit(limit + 1)
+      .toArray();
+    const partial = documents.length > limit;
+    const facts = documents.slice(0, limit).map(({ _id, state: caseState, data }): CaseFacts => ({
+      caseId: _id,
+      state: caseState,
+      requestId: data.requestId,
+      tenantId: data.tenantId,
+      ...(data.tenantName ? { tenantName: data.tenantName } : {}),
+      jurisdiction: data.jurisdiction,
+      receivedOn: data.receivedOn,
+      deadline: data.deadline,
+      escalations: (data.escalations ?? []).map((e) => ({ step: e.step, at: e.at })),
+      messages: (data.messages ?? []).map((m) => ({
+        intentAt: m.intentAt,
+        ...(m.sentAt ? { sentAt: m.sentAt } : {}),
+        delivery: m.delivery,
       })),
-    );
+    }));
     return { cases: facts, partial };
   }
 }

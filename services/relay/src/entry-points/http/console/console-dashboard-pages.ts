@@ -44,7 +44,7 @@ const BUCKET_COLOUR: Record<DaysLeftBucket, string> = {
 
 function partialNote(view: Pick<DashboardView, 'partial' | 'scanLimit'>): string {
   return view.partial
-    ? `<p class="notice">A state holds more than ${view.scanLimit} cases: the charts and lists below count the first ${view.scanLimit} of each state only (the counts per state are exact).</p>\n`
+    ? `<p class="notice">There are more than ${view.scanLimit} cases: the charts and lists below count the first ${view.scanLimit} read only (the counts per state are exact).</p>\n`
     : '';
 }
 

@@ -196,7 +196,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
       .header('x-frame-options', 'DENY')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', CSP);
-    if (request.isMultipart() && request.routeOptions.url !== UPLOAD_ROUTE) {
+    // Before the body is parsed (isMultipart() says so only after): the header is what decides the parser.
+    const multipart = /^\s*multipart\//i.test(request.headers['content-type'] ?? '');
+    if (multipart && request.routeOptions.url !== UPLOAD_ROUTE) {
       return html(
         reply,
         415,
@@ -292,7 +294,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
       status === 429
         ? error.message
         : status === 413
-          ? `The file or form is too large: at most ${DIRECTORY_UPLOAD_MAX_BYTES / 1024 / 1024} MiB. Nothing was imported.`
+          ? (error as FastifyError).code === 'FST_REQ_FILE_TOO_LARGE'
+            ? `The file is too large: at most ${DIRECTORY_UPLOAD_MAX_BYTES / 1024 / 1024} MiB. Nothing was imported.`
+            : 'The form is too large. Nothing was changed.'
           : status < 500
             ? 'The request was not understood. Nothing was changed.'
             : 'Something went wrong on our side. Nothing may have been changed; look before trying again.';
