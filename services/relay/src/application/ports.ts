@@ -261,10 +261,13 @@ export interface CaseListing {
   /** How many cases are in each state (every state present). */
   countByState(): Promise<Record<ForwardingCase['state'], number>>;
   /**
-   * What the dashboard and the escalated and overdue lists read of the cases (of one state, or all),
-   * in one query, at most `limit`; `partial` when there were more (the page says so).
+   * What the dashboard and the escalated and overdue lists read of the cases (in these states, or
+   * all), at most `limit` (per state when states are named); `partial` when there were more.
    */
-  scanFacts(limit: number, state?: ForwardingCase['state']): Promise<{ cases: CaseFacts[]; partial: boolean }>;
+  scanFacts(
+    limit: number,
+    states?: readonly ForwardingCase['state'][],
+  ): Promise<{ cases: CaseFacts[]; partial: boolean }>;
   /** One tenant's cases, earliest deadline first, at most `limit`. */
   listByTenant(tenantId: string, limit: number): Promise<CaseSummary[]>;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CaseListing, Clock } from '../../../application/ports';
 import {
+  OPEN_STATES,
   daysLeftOf,
   forwardsPerDay,
   isEscalated,
@@ -56,7 +57,7 @@ export function registerOverviewRoutes(
 
   app.get('/cases/escalated', async (request, reply) => {
     const now = deps.clock.now();
-    const facts = await deps.caseListing.scanFacts(CONSOLE_SCAN_LIMIT, 'forwarded');
+    const facts = await deps.caseListing.scanFacts(CONSOLE_SCAN_LIMIT, ['forwarded']);
     const cases = facts.cases
       .filter(isEscalated)
       .map((c) => ({ ...c, daysLeft: daysLeftOf(c, now) }))
@@ -75,7 +76,8 @@ export function registerOverviewRoutes(
 
   app.get('/cases/overdue', async (request, reply) => {
     const now = deps.clock.now();
-    const facts = await deps.caseListing.scanFacts(CONSOLE_SCAN_LIMIT);
+    // The open states only: closed cases, the most of them in time, are not read.
+    const facts = await deps.caseListing.scanFacts(CONSOLE_SCAN_LIMIT, OPEN_STATES);
     const cases = facts.cases
       .filter((c) => isOverdue(c, now))
       .map((c) => ({ ...c, daysLeft: daysLeftOf(c, now) }))
