@@ -41,6 +41,7 @@ import { CONSOLE_PREFIX } from './entry-points/http/console/console-pages';
 import { ConsoleSessions } from './application/console-sessions';
 import { MongoConsoleSessionStore } from './adapters/mongo/console-session-store';
 import { MongoCaseListing } from './adapters/mongo/case-listing';
+import { MongoDirectoryImportJobs } from './adapters/mongo/directory-import-job-store';
 import { registerTriageRoutes } from './entry-points/http/triage-routes';
 import { startDirectoryEventsConsumer } from './entry-points/kafka/directory-events-consumer';
 import { startExportEventsConsumer } from './entry-points/kafka/export-events-consumer';
@@ -298,6 +299,7 @@ export function createRelayService(
             decisions,
             index,
             caseListing: new MongoCaseListing(runtime.mongo),
+            importJobs: new MongoDirectoryImportJobs(runtime.mongo),
             publicUrl: config.publicUrl,
             secret: config.linkSecret,
             signInLimit: config.consoleSignInLimit,

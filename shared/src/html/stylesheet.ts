@@ -57,6 +57,8 @@ pre{overflow-x:auto;background:var(--tint);padding:.75rem;font-size:.875rem}
 .actions{margin:1.5rem 0}
 button.secondary{background:#fff;color:var(--accent)}button.secondary:hover{background:var(--tint);color:var(--accent-dark)}
 .muted{color:var(--muted)}
+table{border-collapse:collapse;margin:0 0 1.5rem}th,td{text-align:left;padding:.3rem .9rem .3rem 0;border-bottom:1px solid var(--line);vertical-align:top}td.num,th.num{text-align:right}
+svg.chart{display:block;width:100%;max-width:40rem;height:auto;margin:0 0 .75rem}
 @media (min-width:40rem){h1{font-size:2rem}}
 `.trim();
 

@@ -6,6 +6,7 @@ import type {
 } from '@privacy-relay/shared/events';
 import type { RetentionPhase } from '@privacy-relay/shared/retention';
 import type { ForwardingCase } from '../domain/case';
+import type { CaseFacts } from '../domain/console';
 import type { HolidayCalendar } from '../domain/deadline';
 import type { TenantExclusion, TriageCandidate } from '../domain/triage';
 import type { RelayRequest } from '../domain/relay-request';
@@ -257,4 +258,45 @@ export interface CaseSummary {
 /** The cases in one state, for the operator console (read-only; at most `limit`, earliest deadline first). */
 export interface CaseListing {
   listByState(state: ForwardingCase['state'], limit: number): Promise<CaseSummary[]>;
+  /** How many cases are in each state (every state present). */
+  countByState(): Promise<Record<ForwardingCase['state'], number>>;
+  /**
+   * What the dashboard and the escalated and overdue lists read of the cases (in these states, or
+   * all), at most `limit` (per state when states are named); `partial` when there were more.
+   */
+  scanFacts(
+    limit: number,
+    states?: readonly ForwardingCase['state'][],
+  ): Promise<{ cases: CaseFacts[]; partial: boolean }>;
+  /** One tenant's cases, earliest deadline first, at most `limit`. */
+  listByTenant(tenantId: string, limit: number): Promise<CaseSummary[]>;
+}
+
+/** A directory import started from the console: its rows' progress, kept so any page load can show it. */
+export interface DirectoryImportJob {
+  jobId: string;
+  /** The console username who uploaded the file. */
+  by: string;
+  format: 'jsonl' | 'csv';
+  /** `refused`: the file had bad rows and nothing was imported; `failed`: publishing stopped part way. */
+  state: 'importing' | 'done' | 'refused' | 'failed';
+  /** Good rows in the file, and how many of them are published so far. */
+  total: number;
+  done: number;
+  /** The bad rows (at most the first 100) with their line numbers; `errorCount` counts them all. */
+  errors: { line: number; message: string }[];
+  errorCount: number;
+  startedAt: Date;
+  /** Moved by each step of progress: a job `importing` whose update is old has stopped (its instance went away). */
+  updatedAt: Date;
+}
+
+/** The console's directory import jobs, one document each by `_id`. */
+export interface DirectoryImportJobs {
+  create(job: DirectoryImportJob): Promise<void>;
+  progress(jobId: string, done: number, at: Date): Promise<void>;
+  finish(jobId: string, state: 'done' | 'failed', done: number, at: Date): Promise<void>;
+  find(jobId: string): Promise<DirectoryImportJob | undefined>;
+  /** The latest jobs, newest first (a bounded scan: the collection holds one small document per upload). */
+  listRecent(limit: number): Promise<DirectoryImportJob[]>;
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { loadConfig, commonConfigSpec } from '@privacy-relay/shared/config';
-import { EVENTS, isoDateTimeSchema } from '@privacy-relay/shared/events';
+import { isoDateTimeSchema } from '@privacy-relay/shared/events';
 import { createKafkaClient, ensureTopics, KafkaEventPublisher } from '@privacy-relay/shared/kafka';
 import { createLogger } from '@privacy-relay/shared/logger';
-import { parseDirectoryFile } from './directory-file';
+import { parseDirectoryFile } from '../application/directory-file';
+import { publishDirectoryRows } from '../application/import-directory';
 import { progressBar } from './progress';
 
 /**
@@ -49,26 +50,14 @@ export async function runDirectoryImport(
   await publisher.connect();
   const started = Date.now();
   const bar = progressBar('import', rows.length);
+  const deleted = rows.filter(({ payload }) => payload.change === 'deleted').length;
+  const counterparties = rows.reduce((sum, { payload }) => sum + (payload.counterpartyEmailsAdded?.length ?? 0), 0);
   let published = 0;
-  let deleted = 0;
-  let counterparties = 0;
   try {
-    // Publish in slices: acks=all per event, but several in flight.
-    const slice = 200;
-    for (let i = 0; i < rows.length; i += slice) {
-      await Promise.all(
-        rows.slice(i, i + slice).map(async ({ payload }) => {
-          await publisher.publish(
-            EVENTS.tenantDirectoryChangedV1,
-            EVENTS.tenantDirectoryChangedV1.create(payload, { correlationId: `import:${runAt.toISOString()}` }),
-          );
-          published++;
-          if (payload.change === 'deleted') deleted++;
-          counterparties += payload.counterpartyEmailsAdded?.length ?? 0;
-          bar.increment();
-        }),
-      );
-    }
+    await publishDirectoryRows(publisher, rows, `import:${runAt.toISOString()}`, (done) => {
+      bar.increment(done - published);
+      published = done;
+    });
   } finally {
     bar.stop();
     await publisher.disconnect();

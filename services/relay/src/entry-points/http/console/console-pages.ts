@@ -32,7 +32,7 @@ export interface Notice {
 const e = escapeHtml;
 const path = (rest: string) => `${CONSOLE_PREFIX}${rest}`;
 
-function csrfField(viewer: Pick<Viewer, 'csrfToken'>): string {
+export function csrfField(viewer: Pick<Viewer, 'csrfToken'>): string {
   return `<input type="hidden" name="_csrf" value="${e(viewer.csrfToken)}">`;
 }
 
@@ -46,7 +46,7 @@ function noticeHtml(notice: Notice | undefined): string {
 /** The console's navigation, who is signed in, and the sign-out button (a form: it changes state). */
 function navigation(viewer: Viewer): string {
   return `<nav aria-label="Console">
-<p><a href="${path('/triage')}">Triage queue</a> · <a href="${path('/cases')}">Cases</a></p>
+<p><a href="${path('/dashboard')}">Dashboard</a> · <a href="${path('/triage')}">Triage queue</a> · <a href="${path('/cases')}">Cases</a> · <a href="${path('/cases/escalated')}">Escalated</a> · <a href="${path('/cases/overdue')}">Overdue</a> · <a href="${path('/directory')}">Tenant directory</a></p>
 <form method="post" action="${path('/sign-out')}">
 ${csrfField(viewer)}
 <p class="muted">Signed in as <strong>${e(viewer.username)}</strong> (${viewer.role === 'operator' ? 'operator: may act' : 'viewer: reads only'}) <button type="submit">Sign out</button></p>
@@ -95,7 +95,7 @@ export function messagePage(title: string, message: string, link: { href: string
   return consolePage(title, undefined, `<p>${e(message)}</p>\n<p><a href="${e(link.href)}">${e(link.text)}</a></p>`);
 }
 
-function date(iso: string): string {
+export function date(iso: string): string {
   return iso
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC')
@@ -164,7 +164,7 @@ ${candidates.length ? candidates.join('\n') : '<p>No candidate: the matcher foun
   return consolePage('Triage queue', viewer, `${intro}\n${sections.join('\n')}`, notice);
 }
 
-function stateLabel(state: string): string {
+export function stateLabel(state: string): string {
   return state.replace(/-/g, ' ');
 }
 

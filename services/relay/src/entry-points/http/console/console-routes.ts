@@ -1,5 +1,6 @@
 import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import fastifyCookie, { type CookieSerializeOptions } from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { AppError } from '@privacy-relay/shared/errors';
 import { EXTENSION_REASON_MAX } from '@privacy-relay/shared/events';
@@ -10,7 +11,7 @@ import type { ConsoleSession, ConsoleSessions } from '../../../application/conso
 import { extendCase } from '../../../application/extend-case';
 import type { ForwardingDeps } from '../../../application/forward-case';
 import { changeContact, resendCase, type OperatorRefusal } from '../../../application/operate-case';
-import type { CaseListing, MatchDecisionRepository } from '../../../application/ports';
+import type { CaseListing, DirectoryImportJobs, MatchDecisionRepository } from '../../../application/ports';
 import { resolveTriage } from '../../../application/resolve-triage';
 import { triageQueueEntryOf } from '../../../application/triage-decisions';
 import { mayAct } from '../../../domain/console';
@@ -27,12 +28,17 @@ import {
   type Notice,
   type Viewer,
 } from './console-pages';
+import { DIRECTORY_UPLOAD_MAX_BYTES, registerDirectoryRoutes } from './console-directory-routes';
+import { registerOverviewRoutes } from './console-overview-routes';
+import type { ConsoleRouteKit } from './console-route-kit';
 
 export interface ConsoleDeps extends ForwardingDeps {
   sessions: ConsoleSessions;
   decisions: MatchDecisionRepository;
   index: TenantIndex;
   caseListing: CaseListing;
+  /** The directory imports started from the console, with their progress. */
+  importJobs: DirectoryImportJobs;
   /** The relay's public URL: its scheme and host decide the cookies' `Secure` flag. */
   publicUrl: string;
   /** The secret the cookie-signing key is derived from (HKDF, a purpose of its own). */
@@ -87,6 +93,8 @@ const path = (rest: string) => `${CONSOLE_PREFIX}${rest}`;
 
 /** Routes open without a session: the sign-in page and its form. */
 const PUBLIC_ROUTES = new Set([path('/sign-in')]);
+/** The one form that uploads a file (multipart); every other form is urlencoded only. */
+const UPLOAD_ROUTE = path('/directory/import');
 
 const caseParams = z.object({ caseId: z.uuid() });
 const contactParams = z.object({ caseId: z.uuid(), index: z.string().regex(/^\d{1,4}$/) });
@@ -157,6 +165,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
     { parseAs: 'string', bodyLimit: 16 * 1024 },
     (_request, body, done) => done(null, parseForm(String(body))),
   );
+  // The directory upload: its fields and the file (a Buffer) as the body, read before the CSRF check
+  // (the token is one of its fields), within the route's limits (one file, DIRECTORY_UPLOAD_MAX_BYTES).
+  await app.register(fastifyMultipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: DIRECTORY_UPLOAD_MAX_BYTES, files: 1, fields: 5, fieldSize: 1024, parts: 6 },
+  });
 
   const sessions = new WeakMap<FastifyRequest, ConsoleSession>();
   const sessionOf = (request: FastifyRequest): ConsoleSession => {
@@ -171,6 +185,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
 
   const html = (reply: FastifyReply, status: number, page: string) =>
     reply.status(status).header('content-type', 'text/html; charset=utf-8').send(page);
+  const home = { href: path('/dashboard'), text: 'Back to the console' };
 
   // Authentication: every console route but sign-in needs a session in force. The log says why
   // one was refused; never the cookie (the access log names the route pattern only).
@@ -181,9 +196,28 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
       .header('x-frame-options', 'DENY')
       .header('x-content-type-options', 'nosniff')
       .header('content-security-policy', CSP);
+    // Before the body is parsed (isMultipart() says so only after): the header is what decides the parser.
+    const multipart = /^\s*multipart\//i.test(request.headers['content-type'] ?? '');
+    if (multipart && request.routeOptions.url !== UPLOAD_ROUTE) {
+      return html(
+        reply,
+        415,
+        messagePage('Form not accepted', 'This form is not sent that way. Nothing was changed.', home),
+      );
+    }
     if (PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;
     const failure = await authenticate(request);
-    if (!failure) return;
+    if (!failure) {
+      // A viewer's upload is refused before its file is read.
+      if (
+        request.routeOptions.url === UPLOAD_ROUTE &&
+        request.method === 'POST' &&
+        !mayAct(sessionOf(request).user.role)
+      ) {
+        return refuseRole(request, reply);
+      }
+      return;
+    }
     request.log.info(
       { reason: failure, route: request.routeOptions.url ?? 'unmatched', method: request.method },
       'console session refused',
@@ -227,22 +261,25 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
         ),
       );
     }
-    if (request.routeOptions.url !== path('/sign-out') && !mayAct(session.user.role)) {
-      request.log.warn(
-        { route: request.routeOptions.url, username: session.user.username, role: session.user.role },
-        'console action refused: role',
-      );
-      return html(
-        reply,
-        403,
-        messagePage(
-          'Not allowed',
-          'Your role (viewer) can read the console but not act. Ask an administrator for the operator role. Nothing was changed.',
-          { href: path('/triage'), text: 'Back to the console' },
-        ),
-      );
-    }
+    if (request.routeOptions.url !== path('/sign-out') && !mayAct(session.user.role)) return refuseRole(request, reply);
   });
+
+  function refuseRole(request: FastifyRequest, reply: FastifyReply) {
+    const { user } = sessionOf(request);
+    request.log.warn(
+      { route: request.routeOptions.url, username: user.username, role: user.role },
+      'console action refused: role',
+    );
+    return html(
+      reply,
+      403,
+      messagePage(
+        'Not allowed',
+        'Your role (viewer) can read the console but not act. Ask an administrator for the operator role. Nothing was changed.',
+        home,
+      ),
+    );
+  }
 
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
     const status =
@@ -256,16 +293,21 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
     const message =
       status === 429
         ? error.message
-        : status < 500
-          ? 'The request was not understood. Nothing was changed.'
-          : 'Something went wrong on our side. Nothing may have been changed; look before trying again.';
+        : status === 413
+          ? (error as FastifyError).code === 'FST_REQ_FILE_TOO_LARGE'
+            ? `The file is too large: at most ${DIRECTORY_UPLOAD_MAX_BYTES / 1024 / 1024} MiB. Nothing was imported.`
+            : 'The form is too large. Nothing was changed.'
+          : status < 500
+            ? 'The request was not understood. Nothing was changed.'
+            : 'Something went wrong on our side. Nothing may have been changed; look before trying again.';
     return html(
       reply,
       status,
-      messagePage(status === 429 ? 'Too many attempts' : 'Something went wrong', message, {
-        href: path('/triage'),
-        text: 'Back to the console',
-      }),
+      messagePage(
+        status === 429 ? 'Too many attempts' : status === 413 ? 'Too large' : 'Something went wrong',
+        message,
+        home,
+      ),
     );
   });
 
@@ -289,7 +331,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
     return token;
   }
 
-  app.get('/', async (_request, reply) => reply.redirect(path('/triage'), 303));
+  app.get('/', async (_request, reply) => reply.redirect(path('/dashboard'), 303));
 
   app.get('/sign-in', async (request, reply) => {
     const token = signInToken(request, reply);
@@ -577,4 +619,10 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
         return refused(404, 'There is no such case.');
     }
   });
+
+  // --- the dashboard, the escalated and overdue cases, the tenant directory ---
+
+  const kit: ConsoleRouteKit = { viewerOf, html };
+  registerOverviewRoutes(app, deps, kit);
+  registerDirectoryRoutes(app, deps, kit);
 }
