@@ -489,7 +489,12 @@ export function applyMailEvent(
     },
   ];
   let contacts = current.contacts;
-  if (applied.action === 'stop-and-flag-contact') {
+  // A complaint from an address the contact no longer has stops nobody: the old address's owner
+  // (a replaced contact) must not silence mail to the one who replaced it.
+  const stopsContact =
+    applied.action === 'stop-and-flag-contact' &&
+    current.contacts[contactIndex]?.email.toLowerCase() === message.email.toLowerCase();
+  if (stopsContact) {
     contacts = contacts.map((c, i) =>
       i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
     );
@@ -503,7 +508,7 @@ export function applyMailEvent(
   }
   return {
     ok: true,
-    action: applied.action,
+    action: applied.action === 'stop-and-flag-contact' && !stopsContact ? 'none' : applied.action,
     contactIndex,
     case: { ...current, contacts, messages, audit, evidence: withRawNotification(current, event, iso) },
   };
@@ -567,7 +572,15 @@ function applyEscalationMailEvent(
     },
   ];
   let contacts = current.contacts;
-  if (applied.action === 'stop-and-flag-contact' && contactIndex !== undefined) {
+  // As for a forward: a complaint about a mail sent before the contact was changed stops nobody.
+  const sentAt = mail.sentAt ?? mail.intentAt;
+  const stopsContact =
+    applied.action === 'stop-and-flag-contact' &&
+    contactIndex !== undefined &&
+    !current.audit.some(
+      (line) => line.what === 'contact changed' && line.contactIndex === contactIndex && line.at >= sentAt,
+    );
+  if (stopsContact) {
     contacts = contacts.map((c, i) =>
       i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
     );
@@ -581,7 +594,7 @@ function applyEscalationMailEvent(
   }
   return {
     ok: true,
-    action: applied.action,
+    action: applied.action === 'stop-and-flag-contact' && !stopsContact ? 'none' : applied.action,
     contactIndex,
     escalationStep: escalation.step,
     case: {
