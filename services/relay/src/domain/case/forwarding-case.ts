@@ -203,7 +203,7 @@ export const isSending = (message: CaseMessage): boolean => message.delivery ===
 export function recordSendIntent(current: ForwardingCase, contactIndex: number, at: Date): TransitionResult {
   const refusal = sendRefusal(current, contactIndex);
   if (refusal) return refusal;
-  if (current.messages.some((m) => m.contactIndex === contactIndex)) return { ok: false, reason: 'message-exists' };
+  if (hasMessageAtCurrentAddress(current, contactIndex)) return { ok: false, reason: 'message-exists' };
   return { ok: true, case: withIntent(current, contactIndex, at) };
 }
 
@@ -419,9 +419,19 @@ export function contactAwaitsForward(current: ForwardingCase, contactIndex: numb
   return latest === undefined || isDead(latest);
 }
 
-/** The next contact without a message yet, in the directory's order; undefined when none is left. */
+/**
+ * Whether the contact was sent the case at the address it has now. A contact whose address an
+ * operator changed after its mail went out has not been: once every mail tried is dead (the old
+ * address's mail bouncing after the change), the case goes to its new address, not past it.
+ */
+export function hasMessageAtCurrentAddress(current: ForwardingCase, contactIndex: number): boolean {
+  const address = current.contacts[contactIndex]?.email.toLowerCase();
+  return current.messages.some((m) => m.contactIndex === contactIndex && m.email.toLowerCase() === address);
+}
+
+/** The next contact not sent the case at its current address, in the directory's order; undefined when none is left. */
 export function nextContactIndex(current: ForwardingCase): number | undefined {
-  const index = current.contacts.findIndex((_, i) => !current.messages.some((m) => m.contactIndex === i));
+  const index = current.contacts.findIndex((_, i) => !hasMessageAtCurrentAddress(current, i));
   return index === -1 ? undefined : index;
 }
 
