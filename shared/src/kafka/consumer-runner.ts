@@ -153,7 +153,13 @@ export async function runConsumer(options: RunConsumerOptions): Promise<Consumer
     try {
       json = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch (error) {
-      throw new PoisonMessageError(`malformed JSON: ${(error as Error).message}`, 'MALFORMED_JSON');
+      // Not the parser's message: V8 quotes the text around the error ("Unexpected token 'J',
+      // …"name": Jane Doe…"), which may be personal data. Where it failed is enough.
+      const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+      throw new PoisonMessageError(
+        `malformed JSON${position === undefined ? '' : ` at position ${position}`}`,
+        'MALFORMED_JSON',
+      );
     }
     const envelope = target.contract.parse(json);
     await target.handle(envelope, {

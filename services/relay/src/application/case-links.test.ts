@@ -2,6 +2,8 @@ import { signToken } from '@privacy-relay/shared/tokens';
 import {
   changeContactAddress,
   openCase,
+  recordEscalation,
+  recordEscalationMail,
   recordResendIntent,
   recordSendIntent,
   recordSent,
@@ -166,6 +168,36 @@ describe('admin links bound to the address they were mailed to', () => {
       changeContactAddress(mailed, 1, 'new@acme.example', new Date(start.getTime() - 1000), 'op'),
     );
     expect(await check(changedBefore, legacy)).toMatchObject({ ok: true });
+  });
+
+  it('When a link signed before links named their recipient went out in an all-admins mail, then it is refused once the directory drops an admin that mail went to', async () => {
+    const legacy = signToken(SECRET, {
+      purpose: 'case-done',
+      subject: caseId,
+      expiresAt: Math.floor((start.getTime() + TTL_MS) / 1000),
+    });
+    const escalated = ok(
+      recordEscalationMail(
+        ok(
+          recordEscalation(mailedToBoth(), {
+            step: 'all-admins',
+            at: start,
+            recipients: [{ to: 'admin', email: admin }],
+          }),
+        ),
+        { step: 'all-admins' },
+        0,
+        { sesMessageId: 'ses-a' },
+        start,
+      ),
+    );
+    expect(await check(escalated, legacy, 'done', admins(admin))).toMatchObject({ ok: true });
+    // The link cannot say which mail it came in: the dropped admin's is one it may be.
+    expect(await check(escalated, legacy, 'done', admins('other-admin@acme.example'))).toEqual({
+      ok: false,
+      reason: 'recipient-replaced',
+    });
+    expect(await check(escalated, legacy, 'done', admins(admin.toUpperCase()))).toMatchObject({ ok: true });
   });
 
   it('When a page token is minted for a link’s recipient, then it is bound like the link and never outlives it', async () => {

@@ -112,7 +112,7 @@ export class CaseLinks {
       const changedSince = current.audit.some(
         (line) => line.what === 'contact changed' && Date.parse(line.at) >= issuedAt,
       );
-      return changedSince
+      return changedSince || (await adminDroppedSince(current, issuedAt, currentAdmins))
         ? { ok: false, reason: 'recipient-replaced' }
         : { ok: true, expiresAt: result.claims.expiresAt };
     }
@@ -161,6 +161,25 @@ export class CaseLinks {
       binding: bindingOf(recipient),
     });
   }
+}
+
+/**
+ * Whether an admin that one of the case's escalations mailed (at or after `issuedAt`, as a link
+ * signed then may have gone in that mail) is no longer one of the tenant's admins.
+ */
+async function adminDroppedSince(
+  current: ForwardingCase,
+  issuedAt: number,
+  currentAdmins: CurrentAdmins,
+): Promise<boolean> {
+  const mailed = (current.escalations ?? []).flatMap((escalation) =>
+    escalation.mails.flatMap((mail) =>
+      mail.to === 'admin' && Date.parse(mail.sentAt ?? mail.intentAt) >= issuedAt ? [mail.email] : [],
+    ),
+  );
+  if (mailed.length === 0) return false;
+  const admins = new Set((await currentAdmins()).map((email) => email.trim().toLowerCase()));
+  return mailed.some((email) => !admins.has(email.trim().toLowerCase()));
 }
 
 function purposeOf(action: CaseLinkAction): string {

@@ -502,4 +502,20 @@ describe('Operators acting on a case', () => {
     expect(stored.audit.filter((l) => l.what === 'contact changed')).toHaveLength(3);
     expect(JSON.stringify(stored.audit)).not.toContain('@');
   });
+
+  it('When the replaced address’s old mail bounces for good after the change, then the new address gets the forward; the case does not end as no-contact-left', async () => {
+    let n = 0;
+    const s = setup(async () => ({ messageId: `ses-${++n}` }), {
+      tenant: { contacts: [{ email: 'one@acme.example', role: 'privacy' }] },
+    });
+    await openMatchedCase(s.deps, s.matched);
+    await forwardCase(s.deps, caseId);
+    // Changed while the old mail is still in flight: the new address gets nothing yet.
+    expect(await changeContact(s.deps, caseId, 0, 'one-new@acme.example', 'bob')).toEqual({ outcome: 'changed' });
+    // The old address's server (its former holder's) bounces the old mail.
+    await trackMailEvent(s.deps, mailEvent('ses-1', 'bounced', 'sns-b1', { bounceType: 'Permanent' }));
+    const stored = (await s.cases.find(caseId))!.case;
+    expect(stored.state).toBe('forwarded');
+    expect(s.sent.map((m) => m.to)).toEqual(['one@acme.example', 'one-new@acme.example']);
+  });
 });

@@ -6,6 +6,7 @@ import {
   isSending,
   markNoContactLeft,
   mustMoveToNextContact,
+  hasMessageAtCurrentAddress,
   nextContactIndex,
   openCase,
   recordRefusedAttempt,
@@ -148,7 +149,7 @@ export async function forwardCase(deps: ForwardingDeps, caseId: string, contactI
   const unrecorded = stored.case.messages.find(isSending);
   const target = unrecorded?.contactIndex ?? contactIndex;
   if (!unrecorded) {
-    if (stored.case.messages.some((m) => m.contactIndex === target)) return { outcome: 'already-sent' };
+    if (hasMessageAtCurrentAddress(stored.case, target)) return { outcome: 'already-sent' };
     if (stored.case.contacts[target] === undefined) {
       await noContactLeft(deps, caseId);
       return { outcome: 'no-contact-left' };

@@ -307,4 +307,17 @@ describe('SES events about escalation mails', () => {
     expect(complained.case.contacts[0]?.stopped).toMatchObject({ reason: 'complained', sesMessageId: 'ses-r0' });
     expect(recordResendIntent(complained.case, 0, later, 'alice')).toEqual({ ok: false, reason: 'contact-stopped' });
   });
+
+  it('When a replaced contact complains about a mail sent to its old address, then the mail is tracked but the contact now at that place is not stopped', () => {
+    const replaced = ok(changeContactAddress(reminded(), 0, 'new@acme.example', later, 'alice'));
+    // The old address's forward (ses-1) and its reminder (ses-r0): its owner reports both as spam.
+    for (const sesMessageId of ['ses-1', 'ses-r0']) {
+      const complained = applyMailEvent(replaced, event(sesMessageId, 'complained', `sns-${sesMessageId}`), later, by);
+      if (!complained.ok) throw new Error(`not applied: ${complained.reason}`);
+      expect(complained.case.contacts[0]).toEqual({ email: 'new@acme.example', role: 'privacy' });
+      expect(complained.action).toBe('none');
+      expect(complained.case.audit.at(-1)?.what).toMatch(/^(delivery|escalation mail) complained/);
+      expect(recordResendIntent(complained.case, 0, later, 'alice')).toMatchObject({ ok: true });
+    }
+  });
 });

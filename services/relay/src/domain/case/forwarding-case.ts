@@ -203,7 +203,7 @@ export const isSending = (message: CaseMessage): boolean => message.delivery ===
 export function recordSendIntent(current: ForwardingCase, contactIndex: number, at: Date): TransitionResult {
   const refusal = sendRefusal(current, contactIndex);
   if (refusal) return refusal;
-  if (current.messages.some((m) => m.contactIndex === contactIndex)) return { ok: false, reason: 'message-exists' };
+  if (hasMessageAtCurrentAddress(current, contactIndex)) return { ok: false, reason: 'message-exists' };
   return { ok: true, case: withIntent(current, contactIndex, at) };
 }
 
@@ -419,9 +419,19 @@ export function contactAwaitsForward(current: ForwardingCase, contactIndex: numb
   return latest === undefined || isDead(latest);
 }
 
-/** The next contact without a message yet, in the directory's order; undefined when none is left. */
+/**
+ * Whether the contact was sent the case at the address it has now. A contact whose address an
+ * operator changed after its mail went out has not been: once every mail tried is dead (the old
+ * address's mail bouncing after the change), the case goes to its new address, not past it.
+ */
+export function hasMessageAtCurrentAddress(current: ForwardingCase, contactIndex: number): boolean {
+  const address = current.contacts[contactIndex]?.email.toLowerCase();
+  return current.messages.some((m) => m.contactIndex === contactIndex && m.email.toLowerCase() === address);
+}
+
+/** The next contact not sent the case at its current address, in the directory's order; undefined when none is left. */
 export function nextContactIndex(current: ForwardingCase): number | undefined {
-  const index = current.contacts.findIndex((_, i) => !current.messages.some((m) => m.contactIndex === i));
+  const index = current.contacts.findIndex((_, i) => !hasMessageAtCurrentAddress(current, i));
   return index === -1 ? undefined : index;
 }
 
@@ -489,7 +499,12 @@ export function applyMailEvent(
     },
   ];
   let contacts = current.contacts;
-  if (applied.action === 'stop-and-flag-contact') {
+  // A complaint from an address the contact no longer has stops nobody: the old address's owner
+  // (a replaced contact) must not silence mail to the one who replaced it.
+  const stopsContact =
+    applied.action === 'stop-and-flag-contact' &&
+    current.contacts[contactIndex]?.email.toLowerCase() === message.email.toLowerCase();
+  if (stopsContact) {
     contacts = contacts.map((c, i) =>
       i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
     );
@@ -503,7 +518,7 @@ export function applyMailEvent(
   }
   return {
     ok: true,
-    action: applied.action,
+    action: applied.action === 'stop-and-flag-contact' && !stopsContact ? 'none' : applied.action,
     contactIndex,
     case: { ...current, contacts, messages, audit, evidence: withRawNotification(current, event, iso) },
   };
@@ -567,7 +582,15 @@ function applyEscalationMailEvent(
     },
   ];
   let contacts = current.contacts;
-  if (applied.action === 'stop-and-flag-contact' && contactIndex !== undefined) {
+  // As for a forward: a complaint about a mail sent before the contact was changed stops nobody.
+  const sentAt = mail.sentAt ?? mail.intentAt;
+  const stopsContact =
+    applied.action === 'stop-and-flag-contact' &&
+    contactIndex !== undefined &&
+    !current.audit.some(
+      (line) => line.what === 'contact changed' && line.contactIndex === contactIndex && line.at >= sentAt,
+    );
+  if (stopsContact) {
     contacts = contacts.map((c, i) =>
       i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
     );
@@ -581,7 +604,7 @@ function applyEscalationMailEvent(
   }
   return {
     ok: true,
-    action: applied.action,
+    action: applied.action === 'stop-and-flag-contact' && !stopsContact ? 'none' : applied.action,
     contactIndex,
     escalationStep: escalation.step,
     case: {
