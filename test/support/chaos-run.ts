@@ -39,8 +39,10 @@ export interface ChaosOptions {
   stack: ChaosStack;
   requests: number;
   seed: number;
-  /** SIGKILLs of each of the four service instances. */
+  /** SIGKILLs of each of the four service instances (those of `killInstances`, when given). */
   killsPerInstance: number;
+  /** Only these instances are killed (intake-a, intake-b, relay-a, relay-b); default all four. */
+  killInstances?: string[];
   kafkaRestarts: number;
   postgresRestarts: number;
   ferretdbRestarts: number;
@@ -719,7 +721,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         c.data.messages.filter((m) => m.sesMessageId === undefined).map((m) => `${c._id}#${m.contactIndex}`),
       );
     const planned: { kind: FaultKind; target: string; at: number }[] = [];
-    for (const instance of instances)
+    for (const instance of instances.filter((i) => options.killInstances?.includes(i.name) ?? true))
       for (let k = 0; k < options.killsPerInstance; k++)
         planned.push({ kind: 'kill', target: instance.name, at: 0.05 + random() * 0.85 });
     const dependencyFaults: [FaultKind, number, ((ms: number) => Promise<void>) | undefined][] = [
