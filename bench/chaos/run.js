@@ -17,6 +17,7 @@ const { writeFileSync, mkdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir, cpus } = require('node:os');
 const { parseArgs } = require('node:util');
+const { setTimeout: pause } = require('node:timers/promises');
 const { startLocalStack } = require('@privacy-relay/infra');
 
 async function main() {
@@ -54,7 +55,7 @@ async function main() {
         runDir,
         restartKafka: async (/** @type {number} */ downMs) => {
           await stack.stopKafka();
-          await new Promise((resolve) => setTimeout(resolve, downMs));
+          await pause(downMs);
           await stack.startKafka();
         },
         restartPostgres: (/** @type {number} */ downMs) => stack.restartPostgres(downMs),
