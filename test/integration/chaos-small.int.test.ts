@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startLocalKafka, type LocalKafka } from '@privacy-relay/infra';
 import { describeChaosRun, runChaos } from '../support/chaos-run';
 import { stackEndpoints } from '../support/test-env';
@@ -21,6 +24,8 @@ describeLocal('The chaos campaign, small: nothing lost, nothing twice, nothing l
 
   it("When 150 requests flow through both intakes and both relays while an intake and a relay are SIGKILLed and Kafka restarts, then every accepted request ends forwarded or in triage, no contact gets a case twice outside the one known window, and no log line holds a requester's data or a link token", async () => {
     kafka = await startLocalKafka({ log: () => undefined });
+    // Kept when the test fails (the report names it), removed when it passes.
+    const logDir = mkdtempSync(join(tmpdir(), 'privacy-relay-chaos-small-'));
     const { mongodbUri, sesEndpoint } = stackEndpoints();
     const own = kafka;
     const result = await runChaos({
@@ -42,6 +47,7 @@ describeLocal('The chaos campaign, small: nothing lost, nothing twice, nothing l
       postgresRestarts: 0,
       ferretdbRestarts: 0,
       downMs: 2000,
+      logDir,
       concurrency: 24,
       mailTimeoutMs: 90_000,
       settleTimeoutMs: 150_000,
@@ -68,5 +74,6 @@ describeLocal('The chaos campaign, small: nothing lost, nothing twice, nothing l
     }).toEqual({ requestForwards: 0, requests: 0, escalations: 0 });
     expect({ logHits: result.logHits, report }).toEqual({ logHits: [], report });
     expect(result.logLines).toBeGreaterThan(0);
+    rmSync(logDir, { recursive: true, force: true });
   }, 420_000);
 });

@@ -106,6 +106,8 @@ export interface ChaosResult {
   retriedRequests: number;
   retriedLost: number;
   faults: FaultRecord[];
+  /** Where each instance's stdout/stderr is (kept after the run). */
+  logDir: string;
   logFiles: string[];
   logLines: number;
   /** Personal data or tokens of the campaign found in the services' logs: `file:line: what`. */
@@ -963,6 +965,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       retriedLost: outcomes.filter((o) => o.retried && (!o.reference || !o.confirmed || lostRefs.has(o.reference)))
         .length,
       faults,
+      logDir,
       logFiles,
       logLines: serviceScan.lines,
       logHits: serviceScan.hits,
@@ -1062,6 +1065,7 @@ export function describeChaosRun(result: ChaosResult): string[] {
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
     ...rows.map(([label, value]) => `| ${label.padEnd(width)} | ${value} |`),
+    `  logs: ${result.logDir}`,
     ...result.faults.map(
       (f, i) =>
         `  fault ${i + 1} at ${s(f.atMs)}: ${f.kind === 'kill' ? `SIGKILL ${f.target}` : `${f.target} restart`}, back in ${s(f.tookMs)}${f.target.startsWith('relay') ? `, ${f.openWindows.length} intent(s) without message id` : ''}`,
