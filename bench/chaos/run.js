@@ -32,7 +32,7 @@ async function main() {
       concurrency: { type: 'string', default: '12' },
       'down-ms': { type: 'string', default: '3000' },
       out: { type: 'string', default: join(__dirname, '..', 'results', 'chaos.md') },
-      'settle-s': { type: 'string', default: '1800' },
+      'settle-s': { type: 'string', default: '600' },
     },
   });
   const log = (/** @type {string} */ line) =>

@@ -56,7 +56,7 @@ export interface ChaosOptions {
   logDir?: string;
   /** Longest wait for a requester's verification mail. */
   mailTimeoutMs?: number;
-  /** Longest the run waits for the last request to end. */
+  /** Longest the run waits, once the clients are done, without any further request ending. */
   settleTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -814,11 +814,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       return missing;
     };
     const settleStarted = Date.now();
-    const settleDeadline = settleStarted + (options.settleTimeoutMs ?? 600_000);
+    // A backlog still shrinking is not a loss: it gives up only once nothing ended for this long.
+    const stallTimeoutMs = options.settleTimeoutMs ?? 600_000;
     let missing = await missingNow();
-    while (missing.length > 0 && Date.now() < settleDeadline) {
+    let lastProgress = Date.now();
+    let lastLog = Date.now();
+    while (missing.length > 0 && Date.now() - lastProgress < stallTimeoutMs) {
       await pause(2000);
+      const before = missing.length;
       missing = await missingNow();
+      if (missing.length < before) lastProgress = Date.now();
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now();
+        log(`settling: ${missing.length} confirmed request(s) not ended yet`);
+      }
     }
     const settleMs = Date.now() - settleStarted;
     log(`settled in ${(settleMs / 1000).toFixed(1)} s (${missing.length} not ended)`);
