@@ -35,6 +35,10 @@ export interface LocalStack extends StackEndpoints {
   stopKafka(): Promise<void>;
   /** Starts the broker again on the same port and data dir; resolves when it answers. */
   startKafka(): Promise<void>;
+  /** Stops PostgreSQL (fast shutdown), waits `downMs`, starts it again on the same port and data. */
+  restartPostgres(downMs?: number): Promise<void>;
+  /** Stops FerretDB, waits `downMs`, starts it again on the same port (PostgreSQL keeps running). */
+  restartFerretdb(downMs?: number): Promise<void>;
   /** Stops every server (idempotent). */
   stop(): Promise<void>;
 }
@@ -135,6 +139,13 @@ export async function startLocalStack(opts: StartLocalStackOptions = {}): Promis
     const child = kafka.current();
     if (child) watch('kafka', child);
   };
+  let ferretdbBinary = '';
+  const ferretdbOptions = (pg: PostgresServer) => ({
+    dir: path.join(runDir, 'ferretdb'),
+    port: ports.ferretdb,
+    postgresUrl: pg.url('ferretdb'),
+    log,
+  });
   const startMongoChain = async (): Promise<void> => {
     const [binary, pg] = await Promise.all([
       ensureFerretdbBinary(log),
@@ -145,12 +156,8 @@ export async function startLocalStack(opts: StartLocalStackOptions = {}): Promis
         },
       ),
     ]);
-    ferretdb = await startFerretdb(binary, {
-      dir: path.join(runDir, 'ferretdb'),
-      port: ports.ferretdb,
-      postgresUrl: pg.url('ferretdb'),
-      log,
-    });
+    ferretdbBinary = binary;
+    ferretdb = await startFerretdb(binary, ferretdbOptions(pg));
     watch('ferretdb', ferretdb.process);
   };
   const startSesChain = async (): Promise<void> => {
@@ -230,6 +237,20 @@ export async function startLocalStack(opts: StartLocalStackOptions = {}): Promis
       await kafka.start();
       const child = kafka.current();
       if (child) watch('kafka', child);
+      writeStackState(runDir, stateOf());
+    },
+    restartPostgres: async (downMs) => {
+      if (!postgres) throw new Error('this stack was started without mongodb');
+      await postgres.restart(downMs);
+      writeStackState(runDir, stateOf());
+    },
+    restartFerretdb: async (downMs) => {
+      if (!ferretdb || !postgres) throw new Error('this stack was started without mongodb');
+      expectExit(ferretdb.process);
+      await ferretdb.stop();
+      if (downMs !== undefined && downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      ferretdb = await startFerretdb(ferretdbBinary, ferretdbOptions(postgres));
+      watch('ferretdb', ferretdb.process);
       writeStackState(runDir, stateOf());
     },
     stop: async () => {

@@ -81,10 +81,15 @@ export interface PostgresServer {
   /** True when `root` is a private temporary directory that `stop()` deletes. */
   readonly rootIsTemporary: boolean;
   readonly logFile: string;
-  /** The postmaster's pid (also its process group: pg_ctl starts it with setsid). */
+  /** The postmaster's pid (also its process group: pg_ctl starts it with setsid); a restart changes it. */
   readonly pid: number;
   url(database: string): string;
   stop(): Promise<void>;
+  /**
+   * Stops the server (fast shutdown: clients are disconnected), waits `downMs`, and starts it
+   * again on the same port and data; resolves once it accepts connections (a fault to test against).
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** A private throw-away PostgreSQL cluster (trust auth, 127.0.0.1 only). */
@@ -123,22 +128,25 @@ export async function startPostgres(opts: PostgresServerOptions): Promise<Postgr
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
   ].join(' ');
-  try {
-    await runAsServerUser(
-      bin('pg_ctl'),
-      ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start'],
-      90_000,
-    );
-  } catch (error) {
-    throw new ServerStartError(
-      `PostgreSQL ${version} on 127.0.0.1:${opts.port}`,
-      (error as Error).message.split('\n')[0] ?? '',
-      [logFile],
-    );
-  }
-  const pid = readPostmasterPid(dataDir);
+  const pgCtlStart = async (): Promise<void> => {
+    try {
+      await runAsServerUser(
+        bin('pg_ctl'),
+        ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start'],
+        90_000,
+      );
+    } catch (error) {
+      throw new ServerStartError(
+        `PostgreSQL ${version} on 127.0.0.1:${opts.port}`,
+        (error as Error).message.split('\n')[0] ?? '',
+        [logFile],
+      );
+    }
+  };
+  await pgCtlStart();
+  let pid = readPostmasterPid(dataDir);
   // SIGINT is PostgreSQL's "fast shutdown"; the postmaster then stops its children.
-  const release = guardOnExit(pid, 'SIGINT');
+  let release = guardOnExit(pid, 'SIGINT');
   const server: PostgresServer = {
     port: opts.port,
     version,
@@ -147,11 +155,22 @@ export async function startPostgres(opts: PostgresServerOptions): Promise<Postgr
     binDir,
     rootIsTemporary: root.temporary,
     logFile,
-    pid,
+    get pid() {
+      return pid;
+    },
     url: (database) => `postgres://postgres@127.0.0.1:${opts.port}/${database}`,
     stop: async () => {
       await stopPostgres({ binDir, dataDir, pid, root: root.dir, rootIsTemporary: root.temporary });
       release();
+    },
+    restart: async (downMs = 0) => {
+      // Keeps the data (and the root, even a temporary one): only the server goes away.
+      await stopPostgres({ binDir, dataDir, pid, root: root.dir, rootIsTemporary: false });
+      release();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await pgCtlStart();
+      pid = readPostmasterPid(dataDir);
+      release = guardOnExit(pid, 'SIGINT');
     },
   };
   try {

@@ -72,6 +72,12 @@ export const intakeConfigSpec = {
     default: 'privacy-relay-intake',
     doc: "Kafka consumer group of intake's acknowledgement mailer (reads `privacy.request.received.v1`); the requester's forward notices use `<this>.forwarded` (reads `privacy.case.forwarded.v1`).",
   },
+  kafkaSessionTimeoutMs: {
+    env: 'INTAKE_KAFKA_SESSION_TIMEOUT_MS',
+    schema: envSchemas.positiveInt.refine((ms) => ms >= 6000 && ms <= 300_000, 'must be 6000 to 300000'),
+    default: '30000',
+    doc: "How long Kafka's group coordinator waits for a silent intake consumer (mails, notices, exports) before it gives its partitions to others. An intake that was killed (not stopped) holds up the other instances' and its replacement's mails by up to this long (docs/chaos.md); shorter means quicker recovery and more rebalances on a long pause (6000 to 300000, the broker's default bounds).",
+  },
   forwardNoticeMaxAgeHours: {
     env: 'INTAKE_FORWARD_NOTICE_MAX_AGE_HOURS',
     schema: envSchemas.positiveInt,

@@ -188,6 +188,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         kafka: runtime.kafka,
         groupId: config.kafkaGroupId,
         topicPrefix: config.kafkaTopicPrefix,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         logger: logger.child({ component: 'acknowledgement-mails' }),
         metrics: runtime.metrics,
         routes: [route(EVENTS.requestReceivedV1, async (event) => void (await mailAcknowledgement(mailDeps, event)))],
@@ -209,6 +210,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         kafka: runtime.kafka,
         groupId: `${config.kafkaGroupId}.forwarded`,
         topicPrefix: config.kafkaTopicPrefix,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         logger: forwardLog,
         metrics: runtime.metrics,
         routes: [
@@ -338,6 +340,7 @@ export function createIntakeService(config: IntakeConfig, logger: Logger, seams:
         kafka: runtime.kafka,
         groupId: `${config.kafkaGroupId}.exports`,
         topicPrefix: config.kafkaTopicPrefix,
+        sessionTimeoutMs: config.kafkaSessionTimeoutMs,
         logger: exportLog,
         metrics: runtime.metrics,
         routes: [

@@ -51,14 +51,25 @@ const RETRIABLE_ERROR_NAMES = new Set([
 ]);
 
 /**
+ * FerretDB answers an operation whose PostgreSQL connection failed with a plain MongoServerError
+ * (code 1): PostgreSQL restarting (SQLSTATE 57P01-57P03), a connection exception (class 08), or no
+ * connection at all. Taking that for a refusal of the operation dead-lettered a forward while
+ * PostgreSQL restarted (the chaos campaign, docs/chaos.md).
+ */
+const POSTGRES_CONNECTION_FAILURE =
+  /SQLSTATE (?:08[0-9A-Z]{3}|57P0[1-3])\b|failed to connect to `|\bconn closed\b|unexpected EOF|connection reset by peer|broken pipe/;
+
+/**
  * Whether retrying the failed operation can help. AppError and KafkaJS errors say so
- * themselves (`retriable`); driver network errors are recognised by name.
+ * themselves (`retriable`); driver network errors are recognised by name, FerretDB's lost
+ * PostgreSQL connections by their message.
  */
 export function isRetriableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const flagged = (error as { retriable?: unknown }).retriable;
   if (typeof flagged === 'boolean' && flagged) return true;
   if (RETRIABLE_ERROR_NAMES.has(error.name)) return true;
+  if (error.name === 'MongoServerError' && POSTGRES_CONNECTION_FAILURE.test(error.message)) return true;
   const labels = (error as { errorLabelSet?: Set<string> }).errorLabelSet;
   return labels instanceof Set && labels.has('RetryableWriteError');
 }

@@ -7,7 +7,7 @@ import Fastify, {
 } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
-import { AppError } from '../errors';
+import { AppError, isRetriableError } from '../errors';
 import type { Logger } from '../logger';
 
 /** A dependency readiness depends on: Kafka, the database. */
@@ -87,7 +87,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code, status }, 'request rejected');
-    if (error instanceof AppError && error.retriable) void reply.header('retry-after', '5');
+    if (isRetriableError(error)) void reply.header('retry-after', '5');
     return reply.status(status).send(body);
   });
 
@@ -162,6 +162,13 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return {
       status: fastifyError.statusCode,
       body: { error: { code: 'BAD_REQUEST', message: 'The request is malformed' } },
+    };
+  }
+  // The database away (a restart, say): a retry will do, so say so rather than 500.
+  if (isRetriableError(error)) {
+    return {
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE', message: 'A service we depend on is not answering; try again shortly' } },
     };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'Something went wrong on our side' } } };
