@@ -356,7 +356,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     return {
       tenantId: `chaos-${runHex}-${i}`,
       legalName: `${TENANT_WORDS[nameIndex % TENANT_WORDS.length]} ${TRADES[Math.floor(nameIndex / TENANT_WORDS.length)]} Ltd`,
-      domain: `t${i}-${runHex}.chaos.example`,
+      // A registrable domain of each tenant's own: the matcher compares registrable domains, so
+      // subdomains of one shared domain would be one company to it (and the name pairs ambiguous).
+      domain: `t${i}-${runHex}-chaos.example`,
     };
   });
   const instances: Instance[] = [];
@@ -848,7 +850,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const requestOfCase = new Map(storedCases.map((c) => [c._id, c.requestId]));
     const mails = watch.all();
     const tenantMails = mails.filter((mail) =>
-      mail.destination.to.some((to) => to.endsWith(`-${runHex}.chaos.example`)),
+      mail.destination.to.some((to) => to.endsWith(`-${runHex}-chaos.example`)),
     );
     const forwardMails = tenantMails.filter((mail) => !ESCALATION_SUBJECT.test(mail.subject));
     const escalationMails = mails.filter((mail) => ESCALATION_SUBJECT.test(mail.subject));
