@@ -12,6 +12,7 @@ import { relayTestEnv } from './relay-env';
 import { startServiceProcess, type RelayProcess } from './relay-process';
 import type { StoredMail } from './ses-store';
 import { createTestTopics, freePort, testKafka, testLogger, testNamespace } from './test-env';
+import { seededRandom, COMPANY_WORDS, COMPANY_TRADES } from './seeded-random';
 
 /**
  * The campaign of issue 18 ("nothing lost, nothing twice, nothing leaked"): two intake and two
@@ -121,18 +122,6 @@ export interface ChaosResult {
   settings: Record<string, string | number>;
 }
 
-/** mulberry32, as forwarding-crash-run: a run's choices can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A number as lowercase letters (a, b, … z, ba, …): names made unique without digits. */
 function letters(n: number): string {
   let out = '';
@@ -145,29 +134,6 @@ function letters(n: number): string {
 
 const FIRST_NAMES = ['Ada', 'Bartholomew', 'Cressida', 'Dorian', 'Elowen', 'Fitzgerald', 'Griselda', 'Horatio'];
 const SURNAMES = ['Okafor', 'Lindqvist', 'Moreau', 'Takahashi', 'Brannigan', 'Szymanska', 'Achterberg', 'Quispe'];
-const TENANT_WORDS = [
-  'Quillfeather',
-  'Bramblecourt',
-  'Marrowgate',
-  'Thistlewick',
-  'Ravensholm',
-  'Copperlane',
-  'Wyndhollow',
-  'Saltmarrow',
-  'Eldergrove',
-  'Kestrelmoor',
-  'Ashcombe',
-  'Fennimore',
-  'Glimmerdale',
-  'Hollowbrook',
-  'Ironvale',
-  'Juniperfield',
-  'Larkspur',
-  'Mossbank',
-  'Nettlecombe',
-  'Oakhurst',
-];
-const TRADES = ['Analytics', 'Logistics', 'Bakeries', 'Outfitters', 'Studios'];
 const ABSENT_WORDS = ['Vantablue', 'Orrery', 'Pellucid', 'Quorvath', 'Sundial', 'Tamarisk'];
 
 interface Tenant {
@@ -350,12 +316,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const intakeDbName = `${ns.dbName}_intake`;
 
   // The directory: every fifth name is held by two tenants (a request naming it alone is ambiguous).
-  const tenantCount = Math.min(options.tenants ?? 40, TENANT_WORDS.length * TRADES.length);
+  const tenantCount = Math.min(options.tenants ?? 40, COMPANY_WORDS.length * COMPANY_TRADES.length);
   const tenants: Tenant[] = Array.from({ length: tenantCount }, (_, i) => {
     const nameIndex = i % 5 === 4 ? i - 1 : i;
     return {
       tenantId: `chaos-${runHex}-${i}`,
-      legalName: `${TENANT_WORDS[nameIndex % TENANT_WORDS.length]} ${TRADES[Math.floor(nameIndex / TENANT_WORDS.length)]} Ltd`,
+      legalName: `${COMPANY_WORDS[nameIndex % COMPANY_WORDS.length]} ${COMPANY_TRADES[Math.floor(nameIndex / COMPANY_WORDS.length)]} Ltd`,
       // A registrable domain of each tenant's own: the matcher compares registrable domains, so
       // subdomains of one shared domain would be one company to it (and the name pairs ambiguous).
       domain: `t${i}-${runHex}-chaos.example`,

@@ -8,6 +8,7 @@ import { storedMails, type StoredMail } from './ses-store';
 import { relayTestEnv } from './relay-env';
 import { startRelayProcess, type RelayProcess } from './relay-process';
 import { createTestTopics, stackEndpoints, testKafka, testLogger, testNamespace } from './test-env';
+import { seededRandom, COMPANY_WORDS, COMPANY_TRADES } from './seeded-random';
 
 /**
  * The SIGKILL run of issue 15: requests flow through the relay (a real child process) to
@@ -67,42 +68,6 @@ export interface CrashRunResult {
   durationMs: number;
 }
 
-/** mulberry32: a small seeded generator, so a run's kill moments can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const WORDS = [
-  'Quillfeather',
-  'Bramblecourt',
-  'Marrowgate',
-  'Thistlewick',
-  'Ravensholm',
-  'Copperlane',
-  'Wyndhollow',
-  'Saltmarrow',
-  'Eldergrove',
-  'Kestrelmoor',
-  'Ashcombe',
-  'Fennimore',
-  'Glimmerdale',
-  'Hollowbrook',
-  'Ironvale',
-  'Juniperfield',
-  'Larkspur',
-  'Mossbank',
-  'Nettlecombe',
-  'Oakhurst',
-];
-const TRADES = ['Analytics', 'Logistics', 'Bakeries', 'Outfitters', 'Studios'];
-
 export interface StoredCaseDoc {
   _id: string;
   requestId: string;
@@ -156,7 +121,7 @@ interface StoredDecisionDoc {
 export async function runForwardingCrash(options: CrashRunOptions): Promise<CrashRunResult> {
   const log = options.log ?? (() => undefined);
   const random = seededRandom(options.seed);
-  const tenantCount = Math.min(options.tenants ?? 20, WORDS.length * TRADES.length);
+  const tenantCount = Math.min(options.tenants ?? 20, COMPANY_WORDS.length * COMPANY_TRADES.length);
   const triageShare = options.triageShare ?? 0.1;
   const maxKillDelayMs = options.maxKillDelayMs ?? 3000;
   const started = Date.now();
@@ -172,7 +137,7 @@ export async function runForwardingCrash(options: CrashRunOptions): Promise<Cras
   const domainOf = (i: number) => `t${i}-${run}.crash.example`;
   const tenants = Array.from({ length: tenantCount }, (_, i) => ({
     tenantId: `crash-${run}-${i}`,
-    legalName: `${WORDS[i % WORDS.length]} ${TRADES[Math.floor(i / WORDS.length)]} Ltd`,
+    legalName: `${COMPANY_WORDS[i % COMPANY_WORDS.length]} ${COMPANY_TRADES[Math.floor(i / COMPANY_WORDS.length)]} Ltd`,
     domain: domainOf(i),
   }));
   let relay: RelayProcess | undefined;

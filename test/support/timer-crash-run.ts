@@ -30,6 +30,7 @@ import { relayTestEnv } from './relay-env';
 import { startRelayProcess, type RelayProcess } from './relay-process';
 import { storedMails, type StoredMail } from './ses-store';
 import { createTestTopics, readTopic, stackEndpoints, testKafka, testLogger, testNamespace } from './test-env';
+import { seededRandom } from './seeded-random';
 
 /**
  * The SIGKILL run of issue 16's durable timers: two relay instances (real child processes) on the
@@ -193,18 +194,6 @@ export interface TimerCrashResult {
   /** From the first due time to the last timer fired. */
   fireMs: number;
   durationMs: number;
-}
-
-/** mulberry32: a small seeded generator, so a run's due times and kill moments can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface CaseDoc {
