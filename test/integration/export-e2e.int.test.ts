@@ -9,14 +9,13 @@ import { createRelayService, type RelayService } from '@privacy-relay/relay/rela
 import { parse } from 'csv-parse/sync';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { relayTestEnv } from '../support/relay-env';
+import { relayTestEnv, intakeTestEnv } from '../support/relay-env';
 import { linkIn, mailTo } from '../support/ses-store';
 import {
   connectTestDatabase,
   createTestTopics,
   discardTestDatabase,
   eventually,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
@@ -109,25 +108,17 @@ describe('The requester’s export end to end', () => {
       testLogger('relay'),
     );
     await relay.start();
-    const endpoints = stackEndpoints();
     intake = createIntakeService(
-      loadConfig(intakeConfigSpec, {
-        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-        MONGODB_URI: endpoints.mongodbUri,
-        SES_ENDPOINT: endpoints.sesEndpoint,
-        AWS_REGION: 'eu-west-2',
-        INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
-        INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
-        INTAKE_PORT: '0',
-        INTAKE_HOST: '127.0.0.1',
-        INTAKE_ADMIN_PORT: '0',
-        INTAKE_PUBLIC_URL: INTAKE_URL,
-        INTAKE_MAIL_FROM: 'privacy@relay.test',
-        INTAKE_LINK_SECRET: 'e2e-intake-link-secret-0123456789abcdef0123',
-        INTAKE_EXPORT_TTL_HOURS: String(EXPORT_TTL_HOURS),
-        INTAKE_EXPORT_SWEEP_INTERVAL_MS: '200',
-      }),
+      loadConfig(
+        intakeConfigSpec,
+        intakeTestEnv(ns, {
+          INTAKE_PUBLIC_URL: INTAKE_URL,
+          INTAKE_MAIL_FROM: 'privacy@relay.test',
+          INTAKE_LINK_SECRET: 'e2e-intake-link-secret-0123456789abcdef0123',
+          INTAKE_EXPORT_TTL_HOURS: String(EXPORT_TTL_HOURS),
+          INTAKE_EXPORT_SWEEP_INTERVAL_MS: '200',
+        }),
+      ),
       testLogger('intake'),
       { clock: { now: () => new Date(Date.now() + clockOffsetMs) } },
     );

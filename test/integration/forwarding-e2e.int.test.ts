@@ -15,7 +15,7 @@ import {
   signedSnsMessage,
   type TestSnsPki,
 } from '../../services/intake/test/email-sns-signer';
-import { relayTestEnv } from '../support/relay-env';
+import { relayTestEnv, intakeTestEnv } from '../support/relay-env';
 import { linkIn, mailsTo, mailTo } from '../support/ses-store';
 import {
   connectTestDatabase,
@@ -23,7 +23,6 @@ import {
   discardTestDatabase,
   eventually,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
@@ -134,24 +133,16 @@ describe('Forwarding end to end: form request to acknowledged case, the requeste
       testLogger('relay'),
     );
     await relay.start();
-    const endpoints = stackEndpoints();
     intake = createIntakeService(
-      loadConfig(intakeConfigSpec, {
-        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-        MONGODB_URI: endpoints.mongodbUri,
-        SES_ENDPOINT: endpoints.sesEndpoint,
-        AWS_REGION: 'eu-west-2',
-        INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
-        INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
-        INTAKE_PORT: '0',
-        INTAKE_HOST: '127.0.0.1',
-        INTAKE_ADMIN_PORT: '0',
-        INTAKE_PUBLIC_URL: INTAKE_URL,
-        INTAKE_MAIL_FROM: 'privacy@relay.test',
-        INTAKE_LINK_SECRET: 'e2e-intake-link-secret-0123456789abcdef0123',
-        INTAKE_SES_EVENTS_TOPIC_ARNS: TEST_TOPIC_ARN,
-      }),
+      loadConfig(
+        intakeConfigSpec,
+        intakeTestEnv(ns, {
+          INTAKE_PUBLIC_URL: INTAKE_URL,
+          INTAKE_MAIL_FROM: 'privacy@relay.test',
+          INTAKE_LINK_SECRET: 'e2e-intake-link-secret-0123456789abcdef0123',
+          INTAKE_SES_EVENTS_TOPIC_ARNS: TEST_TOPIC_ARN,
+        }),
+      ),
       testLogger('intake'),
       {
         sns: {

@@ -8,14 +8,13 @@ import { caseIdFor } from '@privacy-relay/relay/domain/matching/case-id';
 import { createRelayService, type RelayService } from '@privacy-relay/relay/relay-service';
 import type { Kafka } from 'kafkajs';
 import type { Connection } from 'mongoose';
-import { DEV_OPERATOR_TOKEN, relayTestEnv } from '../support/relay-env';
+import { DEV_OPERATOR_TOKEN, relayTestEnv, intakeTestEnv } from '../support/relay-env';
 import { linkIn, mailsTo, mailTo } from '../support/ses-store';
 import {
   connectTestDatabase,
   createTestTopics,
   discardTestDatabase,
   eventually,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
@@ -199,24 +198,16 @@ describe('Isolation: a tenant’s links and a requester’s tokens reach nothing
       testLogger('relay'),
     );
     await relay.start();
-    const endpoints = stackEndpoints();
     intake = createIntakeService(
-      loadConfig(intakeConfigSpec, {
-        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-        KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-        MONGODB_URI: endpoints.mongodbUri,
-        SES_ENDPOINT: endpoints.sesEndpoint,
-        AWS_REGION: 'eu-west-2',
-        INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
-        INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
-        INTAKE_PORT: '0',
-        INTAKE_HOST: '127.0.0.1',
-        INTAKE_ADMIN_PORT: '0',
-        INTAKE_PUBLIC_URL: INTAKE_URL,
-        INTAKE_MAIL_FROM: 'privacy@relay.test',
-        INTAKE_LINK_SECRET: SHARED_SECRET,
-        INTAKE_EXPORT_SWEEP_INTERVAL_MS: '200',
-      }),
+      loadConfig(
+        intakeConfigSpec,
+        intakeTestEnv(ns, {
+          INTAKE_PUBLIC_URL: INTAKE_URL,
+          INTAKE_MAIL_FROM: 'privacy@relay.test',
+          INTAKE_LINK_SECRET: SHARED_SECRET,
+          INTAKE_EXPORT_SWEEP_INTERVAL_MS: '200',
+        }),
+      ),
       testLogger('intake'),
     );
     await intake.start();

@@ -16,7 +16,7 @@ import {
   type TestSnsPki,
 } from '../../services/intake/test/email-sns-signer';
 import { publishVerifiedRequest } from './fixtures';
-import { relayTestEnv } from './relay-env';
+import { relayTestEnv, intakeTestEnv } from './relay-env';
 import { linkIn, storedMails, type StoredMail } from './ses-store';
 import {
   connectTestDatabase,
@@ -25,7 +25,6 @@ import {
   eventually,
   freePort,
   readTopic,
-  stackEndpoints,
   testKafka,
   testLogger,
   testNamespace,
@@ -159,34 +158,26 @@ export function hostileStack(label: string, options: { sns?: boolean } = {}) {
         lineLogger('relay'),
       );
       smtpPort = await freePort();
-      const endpoints = stackEndpoints();
       intake = createIntakeService(
-        loadConfig(intakeConfigSpec, {
-          KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
-          KAFKA_TOPIC_PREFIX: ns.topicPrefix,
-          MONGODB_URI: endpoints.mongodbUri,
-          SES_ENDPOINT: endpoints.sesEndpoint,
-          AWS_REGION: 'eu-west-2',
-          INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
-          INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
-          INTAKE_PORT: '0',
-          INTAKE_HOST: '127.0.0.1',
-          INTAKE_ADMIN_PORT: '0',
-          INTAKE_PUBLIC_URL: HOSTILE_INTAKE_URL,
-          INTAKE_MAIL_FROM: 'privacy@relay.test',
-          INTAKE_LINK_SECRET: 'hostile-intake-link-secret-0123456789abcdef',
-          INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
-          INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000',
-          INTAKE_SMTP_ENABLED: 'true',
-          INTAKE_SMTP_HOST: '127.0.0.1',
-          INTAKE_SMTP_PORT: String(smtpPort),
-          INTAKE_PRIVACY_ADDRESSES: HOSTILE_PRIVACY_ADDRESS,
-          INTAKE_SMTP_MAX_MESSAGE_BYTES: String(HOSTILE_MAX_MAIL_BYTES),
-          INTAKE_SES_INBOUND_TOPIC_ARNS: TEST_TOPIC_ARN,
-          INTAKE_SES_EVENTS_TOPIC_ARNS: HOSTILE_EVENTS_TOPIC_ARN,
-          INTAKE_SES_INBOUND_BODY_LIMIT_BYTES: String(256 * 1024),
-          LOG_LEVEL: 'info',
-        }),
+        loadConfig(
+          intakeConfigSpec,
+          intakeTestEnv(ns, {
+            INTAKE_PUBLIC_URL: HOSTILE_INTAKE_URL,
+            INTAKE_MAIL_FROM: 'privacy@relay.test',
+            INTAKE_LINK_SECRET: 'hostile-intake-link-secret-0123456789abcdef',
+            INTAKE_RATE_LIMIT_PER_IP_PER_MINUTE: '100000',
+            INTAKE_RATE_LIMIT_PER_EMAIL_PER_HOUR: '100000',
+            INTAKE_SMTP_ENABLED: 'true',
+            INTAKE_SMTP_HOST: '127.0.0.1',
+            INTAKE_SMTP_PORT: String(smtpPort),
+            INTAKE_PRIVACY_ADDRESSES: HOSTILE_PRIVACY_ADDRESS,
+            INTAKE_SMTP_MAX_MESSAGE_BYTES: String(HOSTILE_MAX_MAIL_BYTES),
+            INTAKE_SES_INBOUND_TOPIC_ARNS: TEST_TOPIC_ARN,
+            INTAKE_SES_EVENTS_TOPIC_ARNS: HOSTILE_EVENTS_TOPIC_ARN,
+            INTAKE_SES_INBOUND_BODY_LIMIT_BYTES: String(256 * 1024),
+            LOG_LEVEL: 'info',
+          }),
+        ),
         lineLogger('intake'),
         withSns
           ? {

@@ -57,3 +57,28 @@ export function relayTestEnv(
     ...overrides,
   };
 }
+
+/**
+ * Intake's environment for a test running it in-process on the stack's servers, with the test's
+ * namespace (topics, database, consumer groups) and listeners on free ports; `overrides` adds the
+ * test's own (public URL, link secret, SMTP, ...).
+ */
+export function intakeTestEnv(
+  ns: ReturnType<typeof testNamespace>,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  const endpoints = stackEndpoints();
+  return {
+    KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: ns.topicPrefix,
+    MONGODB_URI: endpoints.mongodbUri,
+    SES_ENDPOINT: endpoints.sesEndpoint,
+    AWS_REGION: 'eu-west-2',
+    INTAKE_MONGODB_DATABASE: `${ns.dbName}_intake`,
+    INTAKE_KAFKA_GROUP_ID: `${ns.groupId}-intake`,
+    INTAKE_PORT: '0',
+    INTAKE_HOST: '127.0.0.1',
+    INTAKE_ADMIN_PORT: '0',
+    ...overrides,
+  };
+}
