@@ -505,16 +505,8 @@ export function applyMailEvent(
     applied.action === 'stop-and-flag-contact' &&
     current.contacts[contactIndex]?.email.toLowerCase() === message.email.toLowerCase();
   if (stopsContact) {
-    contacts = contacts.map((c, i) =>
-      i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
-    );
-    audit.push({
-      at: iso,
-      what: 'contact stopped and flagged: complaint',
-      by,
-      sesMessageId: event.sesMessageId,
-      contactIndex,
-    });
+    contacts = stoppedAfterComplaint(contacts, contactIndex, iso, event.sesMessageId);
+    audit.push(complaintStopLine(iso, by, event.sesMessageId, contactIndex));
   }
   return {
     ok: true,
@@ -522,6 +514,22 @@ export function applyMailEvent(
     contactIndex,
     case: { ...current, contacts, messages, audit, evidence: withRawNotification(current, event, iso) },
   };
+}
+
+/** The contacts with one stopped and flagged after its complaint (no more mail to it). */
+function stoppedAfterComplaint(
+  contacts: ForwardingCase['contacts'],
+  contactIndex: number,
+  iso: string,
+  sesMessageId: string,
+): ForwardingCase['contacts'] {
+  return contacts.map((c, i) =>
+    i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId } } : c,
+  );
+}
+
+function complaintStopLine(iso: string, by: Actor, sesMessageId: string, contactIndex: number): AuditLine {
+  return { at: iso, what: 'contact stopped and flagged: complaint', by, sesMessageId, contactIndex };
 }
 
 /** The case's evidence with the event's raw SNS notification kept (up to `MAX_CASE_EVIDENCE`). */
@@ -591,16 +599,8 @@ function applyEscalationMailEvent(
       (line) => line.what === 'contact changed' && line.contactIndex === contactIndex && line.at >= sentAt,
     );
   if (stopsContact) {
-    contacts = contacts.map((c, i) =>
-      i === contactIndex ? { ...c, stopped: { reason: 'complained', at: iso, sesMessageId: event.sesMessageId } } : c,
-    );
-    audit.push({
-      at: iso,
-      what: 'contact stopped and flagged: complaint',
-      by,
-      sesMessageId: event.sesMessageId,
-      contactIndex,
-    });
+    contacts = stoppedAfterComplaint(contacts, contactIndex, iso, event.sesMessageId);
+    audit.push(complaintStopLine(iso, by, event.sesMessageId, contactIndex));
   }
   return {
     ok: true,
